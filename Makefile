@@ -1,0 +1,47 @@
+# mcpauth: every set-up step lives here, so a fresh clone needs only `make test` / `make plan`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+STACK ?= dev
+FORMAT ?= text
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+$(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+install: $(STAMP) ## create ./venv (the one Pulumi.yaml names) and install everything pinned
+
+lint: $(STAMP) ## ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+types: $(STAMP) ## mypy (strict) on components/, policies/, offline/
+	$(BIN)/mypy
+
+pytest: $(STAMP) ## the Python tests (mocks, moto server, config)
+	$(BIN)/python -m pytest
+
+test: lint types pytest ## everything: lint, types, pytest
+
+plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json)
+	$(BIN)/python -m offline.plan --stack $(STACK) --format $(FORMAT)
+
+preview: $(STAMP) ## pulumi preview for STACK with the policy pack (needs the CLI and credentials)
+	pulumi preview --stack $(STACK) --policy-pack policies --diff
+
+up: $(STAMP) ## pulumi up for STACK with the policy pack (needs the CLI and credentials)
+	pulumi up --stack $(STACK) --policy-pack policies
+
+clean: ## remove the venv and caches
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+.PHONY: help install lint types pytest test plan preview up clean

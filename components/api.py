@@ -1,0 +1,84 @@
+"""McpApi: the Auth0 API (resource server) whose identifier is a gateway's MCP resource URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_auth0 as auth0
+
+from components.naming import role_grants, slug
+
+
+@dataclass(frozen=True)
+class McpApiArgs:
+    display_name: str
+    identifier: pulumi.Input[str]
+    scopes: dict[str, str]
+    token_lifetime_seconds: int
+    # role name -> role id (created by the tenant stack or looked up by name)
+    role_ids: dict[str, pulumi.Input[str]]
+    roles: dict[str, list[str]]
+    # None: no default grant (DCR and CIMD are both off on the tenant)
+    third_party_scopes: list[str] | None
+    protect: bool
+
+
+class McpApi(pulumi.ComponentResource):
+    identifier: pulumi.Output[str]
+    resource_server: auth0.ResourceServer
+    scopes: auth0.ResourceServerScopes
+
+    def __init__(self, name: str, args: McpApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mcpauth:index:McpApi", name, None, opts)
+
+        self.resource_server = auth0.ResourceServer(
+            f"{name}-api",
+            name=args.display_name,
+            identifier=args.identifier,
+            signing_alg="RS256",
+            # RBAC on, and the user's permissions in the access token: the gateway's claim
+            # rules and the MCP tools decide on `permissions`, not on requested scopes.
+            enforce_policies=True,
+            token_dialect="access_token_authz",
+            token_lifetime=args.token_lifetime_seconds,
+            allow_offline_access=False,
+            skip_consent_for_verifiable_first_party_clients=True,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+        self.identifier = self.resource_server.identifier
+
+        self.scopes = auth0.ResourceServerScopes(
+            f"{name}-scopes",
+            resource_server_identifier=self.resource_server.identifier,
+            scopes=[
+                auth0.ResourceServerScopesScopeArgs(name=scope, description=description)
+                for scope, description in args.scopes.items()
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # Auth0 rejects a permission on a role until the API defines that scope.
+        after_scopes = pulumi.ResourceOptions(parent=self, depends_on=[self.scopes])
+
+        for role, scope in role_grants(args.roles):
+            auth0.RolePermission(
+                f"{name}-role-{slug(role)}-{slug(scope)}",
+                role_id=args.role_ids[role],
+                permission=scope,
+                resource_server_identifier=self.resource_server.identifier,
+                opts=after_scopes,
+            )
+
+        if args.third_party_scopes is not None:
+            # Clients registered by DCR or CIMD are third-party: without a default grant for
+            # them on this API they cannot get a token for it at all.
+            auth0.ClientGrant(
+                f"{name}-third-party-grant",
+                audience=self.resource_server.identifier,
+                default_for="third_party_clients",
+                subject_type="user",
+                scopes=args.third_party_scopes,
+                opts=after_scopes,
+            )
+
+        self.register_outputs({"identifier": self.identifier})

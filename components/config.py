@@ -1,0 +1,419 @@
+"""The stack config: read once, validated as a whole, before any resource is declared.
+
+Everything here is plain Python (no Pulumi), so the program, the offline plan and the tests
+share one definition of what a valid stack is. Errors name the key path the user typed
+(`mcpauth:gateways[1].requiredPermissions[0]`), the bad value and what is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.alias_generators import to_camel
+
+from components.naming import slug
+
+NAMESPACE = "mcpauth"
+
+DEFAULT_SCOPES: dict[str, str] = {
+    "read:tools": "List and describe tools",
+    "execute:tools": "Execute MCP tools",
+    "read:resources": "Read resources",
+    "write:resources": "Modify resources",
+    "admin": "Administrative access",
+}
+
+DEFAULT_ROLES: dict[str, list[str]] = {
+    "MCP User": ["read:tools", "execute:tools", "read:resources"],
+    "MCP Admin": ["read:tools", "execute:tools", "read:resources", "write:resources", "admin"],
+}
+
+# Auth0 refuses custom claims under its own domains (and silently drops them on some flows).
+RESERVED_CLAIM_DOMAINS = ("auth0.com", "webtask.io", "webtask.run")
+
+# AWS: gateway names are ([0-9a-zA-Z][-]?){1,100}; we also use the name in Auth0 and Pulumi names.
+_NAME_RE = re.compile(r"^[a-z0-9](?:-?[a-z0-9])*$")
+_SCOPE_RE = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces: one OAuth scope token
+
+
+class ConfigError(Exception):
+    """One or more stack config problems; each line names the key path."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid stack config:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+
+class ConnectionConfig(_Model):
+    name: str = Field("mcp-users", min_length=1, max_length=128)
+    disable_signup: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _connection_name(cls, v: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?", v):
+            raise ValueError("must be letters, digits and inner hyphens (Auth0 connection name rules)")
+        return v
+
+
+class TenantConfig(_Model):
+    manage: bool = True
+    dynamic_client_registration: bool = True
+    client_id_metadata_documents: bool = True
+    resource_parameter_profile: Literal["compatibility", "audience"] = "compatibility"
+    default_audience: str | None = None
+    connection: ConnectionConfig = Field(default_factory=ConnectionConfig)
+    claims_namespace: str = "https://mcpauth.example.com/"
+
+    @field_validator("claims_namespace")
+    @classmethod
+    def _namespace(cls, v: str) -> str:
+        parts = urlsplit(v)
+        if parts.scheme != "https" or not parts.hostname:
+            raise ValueError("must be an https URL, e.g. https://mcp.example.com/")
+        host = parts.hostname.lower()
+        for reserved in RESERVED_CLAIM_DOMAINS:
+            if host == reserved or host.endswith("." + reserved):
+                raise ValueError(f"is on {reserved}, which Auth0 reserves; use a domain you own")
+        return v
+
+
+class GatewayConfig(_Model):
+    name: str = Field(min_length=1, max_length=40)
+    description: str = Field("", max_length=200)
+    existing_gateway_id: str | None = Field(None, min_length=1)
+    required_permissions: list[str] = []
+    # None: every defined scope except `admin` (a DCR client should never get admin by default).
+    third_party_scopes: list[str] | None = None
+    token_lifetime_seconds: int = Field(3600, ge=60, le=2592000)
+
+    @field_validator("name")
+    @classmethod
+    def _gateway_name(cls, v: str) -> str:
+        if not _NAME_RE.fullmatch(v):
+            raise ValueError("must be lower-case letters, digits and single inner hyphens, e.g. tools-prod")
+        return v
+
+
+class MachineClientConfig(_Model):
+    name: str = Field(min_length=1, max_length=40)
+    gateway: str
+    scopes: list[str] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _client_name(cls, v: str) -> str:
+        if not _NAME_RE.fullmatch(v):
+            raise ValueError("must be lower-case letters, digits and single inner hyphens")
+        return v
+
+
+class ProjectConfig(_Model):
+    """Every `mcpauth:` key. Field aliases are the keys users type."""
+
+    issuer: str | None = None
+    tenant: TenantConfig = Field(default_factory=TenantConfig)
+    scopes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SCOPES))
+    roles: dict[str, list[str]] = Field(
+        default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLES.items()}
+    )
+    gateways: list[GatewayConfig]
+    machine_clients: list[MachineClientConfig] = []
+    protect: bool = False
+
+
+PROJECT_KEYS = tuple((f.alias or n) for n, f in ProjectConfig.model_fields.items())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated stack: project config plus the provider keys the program depends on."""
+
+    project: ProjectConfig
+    stack: str
+    auth0_domain: str
+    issuer: str
+    aws_region: str
+    aws_profile: str | None
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}.well-known/openid-configuration"
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"https://{self.auth0_domain}/oauth/token"
+
+    def third_party_scopes(self, gateway: GatewayConfig) -> list[str]:
+        if gateway.third_party_scopes is not None:
+            return list(gateway.third_party_scopes)
+        return [s for s in self.project.scopes if s != "admin"]
+
+
+def _parse_value(key: str, value: Any) -> Any:
+    """Pulumi hands structured config to programs as JSON text; scalars as plain strings."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith(("[", "{")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ConfigError([f"{key}: is not valid JSON ({e.msg} at {e.pos})"]) from None
+    if text in ("true", "false"):
+        return text == "true"
+    return value
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    path = f"{NAMESPACE}:"
+    first = True
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("" if first else ".") + str(part)
+        first = False
+    return path
+
+
+def _pydantic_problems(err: ValidationError, raw: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        path = _loc_to_path(loc)
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            parent = loc[:-1]
+            allowed = _allowed_keys(parent)
+            msg = f"unknown key; accepted keys here: {', '.join(allowed)}"
+        elif e["type"] == "missing":
+            msg = "is required"
+        elif e["type"] == "literal_error":
+            msg = f"got {e.get('input')!r}; {msg.lower()}"
+        else:
+            value = e.get("input")
+            if not isinstance(value, (dict, list)):
+                msg = f"got {value!r}: {msg}"
+        problems.append(f"{path}: {msg}")
+    return problems
+
+
+def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
+    model: type[BaseModel] = ProjectConfig
+    for part in parent:
+        if isinstance(part, int):
+            continue
+        field = next((f for n, f in model.model_fields.items() if (f.alias or n) == part), None)
+        if field is None:
+            return []
+        ann = field.annotation
+        inner = getattr(ann, "__args__", None)
+        candidates = [ann, *(inner or [])]
+        model = next(
+            (c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)),
+            model,
+        )
+    return [(f.alias or n) for n, f in model.model_fields.items()]
+
+
+def _https_host_only(key: str, value: str, problems: list[str], *, allow_slash: bool) -> None:
+    parts = urlsplit(value)
+    if parts.scheme != "https":
+        problems.append(f"{key}: got {value!r}: must start with https://")
+        return
+    path_ok = parts.path in ("", "/") if allow_slash else parts.path == ""
+    if not parts.hostname or not path_ok or parts.query or parts.fragment or parts.username:
+        problems.append(f"{key}: got {value!r}: must be https://<host>/ with no path, query or fragment")
+
+
+def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
+    p = NAMESPACE + ":"
+    scopes = set(cfg.scopes)
+    defined = ", ".join(sorted(scopes)) or "(none)"
+
+    for scope in cfg.scopes:
+        if not _SCOPE_RE.fullmatch(scope):
+            problems.append(f"{p}scopes: key {scope!r} is not one OAuth scope token (no spaces)")
+
+    # Scope and role names become parts of Pulumi resource names: two that differ only in
+    # punctuation or case (read:tools, read_tools) would collide there.
+    for key, names in (("scopes", list(cfg.scopes)), ("roles", list(cfg.roles))):
+        by_slug: dict[str, str] = {}
+        for n in names:
+            other = by_slug.setdefault(slug(n), n)
+            if other != n:
+                problems.append(
+                    f"{p}{key}: {n!r} and {other!r} differ only in case or punctuation; rename one"
+                )
+
+    def check_scope(path: str, scope: str) -> None:
+        if scope not in scopes:
+            problems.append(f"{path}: got {scope!r}: not a scope defined in {p}scopes ({defined})")
+
+    for role, perms in cfg.roles.items():
+        for i, s in enumerate(perms):
+            check_scope(f"{p}roles.{role}[{i}]", s)
+
+    if not cfg.gateways:
+        problems.append(f"{p}gateways: must list at least one gateway")
+    seen: dict[str, int] = {}
+    seen_existing: dict[str, int] = {}
+    for gi, gw in enumerate(cfg.gateways):
+        if gw.name in seen:
+            problems.append(
+                f"{p}gateways[{gi}].name: got {gw.name!r}: already used by {p}gateways[{seen[gw.name]}]"
+            )
+        seen.setdefault(gw.name, gi)
+        if gw.existing_gateway_id:
+            first = seen_existing.setdefault(gw.existing_gateway_id, gi)
+            if first != gi:
+                problems.append(
+                    f"{p}gateways[{gi}].existingGatewayId: got {gw.existing_gateway_id!r}: "
+                    f"already adopted by {p}gateways[{first}]"
+                )
+        for i, s in enumerate(gw.required_permissions):
+            check_scope(f"{p}gateways[{gi}].requiredPermissions[{i}]", s)
+        for i, s in enumerate(gw.third_party_scopes or []):
+            check_scope(f"{p}gateways[{gi}].thirdPartyScopes[{i}]", s)
+
+    gateways = ", ".join(seen) or "(none)"
+    seen_clients: dict[str, int] = {}
+    for ci, mc in enumerate(cfg.machine_clients):
+        if mc.name in seen_clients:
+            problems.append(
+                f"{p}machineClients[{ci}].name: got {mc.name!r}: already used by "
+                f"{p}machineClients[{seen_clients[mc.name]}]"
+            )
+        seen_clients.setdefault(mc.name, ci)
+        if mc.gateway not in seen:
+            problems.append(
+                f"{p}machineClients[{ci}].gateway: got {mc.gateway!r}: "
+                f"not a gateway in {p}gateways ({gateways})"
+            )
+        for i, s in enumerate(mc.scopes):
+            check_scope(f"{p}machineClients[{ci}].scopes[{i}]", s)
+
+    t = cfg.tenant
+    if t.default_audience is not None:
+        if not t.manage:
+            problems.append(
+                f"{p}tenant.defaultAudience: is set while {p}tenant.manage is false; "
+                "only the stack that manages the tenant may set its default audience"
+            )
+        elif t.default_audience not in seen:
+            problems.append(
+                f"{p}tenant.defaultAudience: got {t.default_audience!r}: "
+                f"not a gateway in {p}gateways ({gateways})"
+            )
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return [value]
+        return [value, *(_leaves(parsed) if not isinstance(parsed, str) else [])]
+    if isinstance(value, dict):
+        return [x for v in value.values() for x in _leaves(v)]
+    if isinstance(value, list):
+        return [x for v in value for x in _leaves(v)]
+    return []
+
+
+def _redact(problems: list[str], raw: Mapping[str, Any], secret_keys: frozenset[str]) -> list[str]:
+    """A value set with `--secret` never reaches an error message in plain text."""
+    secrets = sorted(
+        {x for k in secret_keys if k in raw for x in _leaves(raw[k]) if len(x) >= 4},
+        key=len,
+        reverse=True,
+    )
+    out = []
+    for p in problems:
+        for s in secrets:
+            p = p.replace(repr(s), "[secret]").replace(s, "[secret]")
+        out.append(p)
+    return out
+
+
+def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str] = frozenset()) -> Settings:
+    """Validate the whole stack config. `raw` maps full keys (`mcpauth:gateways`) to values,
+    as Pulumi hands them to a program (structured values as JSON text). Values of
+    `secret_keys` are never echoed in errors."""
+    problems: list[str] = []
+    project: dict[str, Any] = {}
+    for key, value in raw.items():
+        ns, _, name = key.partition(":")
+        if ns != NAMESPACE:
+            continue
+        if name not in PROJECT_KEYS:
+            problems.append(f"{key}: unknown key; accepted {NAMESPACE}: keys: {', '.join(PROJECT_KEYS)}")
+            continue
+        try:
+            project[name] = _parse_value(key, value)
+        except ConfigError as e:
+            problems.extend(e.problems)
+
+    domain = raw.get("auth0:domain")
+    if not domain:
+        problems.append(
+            "auth0:domain: is required (the tenant's Management API host, e.g. "
+            "my-tenant.us.auth0.com); set it with `pulumi config set auth0:domain <host>`"
+        )
+    elif not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", str(domain)) or "." not in str(
+        domain
+    ):
+        problems.append(
+            f"auth0:domain: got {domain!r}: must be a host name only, e.g. my-tenant.us.auth0.com "
+            "(no https://, path, query or port)"
+        )
+    region = raw.get("aws:region")
+    if not region:
+        problems.append(
+            "aws:region: is required (the region of the AgentCore gateways), "
+            "e.g. `pulumi config set aws:region us-east-1`"
+        )
+    elif not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", str(region)):
+        problems.append(f"aws:region: got {region!r}: not an AWS region name such as us-east-1")
+
+    cfg: ProjectConfig | None = None
+    if f"{NAMESPACE}:gateways" in raw and "gateways" not in project:
+        pass  # unparsable: already reported
+    elif "gateways" not in project:
+        problems.append(f"{NAMESPACE}:gateways: is required: a list of gateways, e.g. [{{name: tools}}]")
+    else:
+        try:
+            cfg = ProjectConfig.model_validate(project)
+        except ValidationError as e:
+            problems.extend(_pydantic_problems(e, raw))
+    if cfg is not None:
+        _check_references(cfg, problems)
+        if cfg.issuer:
+            _https_host_only(f"{NAMESPACE}:issuer", cfg.issuer, problems, allow_slash=True)
+
+    if problems:
+        raise ConfigError(_redact(problems, raw, secret_keys))
+    assert cfg is not None and domain and region
+    issuer = cfg.issuer or f"https://{domain}/"
+    if not issuer.endswith("/"):
+        issuer += "/"  # Auth0's `iss` always ends in one slash; the gateway compares exactly.
+    profile = raw.get("aws:profile") or None
+    return Settings(
+        project=cfg,
+        stack=stack,
+        auth0_domain=str(domain),
+        issuer=issuer,
+        aws_region=str(region),
+        aws_profile=str(profile) if profile else None,
+    )

@@ -1,0 +1,162 @@
+"""The whole program: read the stack config once, build the components, export what people need.
+
+`__main__.py` calls `main()`; the offline plan and the tests run this same function under
+Pulumi's mocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_auth0 as auth0
+import pulumi_aws as aws
+
+from components.api import McpApi, McpApiArgs
+from components.config import NAMESPACE, ConfigError, Settings, load_settings
+from components.gateway import McpGateway, McpGatewayArgs
+from components.machine_client import MachineClient, MachineClientArgs
+from components.tenant import TenantBaseline, TenantBaselineArgs
+
+# Provider keys the program reads itself (the providers read their own credentials).
+_PROVIDER_KEYS = ("auth0:domain", "aws:region", "aws:profile")
+
+
+def raw_config() -> dict[str, Any]:
+    """All of this stack's `mcpauth:` keys and the provider keys we read, as Pulumi gives them
+    to the program. Reading the whole namespace is what lets unknown keys be reported."""
+    from pulumi.runtime import config as rc
+
+    keys: dict[str, Any] = {}
+    for source in (rc.get_config_env(), rc.CONFIG.get()):
+        for key, value in source.items():
+            if key.startswith(NAMESPACE + ":") or key in _PROVIDER_KEYS:
+                keys[key] = value
+    for key in _PROVIDER_KEYS:
+        value = rc.get_config(key)
+        if value is not None:
+            keys[key] = value
+    return keys
+
+
+def build(settings: Settings) -> dict[str, Any]:
+    """Declare every resource for a validated stack; return the stack outputs."""
+    cfg = settings.project
+    tenant = cfg.tenant
+    account_id = aws.get_caller_identity_output().account_id
+
+    gateways: dict[str, McpGateway] = {}
+    for gw in cfg.gateways:
+        gateways[gw.name] = McpGateway(
+            f"gw-{gw.name}",
+            McpGatewayArgs(
+                gateway=gw.name,
+                stack=settings.stack,
+                description=gw.description,
+                existing_gateway_id=gw.existing_gateway_id,
+                required_permissions=list(gw.required_permissions),
+                discovery_url=settings.discovery_url,
+                region=settings.aws_region,
+                profile=settings.aws_profile,
+                account_id=account_id,
+                protect=cfg.protect,
+            ),
+        )
+
+    role_ids: dict[str, pulumi.Input[str]]
+    if tenant.manage:
+        baseline = TenantBaseline(
+            "tenant",
+            TenantBaselineArgs(
+                stack=settings.stack,
+                dynamic_client_registration=tenant.dynamic_client_registration,
+                client_id_metadata_documents=tenant.client_id_metadata_documents,
+                resource_parameter_profile=tenant.resource_parameter_profile,
+                default_audience=(
+                    gateways[tenant.default_audience].resource_url if tenant.default_audience else None
+                ),
+                connection_name=tenant.connection.name,
+                disable_signup=tenant.connection.disable_signup,
+                roles=list(cfg.roles),
+                protect=cfg.protect,
+            ),
+        )
+        role_ids = dict(baseline.role_ids)
+    else:
+        # Another stack owns the roles; find them by name (fails the preview if missing).
+        role_ids = {
+            role: auth0.get_role_output(name=role, skip_permissions=True, skip_users=True).id
+            for role in cfg.roles
+        }
+
+    third_party = tenant.dynamic_client_registration or tenant.client_id_metadata_documents
+    apis: dict[str, McpApi] = {}
+    for gw in cfg.gateways:
+        apis[gw.name] = McpApi(
+            f"api-{gw.name}",
+            McpApiArgs(
+                display_name=f"MCP {gw.name} ({settings.stack})",
+                identifier=gateways[gw.name].resource_url,
+                scopes=dict(cfg.scopes),
+                token_lifetime_seconds=gw.token_lifetime_seconds,
+                role_ids=role_ids,
+                roles={r: list(s) for r, s in cfg.roles.items()},
+                third_party_scopes=settings.third_party_scopes(gw) if third_party else None,
+                protect=cfg.protect,
+            ),
+        )
+
+    clients: dict[str, MachineClient] = {}
+    for mc in cfg.machine_clients:
+        clients[mc.name] = MachineClient(
+            f"client-{mc.name}",
+            MachineClientArgs(
+                display_name=f"mcpauth {mc.name} ({settings.stack})",
+                audience=apis[mc.gateway].identifier,
+                scopes=list(mc.scopes),
+                api_scopes=apis[mc.gateway].scopes,
+            ),
+        )
+
+    return {
+        "issuer": settings.issuer,
+        "discoveryUrl": settings.discovery_url,
+        "tokenEndpoint": settings.token_endpoint,
+        "gateways": {
+            name: {
+                "gatewayId": g.gateway_id,
+                "gatewayUrl": g.gateway_url,
+                "resourceUrl": g.resource_url,
+                "apiIdentifier": apis[name].identifier,
+                "allowedAudiences": g.allowed_audiences,
+                "requiredPermissions": next(
+                    list(x.required_permissions) for x in cfg.gateways if x.name == name
+                ),
+            }
+            for name, g in gateways.items()
+        },
+        "machineClients": {
+            mc.name: {
+                "gateway": mc.gateway,
+                "clientId": clients[mc.name].client_id,
+                "audience": apis[mc.gateway].identifier,
+                "scopes": list(mc.scopes),
+            }
+            for mc in cfg.machine_clients
+        },
+        # Secrets in their own output, so `pulumi stack output` shows the rest in plain text.
+        "machineClientSecrets": pulumi.Output.secret({name: c.client_secret for name, c in clients.items()}),
+    }
+
+
+def main() -> None:
+    try:
+        from pulumi.runtime import config as rc
+
+        secret_keys = frozenset(rc._SECRET_KEYS.get()) | frozenset(rc.get_config_secret_keys_env())
+        settings = load_settings(raw_config(), pulumi.get_stack(), secret_keys)
+    except ConfigError as e:
+        # One clear message naming every bad key, and nothing declared.
+        raise pulumi.RunError(str(e)) from None
+    for key, value in build(settings).items():
+        pulumi.export(key, value)

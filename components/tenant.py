@@ -1,0 +1,84 @@
+"""TenantBaseline: the tenant-wide Auth0 settings an MCP deployment depends on.
+
+Only the stack with `mcpauth:tenant.manage: true` declares it. These settings are shared by
+every gateway on the tenant, so exactly one stack may own them; the others look roles up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_auth0 as auth0
+
+from components.naming import slug
+
+
+@dataclass(frozen=True)
+class TenantBaselineArgs:
+    stack: str
+    dynamic_client_registration: bool
+    client_id_metadata_documents: bool
+    resource_parameter_profile: str
+    # The resource URL to use as default audience, or None to clear it.
+    default_audience: pulumi.Input[str] | None
+    connection_name: str
+    disable_signup: bool
+    roles: list[str]
+    protect: bool
+
+
+class TenantBaseline(pulumi.ComponentResource):
+    role_ids: dict[str, pulumi.Output[str]]
+    connection_id: pulumi.Output[str]
+
+    def __init__(
+        self, name: str, args: TenantBaselineArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mcpauth:index:TenantBaseline", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        auth0.Tenant(
+            f"{name}-settings",
+            flags=auth0.TenantFlagsArgs(
+                enable_dynamic_client_registration=args.dynamic_client_registration,
+                # "Enable Application Connections": first-party apps created later get the
+                # tenant's connections. DCR clients are not covered by it (see the connection).
+                enable_client_connections=True,
+            ),
+            client_id_metadata_document_supported=args.client_id_metadata_documents,
+            # `compatibility`: Auth0 accepts RFC 8707 `resource` (what MCP clients send) as the
+            # audience, so no single tenant-wide default audience is needed.
+            resource_parameter_profile=args.resource_parameter_profile,
+            # The owning stack owns this setting: "" clears one set by hand.
+            default_audience=args.default_audience if args.default_audience is not None else "",
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+        )
+
+        connection = auth0.Connection(
+            f"{name}-connection",
+            name=args.connection_name,
+            strategy="auth0",
+            # Third-party (DCR/CIMD) clients can only log users in through domain-level
+            # connections; without this they reach a login page with no way in.
+            is_domain_connection=True,
+            options=auth0.ConnectionOptionsArgs(
+                disable_signup=args.disable_signup,
+                brute_force_protection=True,
+                password_policy="good",
+            ),
+            opts=child,
+        )
+        self.connection_id = connection.id
+
+        self.role_ids = {}
+        for role in args.roles:
+            r = auth0.Role(
+                f"{name}-role-{slug(role)}",
+                name=role,
+                description=f"{role} (managed by mcpauth stack {args.stack})",
+                opts=child,
+            )
+            self.role_ids[role] = r.id
+
+        self.register_outputs({"connectionId": self.connection_id, "roleIds": self.role_ids})

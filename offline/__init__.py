@@ -1,0 +1,1 @@
+"""Offline evaluation of the program: the shared mock engine and `make plan`."""

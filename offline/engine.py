@@ -1,0 +1,263 @@
+"""One mock engine for the tests and for `make plan`: the real program under Pulumi's mocks.
+
+The mocks return values of the shape the real services return (gateway ids and URLs as AWS
+forms them, Auth0 client ids, ARNs), derived from a hash of the stack, type and name, so two
+evaluations of the same config are identical. The monitor records what the engine would see:
+each resource's type, parent, inputs, dependencies and options, and the stack outputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import runpy
+import string
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pulumi
+from google.protobuf import json_format
+from pulumi.runtime import mocks as pmocks
+from pulumi.runtime import settings as psettings
+from pulumi.runtime.config import set_all_config
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT_ID = "111122223333"
+SECRET = "[secret]"
+_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+_ALNUM = string.ascii_letters + string.digits
+_LOWER = string.ascii_lowercase + string.digits
+
+# A hook that may change a resource's mocked outputs: (type, name, inputs, outputs) -> outputs.
+OutputHook = Callable[[str, str, dict[str, Any], dict[str, Any]], dict[str, Any]]
+
+
+def _token(seed: str, n: int, alphabet: str = _ALNUM) -> str:
+    digest = hashlib.sha256(seed.encode()).digest()
+    out: list[str] = []
+    while len(out) < n:
+        for b in digest:
+            out.append(alphabet[b % len(alphabet)])
+        digest = hashlib.sha256(digest).digest()
+    return "".join(out[:n])
+
+
+def gateway_url_for(gateway_id: str, region: str) -> str:
+    """The URL AWS gives a gateway: its id, the AgentCore gateway domain, and `/mcp`."""
+    return f"https://{gateway_id}.gateway.bedrock-agentcore.{region}.amazonaws.com/mcp"
+
+
+class RealisticMocks(pmocks.Mocks):
+    def __init__(self, stack: str, region: str, hook: OutputHook | None = None) -> None:
+        self.stack = stack
+        self.region = region
+        self.hook = hook
+
+    def _seed(self, typ: str, name: str) -> str:
+        return f"{self.stack}/{typ}/{name}"
+
+    def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            return {
+                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/deployer",
+                "userId": "AROAEXAMPLEDEPLOYER:ci",
+                "id": ACCOUNT_ID,
+            }, []
+        if args.token == "auth0:index/getRole:getRole":
+            name = args.args.get("name", "")
+            return {"id": "rol_" + _token("role/" + name, 16), "name": name}, []
+        return {}, []
+
+    def new_resource(self, args: pmocks.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        typ, name, inputs = args.typ, args.name, dict(args.inputs)
+        seed = self._seed(typ, name)
+        out = dict(inputs)
+        rid = f"{name}_id"
+        if typ == "aws:bedrock/agentcoreGateway:AgentcoreGateway":
+            if args.resource_id:  # an adopted gateway, read by id
+                gid = args.resource_id
+                out.update(name=gid.rsplit("-", 1)[0], protocolType="MCP", authorizerType="CUSTOM_JWT")
+            else:
+                gid = f"{inputs.get('name', name).lower()[:40]}-{_token(seed, 10, _LOWER)}"
+            rid = gid
+            out.update(
+                gatewayId=gid,
+                gatewayUrl=gateway_url_for(gid, self.region),
+                gatewayArn=f"arn:aws:bedrock-agentcore:{self.region}:{ACCOUNT_ID}:gateway/{gid}",
+                status="READY",
+            )
+        elif typ == "aws:iam/role:Role":
+            role_name = f"{name[:38]}-{_token(seed, 7, _LOWER)}"
+            rid = role_name
+            out.update(name=role_name, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role_name}")
+        elif typ == "auth0:index/resourceServer:ResourceServer":
+            rid = _token(seed, 24, "0123456789abcdef")
+        elif typ == "auth0:index/client:Client":
+            rid = _token(seed, 32)
+            out["clientId"] = rid
+        elif typ == "auth0:index/clientCredentials:ClientCredentials":
+            out["clientSecret"] = _token(seed + "/secret", 64)
+            rid = inputs.get("clientId", rid)
+        elif typ == "auth0:index/role:Role":
+            rid = "rol_" + _token("role/" + inputs.get("name", name), 16)
+        elif typ == "auth0:index/connection:Connection":
+            rid = "con_" + _token(seed, 16)
+        elif typ == "auth0:index/action:Action":
+            rid = _token(seed, 8, "0123456789abcdef") + "-" + _token(seed + "/a", 4, "0123456789abcdef")
+            out["versionId"] = _token(seed + "/v", 24, "0123456789abcdef")
+        elif typ == "auth0:index/clientGrant:ClientGrant":
+            rid = "cgr_" + _token(seed, 16)
+        elif typ == "auth0:index/tenant:Tenant":
+            rid = _token(seed, 8, "0123456789abcdef")
+        elif typ.startswith("pulumi-python:dynamic"):
+            out.pop("__provider", None)
+            gid = inputs.get("gatewayId") or ""
+            rid = f"{gid}/authorizer"
+            out.update(gatewayUrl=gateway_url_for(gid, inputs.get("region") or self.region), status="READY")
+        if self.hook is not None:
+            out = self.hook(typ, name, inputs, out)
+        return rid, out
+
+
+@dataclass
+class Registered:
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    read: bool
+    id: str
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    depends_on: list[str]
+    property_dependencies: dict[str, list[str]]
+    protect: bool
+    ignore_changes: list[str]
+
+
+def _unmask(value: Any) -> Any:
+    """Struct as JSON, with secrets replaced by `[secret]` (never their value) and unknowns
+    by `[unknown]`."""
+    if isinstance(value, dict):
+        if _SECRET_SIG in value:
+            return SECRET
+        return {k: _unmask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unmask(v) for v in value]
+    if value == _UNKNOWN:
+        return "[unknown]"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # protobuf Struct holds every number as a double
+    return value
+
+
+class RecordingMonitor(pmocks.MockMonitor):
+    def __init__(self, mocks: pmocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.records: list[Registered] = []
+
+    def _record(self, request: Any, urn: str, rid: str, read: bool) -> None:
+        props = request.properties if read else request.object
+        inputs = _unmask(json_format.MessageToDict(props))
+        inputs.pop("__provider", None)
+        state = self.resources[urn].state if urn in self.resources else {}
+        # Outputs the provider marks secret (a client secret) are masked here already.
+        secret_outputs = set(getattr(request, "additionalSecretOutputs", []))
+        self.records.append(
+            Registered(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=bool(getattr(request, "custom", True)),
+                read=read,
+                id=rid,
+                inputs=inputs,
+                outputs={
+                    k: (SECRET if k in secret_outputs else _unmask(v))
+                    for k, v in state.items()
+                    if k != "__provider"
+                },
+                depends_on=list(getattr(request, "dependencies", [])),
+                property_dependencies={
+                    k: list(v.urns) for k, v in getattr(request, "propertyDependencies", {}).items()
+                },
+                protect=bool(getattr(request, "protect", False)),
+                ignore_changes=list(getattr(request, "ignoreChanges", [])),
+            )
+        )
+
+    def RegisterResource(self, request: Any) -> Any:
+        resp = super().RegisterResource(request)  # type: ignore[no-untyped-call]
+        self._record(request, resp.urn, resp.id, read=False)
+        return resp
+
+    def ReadResource(self, request: Any) -> Any:
+        resp = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        self._record(request, resp.urn, request.id, read=True)
+        return resp
+
+
+@dataclass
+class Evaluation:
+    stack: str
+    resources: list[Registered]
+    outputs: dict[str, Any]
+    secret_outputs: set[str] = field(default_factory=set)
+
+    def of_type(self, typ: str) -> list[Registered]:
+        return [r for r in self.resources if r.type == typ]
+
+    def by_urn(self) -> dict[str, Registered]:
+        return {r.urn: r for r in self.resources}
+
+
+def _resolve(value: Any) -> tuple[Any, bool]:
+    """Resolve an exported value; returns (plain value, is_secret)."""
+    out = pulumi.Output.from_input(value)
+
+    async def go() -> tuple[Any, bool]:
+        return await out.future(), bool(await out.is_secret())
+
+    return _sync_await(go())
+
+
+def run_program(
+    config: Mapping[str, Any],
+    stack: str,
+    *,
+    program: Callable[[], None] | None = None,
+    hook: OutputHook | None = None,
+    project: str = "mcpauth",
+) -> Evaluation:
+    """Evaluate the program (by default `__main__.py`, exactly as `pulumi up` runs it) for
+    one stack's config under the mocks; return what it declared."""
+    region = str(config.get("aws:region") or "us-east-1")
+    mocks = RealisticMocks(stack, region, hook)
+    monitor = RecordingMonitor(mocks)
+    # A fresh root stack per evaluation, so several plans can run in one process.
+    psettings.ROOT.set(None)
+    set_all_config({k: v for k, v in config.items()}, [])
+    pmocks.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    root = psettings.get_root_resource()
+
+    def default_program() -> None:
+        runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
+
+    _sync_await(run_pulumi_func(program or default_program))
+
+    outputs: dict[str, Any] = {}
+    secret: set[str] = set()
+    for name, value in (getattr(root, "outputs", None) or {}).items():
+        plain, is_secret = _resolve(value)
+        # A secret output is never held in plain text past this point.
+        outputs[name] = SECRET if is_secret else plain
+        if is_secret:
+            secret.add(name)
+    return Evaluation(stack, list(monitor.records), outputs, secret)

@@ -1,0 +1,47 @@
+"""Shared fixtures: the stack files, the one mock engine, and config builders."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from offline.engine import Evaluation, run_program  # noqa: E402
+from offline.stackfile import load_stack  # noqa: E402
+
+
+def make_config(gateways: list[dict[str, Any]] | None = None, **project: Any) -> dict[str, Any]:
+    """A stack config map as Pulumi hands it to the program (structured values as JSON)."""
+    cfg: dict[str, Any] = {
+        "aws:region": "eu-west-1",
+        "auth0:domain": "acme-test.eu.auth0.com",
+        "mcpauth:gateways": json.dumps(gateways if gateways is not None else [{"name": "tools"}]),
+    }
+    for key, value in project.items():
+        cfg[f"mcpauth:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return cfg
+
+
+@pytest.fixture
+def dev_config() -> dict[str, Any]:
+    return dict(load_stack(ROOT, "dev").values)
+
+
+@pytest.fixture(scope="session")
+def dev_eval() -> Evaluation:
+    return run_program(dict(load_stack(ROOT, "dev").values), "dev")
+
+
+@pytest.fixture
+def evaluate():
+    def run(config: dict[str, Any], stack: str = "test", **kw: Any) -> Evaluation:
+        return run_program(config, stack, **kw)
+
+    return run

@@ -1,0 +1,50 @@
+"""`pulumi preview` of the dev stack through the Automation API, where the CLI exists.
+
+Skipped here: this machine has no Pulumi CLI (it cannot be installed from the registries it
+reaches). It is not counted as coverage; the mock tests and `make plan` are what ran.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from tests.conftest import ROOT
+
+_missing = [
+    what
+    for what, ok in (
+        ("the Pulumi CLI on PATH (not installable here)", shutil.which("pulumi")),
+        ("AUTH0_CLIENT_SECRET (the deployer's Management API secret)", os.environ.get("AUTH0_CLIENT_SECRET")),
+        (
+            "AWS credentials (AWS_ACCESS_KEY_ID or AWS_PROFILE)",
+            os.environ.get("AWS_ACCESS_KEY_ID") or os.environ.get("AWS_PROFILE"),
+        ),
+    )
+    if not ok
+]
+needs_cli_and_credentials = pytest.mark.skipif(bool(_missing), reason="needs " + "; ".join(_missing))
+
+
+@needs_cli_and_credentials
+def test_preview_of_the_dev_stack_with_a_local_backend(tmp_path) -> None:
+    from pulumi import automation as auto
+
+    # A copy of the project, so the secret config set below never touches the repo's files.
+    work = tmp_path / "project"
+    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns("venv", "node_modules", ".git", "*.pyc"))
+    if (ROOT / "venv").exists():
+        (work / "venv").symlink_to(ROOT / "venv")
+    backend = tmp_path / "state"
+    backend.mkdir()
+    env = {
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": "mcpauth-test-only",
+    }
+    ws = auto.LocalWorkspaceOptions(env_vars=env, work_dir=str(work))
+    stack = auto.create_or_select_stack("dev", work_dir=str(work), opts=ws)
+    stack.set_config("auth0:clientSecret", auto.ConfigValue(os.environ["AUTH0_CLIENT_SECRET"], secret=True))
+    result = stack.preview()
+    assert result.change_summary.get("create", 0) > 0

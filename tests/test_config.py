@@ -1,0 +1,216 @@
+"""Every bad stack config is refused before anything is declared, naming the key path."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from components.config import DEFAULT_ROLES, DEFAULT_SCOPES, ConfigError, load_settings
+from tests.conftest import make_config
+
+
+def problems(cfg: dict[str, Any]) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, "test")
+    return info.value.problems
+
+
+def one_problem(cfg: dict[str, Any]) -> str:
+    found = problems(cfg)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_minimal_config_gets_the_documented_defaults() -> None:
+    s = load_settings(make_config(), "test")
+    assert s.issuer == "https://acme-test.eu.auth0.com/"
+    assert s.discovery_url == "https://acme-test.eu.auth0.com/.well-known/openid-configuration"
+    assert s.project.scopes == DEFAULT_SCOPES
+    assert s.project.roles == DEFAULT_ROLES
+    t = s.project.tenant
+    assert (t.manage, t.dynamic_client_registration, t.client_id_metadata_documents) == (True, True, True)
+    assert t.resource_parameter_profile == "compatibility"
+    assert (t.connection.name, t.connection.disable_signup) == ("mcp-users", True)
+    assert s.project.protect is False
+    # DCR clients get every scope but admin unless told otherwise.
+    assert s.third_party_scopes(s.project.gateways[0]) == [x for x in DEFAULT_SCOPES if x != "admin"]
+
+
+def test_custom_domain_issuer_gets_exactly_one_trailing_slash() -> None:
+    s = load_settings(make_config(issuer="https://login.acme.com"), "test")
+    assert s.issuer == "https://login.acme.com/"
+    assert s.discovery_url == "https://login.acme.com/.well-known/openid-configuration"
+
+
+@pytest.mark.parametrize(
+    "cfg, path, says",
+    [
+        (make_config(colour="blue"), "mcpauth:colour", "accepted mcpauth: keys"),
+        (
+            make_config([{"name": "tools", "audiance": "x"}]),
+            "mcpauth:gateways[0].audiance",
+            "accepted keys here",
+        ),
+        (make_config(tenant={"mange": False}), "mcpauth:tenant.mange", "manage"),
+        (make_config([{"name": "a"}, {"name": "a"}]), "mcpauth:gateways[1].name", "already used"),
+        (make_config([]), "mcpauth:gateways", "at least one"),
+        (make_config([{"name": "Tools_1"}]), "mcpauth:gateways[0].name", "lower-case"),
+        (
+            make_config([{"name": "a", "requiredPermissions": ["read:tools", "read:tool"]}]),
+            "mcpauth:gateways[0].requiredPermissions[1]",
+            "'read:tool'",
+        ),
+        (
+            make_config([{"name": "a", "thirdPartyScopes": ["nope"]}]),
+            "mcpauth:gateways[0].thirdPartyScopes[0]",
+            "not a scope defined",
+        ),
+        (
+            make_config(roles={"MCP User": ["read:tools", "launch:missiles"]}),
+            "mcpauth:roles.MCP User[1]",
+            "launch:missiles",
+        ),
+        (
+            make_config(machineClients=[{"name": "m", "gateway": "nope", "scopes": ["read:tools"]}]),
+            "mcpauth:machineClients[0].gateway",
+            "not a gateway",
+        ),
+        (
+            make_config(machineClients=[{"name": "m", "gateway": "tools", "scopes": ["x"]}]),
+            "mcpauth:machineClients[0].scopes[0]",
+            "not a scope",
+        ),
+        (
+            make_config(
+                machineClients=[
+                    {"name": "m", "gateway": "tools", "scopes": ["read:tools"]},
+                    {"name": "m", "gateway": "tools", "scopes": ["read:tools"]},
+                ]
+            ),
+            "mcpauth:machineClients[1].name",
+            "already used",
+        ),
+        (
+            make_config(machineClients=[{"name": "m", "gateway": "tools", "scopes": []}]),
+            "mcpauth:machineClients[0].scopes",
+            "at least 1",
+        ),
+        (make_config(tenant={"defaultAudience": "nope"}), "mcpauth:tenant.defaultAudience", "not a gateway"),
+        (
+            make_config(tenant={"manage": False, "defaultAudience": "tools"}),
+            "mcpauth:tenant.defaultAudience",
+            "manage is false",
+        ),
+        (
+            make_config(tenant={"claimsNamespace": "http://acme.com/"}),
+            "mcpauth:tenant.claimsNamespace",
+            "https",
+        ),
+        (
+            make_config(tenant={"claimsNamespace": "https://acme.auth0.com/claims"}),
+            "mcpauth:tenant.claimsNamespace",
+            "reserves",
+        ),
+        (
+            make_config(tenant={"resourceParameterProfile": "resource"}),
+            "mcpauth:tenant.resourceParameterProfile",
+            "'compatibility' or 'audience'",
+        ),
+        (make_config(issuer="http://login.acme.com/"), "mcpauth:issuer", "https://"),
+        (make_config(issuer="https://login.acme.com/tenant/"), "mcpauth:issuer", "no path"),
+        (make_config(issuer="https://login.acme.com/?x=1"), "mcpauth:issuer", "no path, query"),
+        (
+            make_config([{"name": "a", "tokenLifetimeSeconds": 10}]),
+            "mcpauth:gateways[0].tokenLifetimeSeconds",
+            "60",
+        ),
+        (make_config(protect="maybe"), "mcpauth:protect", "bool"),
+        (
+            make_config(scopes={"read:tools": "a", "read_tools": "b"}, roles={}),
+            "mcpauth:scopes",
+            "differ only",
+        ),
+        (make_config(scopes={"read tools": "a"}, roles={}), "mcpauth:scopes", "no spaces"),
+        (
+            make_config(
+                [{"name": "a", "existingGatewayId": "g-1"}, {"name": "b", "existingGatewayId": "g-1"}]
+            ),
+            "mcpauth:gateways[1].existingGatewayId",
+            "already adopted",
+        ),
+    ],
+)
+def test_each_bad_value_names_its_key_path(cfg: dict[str, Any], path: str, says: str) -> None:
+    msg = one_problem(cfg)
+    assert msg.startswith(path + ":"), msg
+    assert says in msg, msg
+
+
+def test_missing_and_malformed_provider_keys_are_named() -> None:
+    cfg = make_config()
+    del cfg["auth0:domain"], cfg["aws:region"]
+    found = problems(cfg)
+    assert any(p.startswith("auth0:domain: is required") for p in found)
+    assert any(p.startswith("aws:region: is required") for p in found)
+
+    for domain in ("https://acme.auth0.com", "acme.auth0.com/path", "acme"):
+        cfg = make_config()
+        cfg["auth0:domain"] = domain
+        assert one_problem(cfg).startswith("auth0:domain: got"), domain
+
+    cfg = make_config()
+    cfg["aws:region"] = "virginia"
+    assert one_problem(cfg).startswith("aws:region: got 'virginia'")
+
+
+def test_missing_gateways_and_bad_json_are_named() -> None:
+    cfg = make_config()
+    del cfg["mcpauth:gateways"]
+    assert one_problem(cfg).startswith("mcpauth:gateways: is required")
+    cfg = make_config()
+    cfg["mcpauth:gateways"] = '[{"name": "tools",]'
+    assert one_problem(cfg).startswith("mcpauth:gateways: is not valid JSON")
+
+
+def test_all_problems_are_reported_at_once() -> None:
+    cfg = make_config(
+        [{"name": "a", "requiredPermissions": ["x"]}, {"name": "a"}],
+        tenant={"defaultAudience": "zzz"},
+    )
+    found = problems(cfg)
+    assert len(found) == 3
+    assert str(ConfigError(found)).count("\n  - ") == 3
+
+
+def test_other_namespaces_are_left_to_their_owners() -> None:
+    cfg = make_config()
+    cfg["aws:skipCredentialsValidation"] = "true"
+    cfg["auth0:clientSecret"] = "[secret]"
+    load_settings(cfg, "test")  # no error: providers validate their own keys
+
+
+def test_the_config_error_never_echoes_a_secret_value() -> None:
+    # A user who pastes a secret into a wrong key must not see it in CI logs.
+    cfg = make_config()
+    cfg["mcpauth:clientSecret"] = "s3cr3t-value-xyz"
+    assert "s3cr3t" not in str(ConfigError(problems(cfg)))
+
+
+def test_gateways_as_yaml_list_of_objects_json_roundtrip() -> None:
+    gws = [{"name": "a", "requiredPermissions": ["read:tools"], "thirdPartyScopes": []}]
+    s = load_settings(make_config(gws), "x")
+    assert s.project.gateways[0].required_permissions == ["read:tools"]
+    assert s.third_party_scopes(s.project.gateways[0]) == []
+    assert json.loads(make_config(gws)["mcpauth:gateways"]) == gws
+
+
+def test_a_secret_config_value_is_redacted_from_errors() -> None:
+    cfg = make_config(issuer="http://hunter2-login.acme.com/")
+    msg = str(ConfigError(problems(cfg)))
+    assert "hunter2" in msg  # not secret: shown, so the user sees what is wrong
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, "test", frozenset({"mcpauth:issuer"}))
+    assert "hunter2" not in str(info.value)
+    assert "mcpauth:issuer: got [secret]" in str(info.value)

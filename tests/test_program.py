@@ -1,0 +1,245 @@
+"""The real program (`__main__.py`) under Pulumi's mocks: what `pulumi up` would declare."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.authorizer import TYPE_TOKEN as AUTHORIZER
+from components.naming import placeholder_audience
+from offline.engine import SECRET, Evaluation, gateway_url_for
+from tests.conftest import make_config
+
+GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"
+API = "auth0:index/resourceServer:ResourceServer"
+SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
+ROLE_PERMISSION = "auth0:index/rolePermission:RolePermission"
+TENANT = "auth0:index/tenant:Tenant"
+CONNECTION = "auth0:index/connection:Connection"
+ROLE = "auth0:index/role:Role"
+GRANT = "auth0:index/clientGrant:ClientGrant"
+CLIENT = "auth0:index/client:Client"
+
+
+def wiring(ev: Evaluation) -> dict[str, tuple[str, list[str], str]]:
+    """gateway resource URL -> (API identifier, authorizer audiences, discovery URL), all read
+    from what the resources were given, not from the program's own outputs."""
+    apis = {r.inputs["identifier"] for r in ev.of_type(API)}
+    out = {}
+    for auth in ev.of_type(AUTHORIZER):
+        url = auth.outputs["gatewayUrl"]
+        (ident,) = [a for a in apis if a == url] or [None]
+        out[url] = (ident, auth.inputs["allowedAudiences"], auth.inputs["discoveryUrl"])
+    return out
+
+
+def test_dev_stack_wires_each_gateway_to_its_api_by_one_string(dev_eval: Evaluation) -> None:
+    ev_gateways = dev_eval.of_type(GATEWAY)
+    assert len(ev_gateways) == 2
+    w = wiring(dev_eval)
+    assert len(w) == 2
+    for url, (identifier, audiences, disc) in w.items():
+        assert url.endswith("/mcp") and not url.endswith("/")
+        assert identifier == url, "API identifier must equal the gateway resource URL"
+        assert audiences == [url], "allowed audience must be exactly the API identifier"
+        assert disc == "https://mcpauth-dev.us.auth0.com/.well-known/openid-configuration"
+    # The gateway itself is created with a placeholder that no API has, then left to the authorizer.
+    for gw in ev_gateways:
+        jwt = gw.inputs["authorizerConfiguration"]["customJwtAuthorizer"]
+        assert jwt["allowedAudiences"][0].startswith(placeholder_audience(""))
+        assert "authorizerConfiguration" in gw.ignore_changes
+        assert gw.inputs["authorizerType"] == "CUSTOM_JWT" and gw.inputs["protocolType"] == "MCP"
+
+
+def test_no_gateway_ever_gates_on_client_ids(dev_eval: Evaluation) -> None:
+    for auth in dev_eval.of_type(AUTHORIZER):
+        assert auth.inputs["allowedClients"] == []
+    for gw in dev_eval.of_type(GATEWAY):
+        assert "allowedClients" not in gw.inputs["authorizerConfiguration"]["customJwtAuthorizer"]
+
+
+def test_required_permissions_become_claim_rules_on_permissions(dev_eval: Evaluation) -> None:
+    by_gateway = {a.inputs["gatewayId"].split("-")[0]: a for a in dev_eval.of_type(AUTHORIZER)}
+    rules = by_gateway["tools"].inputs["customClaims"]
+    assert [r["authorizingClaimMatchValue"]["claimMatchValue"]["matchValueString"] for r in rules] == [
+        "read:tools"
+    ]
+    assert rules[0]["inboundTokenClaimName"] == "permissions"
+
+
+def test_apis_are_rs256_rbac_with_permissions_in_the_token(dev_eval: Evaluation) -> None:
+    apis = dev_eval.of_type(API)
+    assert len(apis) == 2
+    for api in apis:
+        assert api.inputs["signingAlg"] == "RS256"
+        assert api.inputs["enforcePolicies"] is True
+        assert api.inputs["tokenDialect"] == "access_token_authz"
+    lifetimes = sorted(a.inputs["tokenLifetime"] for a in apis)
+    assert lifetimes == [900, 3600]
+
+
+def test_role_permissions_wait_for_the_scopes_of_their_api(dev_eval: Evaluation) -> None:
+    urns = dev_eval.by_urn()
+    perms = dev_eval.of_type(ROLE_PERMISSION)
+    # dev: 2 APIs x (3 user + 5 admin) permissions
+    assert len(perms) == 16
+    for perm in perms:
+        scopes = [urns[d] for d in perm.depends_on if urns[d].type == SCOPES]
+        assert len(scopes) == 1, perm.name
+        scope_names = {s["name"] for s in scopes[0].inputs["scopes"]}
+        assert perm.inputs["permission"] in scope_names
+        assert scopes[0].inputs["resourceServerIdentifier"] == perm.inputs["resourceServerIdentifier"]
+
+
+def test_third_party_clients_get_a_default_grant_per_api(dev_eval: Evaluation) -> None:
+    defaults = [g for g in dev_eval.of_type(GRANT) if g.inputs.get("defaultFor")]
+    assert len(defaults) == 2
+    for g in defaults:
+        assert g.inputs["defaultFor"] == "third_party_clients"
+        assert g.inputs["subjectType"] == "user"
+        assert "admin" not in g.inputs["scopes"]
+    tools = next(g for g in defaults if "tools" in g.inputs["audience"])
+    assert tools.inputs["scopes"] == ["read:tools", "execute:tools", "read:resources"]
+
+
+def test_tenant_settings_turn_on_dcr_cimd_and_resource_parameter(dev_eval: Evaluation) -> None:
+    (tenant,) = dev_eval.of_type(TENANT)
+    assert tenant.inputs["flags"]["enableDynamicClientRegistration"] is True
+    assert tenant.inputs["flags"]["enableClientConnections"] is True
+    assert tenant.inputs["clientIdMetadataDocumentSupported"] is True
+    assert tenant.inputs["resourceParameterProfile"] == "compatibility"
+    assert tenant.inputs["defaultAudience"] == ""
+    (conn,) = dev_eval.of_type(CONNECTION)
+    assert conn.inputs["isDomainConnection"] is True and conn.inputs["strategy"] == "auth0"
+    assert conn.inputs["options"]["disableSignup"] is True
+    assert sorted(r.inputs["name"] for r in dev_eval.of_type(ROLE)) == ["MCP Admin", "MCP User"]
+
+
+def test_machine_clients_use_client_credentials_and_their_secret_stays_secret(
+    dev_eval: Evaluation,
+) -> None:
+    clients = dev_eval.of_type(CLIENT)
+    assert len(clients) == 2
+    for c in clients:
+        assert c.inputs["grantTypes"] == ["client_credentials"]
+        assert c.inputs["appType"] == "non_interactive"
+    assert "machineClientSecrets" in dev_eval.secret_outputs
+    assert dev_eval.outputs["machineClientSecrets"] == SECRET
+    creds = dev_eval.of_type("auth0:index/clientCredentials:ClientCredentials")
+    assert creds and all(c.outputs["clientSecret"] == SECRET for c in creds)
+    grants = [g for g in dev_eval.of_type(GRANT) if g.inputs.get("clientId")]
+    smoke = next(g for g in grants if "tools" in g.inputs["audience"])
+    assert smoke.inputs["scopes"] == ["read:tools", "execute:tools"]
+    assert smoke.inputs["audience"] == dev_eval.outputs["gateways"]["tools"]["apiIdentifier"]
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5])
+def test_generated_stacks_keep_every_gateway_wired(evaluate, count: int) -> None:
+    gws = [{"name": f"g{i}", "requiredPermissions": ["read:tools"]} for i in range(count)]
+    ev = evaluate(
+        make_config(gws, tenant={"resourceParameterProfile": "audience", "defaultAudience": "g0"}),
+        stack=f"gen{count}",
+    )
+    w = wiring(ev)
+    assert len(w) == count
+    for url, (identifier, audiences, _) in w.items():
+        assert identifier == url and audiences == [url]
+    (tenant,) = ev.of_type(TENANT)
+    g0_url = ev.outputs["gateways"]["g0"]["resourceUrl"]
+    assert tenant.inputs["defaultAudience"] == g0_url
+    assert tenant.inputs["resourceParameterProfile"] == "audience"
+    assert g0_url in {r.inputs["identifier"] for r in ev.of_type(API)}
+
+
+def test_a_gateway_url_without_mcp_still_yields_the_mcp_resource_url(evaluate) -> None:
+    def moto_like(typ, name, inputs, out):
+        if typ == GATEWAY:
+            out["gatewayUrl"] = out["gatewayUrl"].removesuffix("/mcp") + "/"
+        return out
+
+    ev = evaluate(make_config(), hook=moto_like)
+    (api,) = ev.of_type(API)
+    (auth,) = ev.of_type(AUTHORIZER)
+    assert api.inputs["identifier"].endswith(".amazonaws.com/mcp")
+    assert auth.inputs["allowedAudiences"] == [api.inputs["identifier"]]
+
+
+def test_custom_domain_issuer_reaches_the_authorizer(evaluate) -> None:
+    ev = evaluate(make_config(issuer="https://login.acme.com"))
+    (auth,) = ev.of_type(AUTHORIZER)
+    assert auth.inputs["discoveryUrl"] == "https://login.acme.com/.well-known/openid-configuration"
+    assert ev.outputs["issuer"] == "https://login.acme.com/"
+
+
+def test_manage_false_declares_nothing_tenant_wide_and_finds_roles_by_name(evaluate) -> None:
+    ev = evaluate(make_config(tenant={"manage": False}))
+    for typ in (TENANT, CONNECTION, ROLE):
+        assert ev.of_type(typ) == [], typ
+    assert not [r for r in ev.resources if r.type == "mcpauth:index:TenantBaseline"]
+    # Still adds its own API's permissions to the shared roles, found by name.
+    perms = ev.of_type(ROLE_PERMISSION)
+    assert len(perms) == 8
+    assert all(p.inputs["roleId"].startswith("rol_") for p in perms)
+
+
+def test_dcr_and_cimd_off_means_no_third_party_grant(evaluate) -> None:
+    ev = evaluate(
+        make_config(tenant={"dynamicClientRegistration": False, "clientIdMetadataDocuments": False})
+    )
+    assert [g for g in ev.of_type(GRANT) if g.inputs.get("defaultFor")] == []
+
+
+def test_protect_reaches_api_tenant_and_gateways(evaluate) -> None:
+    on = evaluate(make_config(protect=True), stack="prod")
+    off = evaluate(make_config(), stack="dev")
+    for typ in (API, TENANT, GATEWAY):
+        assert [r.protect for r in on.of_type(typ)] == [True], typ
+        assert [r.protect for r in off.of_type(typ)] == [False], typ
+
+
+def test_adopting_an_existing_gateway_reads_it_and_creates_no_role(evaluate) -> None:
+    ev = evaluate(make_config([{"name": "tools", "existingGatewayId": "legacy-tools-a1b2c3d4e5"}]))
+    (gw,) = ev.of_type(GATEWAY)
+    assert gw.read and gw.id == "legacy-tools-a1b2c3d4e5"
+    assert ev.of_type("aws:iam/role:Role") == []
+    (auth,) = ev.of_type(AUTHORIZER)
+    url = gateway_url_for("legacy-tools-a1b2c3d4e5", "eu-west-1")
+    assert auth.inputs["gatewayId"] == "legacy-tools-a1b2c3d4e5"
+    assert auth.inputs["allowedAudiences"] == [url]
+    (api,) = ev.of_type(API)
+    assert api.inputs["identifier"] == url
+
+
+def test_gateway_role_trusts_agentcore_in_the_deploying_account(dev_eval: Evaluation) -> None:
+    import json
+
+    roles = dev_eval.of_type("aws:iam/role:Role")
+    assert len(roles) == 2
+    for role in roles:
+        doc = json.loads(role.inputs["assumeRolePolicy"])
+        cond = doc["Statement"][0]["Condition"]
+        assert cond["StringEquals"]["aws:SourceAccount"] == "111122223333"
+
+
+def test_components_parent_their_children(dev_eval: Evaluation) -> None:
+    urns = dev_eval.by_urn()
+    for r in dev_eval.resources:
+        if r.type.startswith(("auth0:", "aws:", "pulumi-python:")):
+            assert r.parent in urns, r.name
+            assert urns[r.parent].type.startswith("mcpauth:index:"), r.name
+
+
+def test_a_bad_config_declares_nothing(evaluate) -> None:
+    import pulumi
+
+    with pytest.raises(pulumi.RunError, match=r"mcpauth:gateways\[0\].requiredPermissions\[0\]"):
+        evaluate(make_config([{"name": "tools", "requiredPermissions": ["nope"]}]))
+
+
+def test_same_config_evaluates_to_the_same_resources(evaluate) -> None:
+    def snapshot(ev: Evaluation) -> list[str]:
+        return sorted(repr((r.urn, r.id, r.inputs, r.outputs, sorted(r.depends_on))) for r in ev.resources)
+
+    a = evaluate(make_config(), stack="same")
+    b = evaluate(make_config(), stack="same")
+    assert snapshot(a) == snapshot(b)
+    assert a.outputs == b.outputs
