@@ -33,7 +33,7 @@ pytest: $(STAMP) ## the Python tests (mocks, moto server, config)
 test: lint types pytest ## everything: lint, types, pytest
 
 plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json)
-	$(BIN)/python -m offline.plan --stack $(STACK) --format $(FORMAT)
+	@$(BIN)/python -m offline.plan --stack $(STACK) --format $(FORMAT)
 
 preview: $(STAMP) ## pulumi preview for STACK with the policy pack (needs the CLI and credentials)
 	pulumi preview --stack $(STACK) --policy-pack policies --diff
@@ -44,4 +44,7 @@ up: $(STAMP) ## pulumi up for STACK with the policy pack (needs the CLI and cred
 clean: ## remove the venv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
 
-.PHONY: help install lint types pytest test plan preview up clean
+.PHONY: help install lint types pytest test plan preview up clean bench
+
+bench: $(STAMP) ## plan wall time vs loading the SDKs, 25 vs 1 gateways, peak memory
+	@$(BIN)/python -m offline.bench

@@ -55,12 +55,13 @@ def _contains_secure(value: Any) -> bool:
     return False
 
 
-def load_stack(root: Path, stack: str) -> StackConfig:
+def load_stack(root: Path, stack: str, stack_dir: Path | None = None) -> StackConfig:
+    """`Pulumi.yaml` from `root`; `Pulumi.<stack>.yaml` from `stack_dir` (default `root`)."""
     project_file = _load_yaml(root / "Pulumi.yaml")
     if not isinstance(project_file, dict) or "name" not in project_file:
         raise StackFileError("Pulumi.yaml: not a Pulumi project file (no `name:`)")
     project = str(project_file["name"])
-    stack_path = root / f"Pulumi.{stack}.yaml"
+    stack_path = (stack_dir or root) / f"Pulumi.{stack}.yaml"
     stack_file = _load_yaml(stack_path)
     if not isinstance(stack_file, dict):
         raise StackFileError(f"{stack_path.name}: expected a mapping with a `config:` key")

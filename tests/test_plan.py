@@ -1,0 +1,225 @@
+"""`make plan`: the offline plan's text and JSON, its exit statuses, determinism and wiring checks."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+
+import components.program
+from offline import plan as planmod
+from offline.engine import _token
+from tests.conftest import ROOT
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = planmod.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write_stack(tmp_path: Path, name: str, text: str) -> Path:
+    (tmp_path / f"Pulumi.{name}.yaml").write_text(text)
+    return tmp_path
+
+
+def mock_secrets(stack: str) -> list[str]:
+    """The client secrets the mocks hand out for the dev stack, to prove they never print."""
+    typ = "auth0:index/clientCredentials:ClientCredentials"
+    return [_token(f"{stack}/{typ}/client-{c}-credentials/secret", 64) for c in ("smoke-tools", "indexer")]
+
+
+def test_text_plan_of_dev_shows_tree_wiring_path_and_outputs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(capsys, "--stack", "dev")
+    assert code == 0, err
+    assert "mcpauth:index:McpGateway gw-tools" in out
+    assert "auth0:index/resourceServer:ResourceServer api-tools-api" in out
+    assert "tokenDialect: access_token_authz" in out
+    assert "  tools: ok" in out and "  docs: ok" in out
+    assert "Critical path (5 resources in sequence)" in out
+    assert "→ aws:bedrock/agentcoreGateway:AgentcoreGateway" in out
+    assert "machineClientSecrets: [secret]" in out
+    assert out.rstrip().endswith("plan: ok")
+    for secret in mock_secrets("dev"):
+        assert secret not in out
+
+
+def test_json_plan_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_main(capsys, "--stack", "dev", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert {"resources", "outputs", "wiring", "criticalPath", "policies"} <= set(doc)
+    api = next(r for r in doc["resources"] if r["name"] == "api-tools-api")
+    assert set(api) >= {"urn", "type", "name", "parent", "inputs", "dependsOn"}
+    assert api["inputs"]["signingAlg"] == "RS256"  # the engine's camelCase
+    assert api["parent"].endswith("mcpauth:index:McpApi::api-tools")
+    perm = next(r for r in doc["resources"] if r["name"] == "api-tools-role-mcp-user-read-tools")
+    assert any(d.endswith("::api-tools-scopes") for d in perm["dependsOn"])
+    assert [w["gateway"] for w in doc["wiring"]] == ["tools", "docs"]
+    assert all(w["ok"] and w["apiIdentifier"] == w["resourceUrl"] for w in doc["wiring"])
+    assert doc["criticalPath"][0].endswith("aws:iam/role:Role::gw-docs-role")
+    assert doc["outputs"]["machineClientSecrets"] == "[secret]"
+    for secret in mock_secrets("dev"):
+        assert secret not in out
+
+
+def test_two_plans_of_one_config_are_identical_across_processes() -> None:
+    def plan_json() -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "offline.plan", "--stack", "dev", "--format", "json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    first, second = plan_json(), plan_json()
+    assert first == second
+    assert json.loads(first)["wiring"][0]["resourceUrl"].endswith("/mcp")
+
+
+def test_a_forced_trailing_slash_on_the_api_side_is_caught(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = components.program.McpApiArgs
+
+    def slash(**kw: Any) -> Any:
+        ident = pulumi.Output.from_input(kw["identifier"]).apply(lambda s: s + "/")
+        return real(**{**kw, "identifier": ident})
+
+    monkeypatch.setattr(components.program, "McpApiArgs", slash)
+    code, out, _ = run_main(capsys, "--stack", "dev")
+    assert code == 1
+    assert "  tools: MISMATCH" in out
+    assert "/mcp/' != resource URL 'https://tools-dev-" in out
+    assert "allowed audiences" in out
+    assert out.rstrip().endswith("plan: FAILED (see ✗ and mandatory policies above)")
+
+
+def test_a_trailing_slash_on_the_authorizer_side_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    import components.gateway as gwmod
+
+    real = gwmod.GatewayAuthorizer
+
+    def slash(name: str, **kw: Any) -> Any:
+        kw["allowed_audiences"] = pulumi.Output.from_input(kw["allowed_audiences"]).apply(
+            lambda auds: [a + "/" for a in auds]
+        )
+        return real(name, **kw)
+
+    monkeypatch.setattr(gwmod, "GatewayAuthorizer", slash)
+    plan = planmod.make_plan("dev")
+    assert plan.failed
+    problems = [p for w in plan.wiring for p in w.problems]
+    assert len(problems) == 2 and all("allowed audiences" in p for p in problems)
+
+
+def test_a_default_audience_that_is_no_api_identifier_is_caught(tmp_path: Path) -> None:
+    stack = (
+        (ROOT / "Pulumi.dev.yaml")
+        .read_text()
+        .replace(
+            "resourceParameterProfile: compatibility",
+            "resourceParameterProfile: audience\n    defaultAudience: tools",
+        )
+    )
+    write_stack(tmp_path, "aud", stack)
+    ok = planmod.make_plan("aud", stack_dir=tmp_path)
+    tools = next(w for w in ok.wiring if w.gateway == "tools")
+    assert tools.default_audience == tools.api_identifier and not tools.problems
+
+    # The same plan with the tenant's default audience a different string than any API's.
+    rows = planmod.wiring_table(
+        dataclasses.replace(
+            ok.evaluation,
+            resources=[
+                dataclasses.replace(r, inputs={**r.inputs, "defaultAudience": "https://other/mcp"})
+                if r.type == planmod.TENANT
+                else r
+                for r in ok.evaluation.resources
+            ],
+        ),
+        planmod.load_settings(planmod.load_stack(ROOT, "aud", tmp_path).values, "aud"),
+    )
+    problems = [p for r in rows for p in r.problems]
+    assert any("default audience 'https://other/mcp' != API identifier" in p for p in problems)
+    assert any("is no API's identifier" in p for p in problems)
+
+
+def test_invalid_config_exits_2_with_the_key_path_and_prints_no_plan(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stack = (
+        (ROOT / "Pulumi.dev.yaml")
+        .read_text()
+        .replace("- read:tools\n      thirdParty", "- read:tool\n      thirdParty")
+    )
+    write_stack(tmp_path, "broken", stack)
+    code, out, err = run_main(capsys, "--stack", "broken", "--stack-dir", str(tmp_path))
+    assert code == 2
+    assert out == ""
+    assert "mcpauth:gateways[0].requiredPermissions[0]: got 'read:tool'" in err
+
+
+@pytest.mark.parametrize(
+    "text, says",
+    [
+        (None, "Pulumi.s.yaml: no such file"),
+        ("config:\n  aws:region: [\n", "Pulumi.s.yaml: YAML does not parse at line 3"),
+        ("config:\n  aws:region: us-east-1\n  mcpauth:gateways: [{name: a}]\n", "auth0:domain: is required"),
+        (
+            "config:\n  auth0:domain: a.auth0.com\n  mcpauth:gateways: [{name: a}]\n",
+            "aws:region: is required",
+        ),
+        ("- just\n- a list\n", "expected a mapping"),
+    ],
+)
+def test_stack_file_problems_get_one_line_naming_file_or_key(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str | None, says: str
+) -> None:
+    if text is not None:
+        write_stack(tmp_path, "s", text)
+    code, out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path))
+    assert code == 2 and out == ""
+    assert says in err
+    assert "Traceback" not in err
+
+
+def test_secure_values_are_never_decrypted_or_shown(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    cipher = "v1:Zm9vYmFyYmF6cXV4:c2VjcmV0LWNpcGhlcnRleHQtdGhhdC1tdXN0LW5vdC1zaG93"
+    stack = (ROOT / "Pulumi.dev.yaml").read_text() + f"  auth0:clientSecret:\n    secure: {cipher}\n"
+    write_stack(tmp_path, "sec", stack)
+    for fmt in ("text", "json"):
+        code, out, err = run_main(capsys, "--stack", "sec", "--stack-dir", str(tmp_path), "--format", fmt)
+        assert code == 0, err
+        assert cipher not in out and "c2VjcmV0" not in out
+
+
+def test_make_plan_runs_from_the_makefile() -> None:
+    done = subprocess.run(
+        ["make", "--no-print-directory", "plan", "STACK=dev", "FORMAT=json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["ok"] is True
+
+
+def test_make_plan_reports_an_invalid_stack_as_make_failure() -> None:
+    done = subprocess.run(
+        ["make", "--no-print-directory", "plan", "STACK=does-not-exist"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "Pulumi.does-not-exist.yaml: no such file" in done.stderr
