@@ -35,11 +35,18 @@ test: lint types pytest ## everything: lint, types, pytest
 plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json)
 	@$(BIN)/python -m offline.plan --stack $(STACK) --format $(FORMAT)
 
-preview: $(STAMP) ## pulumi preview for STACK with the policy pack (needs the CLI and credentials)
-	pulumi preview --stack $(STACK) --policy-pack policies --diff
+POLICY_CONFIG = .policy-config.$(STACK).json
 
-up: $(STAMP) ## pulumi up for STACK with the policy pack (needs the CLI and credentials)
-	pulumi up --stack $(STACK) --policy-pack policies
+$(POLICY_CONFIG): $(STAMP) FORCE
+	@$(BIN)/python -m offline.plan --stack $(STACK) --policy-config > $@
+
+preview: $(POLICY_CONFIG) ## pulumi preview for STACK with the policy pack (needs the CLI and credentials)
+	pulumi preview --stack $(STACK) --policy-pack policies --policy-pack-config $(POLICY_CONFIG) --diff
+
+up: $(POLICY_CONFIG) ## pulumi up for STACK with the policy pack (needs the CLI and credentials)
+	pulumi up --stack $(STACK) --policy-pack policies --policy-pack-config $(POLICY_CONFIG)
+
+FORCE:
 
 clean: ## remove the venv and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -104,8 +104,7 @@ def _describe(err: Exception, gateway_id: str, action: str) -> AgentCoreError:
             "ConflictException": "another operation is changing the gateway; run the same command again",
         }.get(code, "")
         return AgentCoreError(
-            f"{action} gateway {gateway_id!r} failed: {code}: {e.get('Message', '')}"
-            + (f" ({hint})" if hint else "")
+            f"{action} gateway {gateway_id!r} failed: {code}: {e.get('Message', '')}" + (f" ({hint})" if hint else "")
         )
     return AgentCoreError(f"{action} gateway {gateway_id!r} failed: {type(err).__name__}: {err}")
 
@@ -170,9 +169,7 @@ def converge(
     want = desired.to_api()
     current = gw.get("authorizerConfiguration")
     if gw.get("authorizerType") == "CUSTOM_JWT" and _canonical(current) == _canonical(want):
-        return ConvergeResult(
-            gateway_id, gw.get("gatewayUrl", ""), gw.get("status", ""), False, dict(current or {})
-        )
+        return ConvergeResult(gateway_id, gw.get("gatewayUrl", ""), gw.get("status", ""), False, dict(current or {}))
     request: dict[str, Any] = {
         "gatewayIdentifier": gateway_id,
         "name": gw["name"],

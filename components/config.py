@@ -124,9 +124,7 @@ class ProjectConfig(_Model):
     issuer: str | None = None
     tenant: TenantConfig = Field(default_factory=TenantConfig)
     scopes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SCOPES))
-    roles: dict[str, list[str]] = Field(
-        default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLES.items()}
-    )
+    roles: dict[str, list[str]] = Field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLES.items()})
     gateways: list[GatewayConfig]
     machine_clients: list[MachineClientConfig] = []
     protect: bool = False
@@ -253,9 +251,7 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
         for n in names:
             other = by_slug.setdefault(slug(n), n)
             if other != n:
-                problems.append(
-                    f"{p}{key}: {n!r} and {other!r} differ only in case or punctuation; rename one"
-                )
+                problems.append(f"{p}{key}: {n!r} and {other!r} differ only in case or punctuation; rename one")
 
     def check_scope(path: str, scope: str) -> None:
         if scope not in scopes:
@@ -271,9 +267,7 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
     seen_existing: dict[str, int] = {}
     for gi, gw in enumerate(cfg.gateways):
         if gw.name in seen:
-            problems.append(
-                f"{p}gateways[{gi}].name: got {gw.name!r}: already used by {p}gateways[{seen[gw.name]}]"
-            )
+            problems.append(f"{p}gateways[{gi}].name: got {gw.name!r}: already used by {p}gateways[{seen[gw.name]}]")
         seen.setdefault(gw.name, gi)
         if gw.existing_gateway_id:
             first = seen_existing.setdefault(gw.existing_gateway_id, gi)
@@ -298,8 +292,7 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
         seen_clients.setdefault(mc.name, ci)
         if mc.gateway not in seen:
             problems.append(
-                f"{p}machineClients[{ci}].gateway: got {mc.gateway!r}: "
-                f"not a gateway in {p}gateways ({gateways})"
+                f"{p}machineClients[{ci}].gateway: got {mc.gateway!r}: not a gateway in {p}gateways ({gateways})"
             )
         for i, s in enumerate(mc.scopes):
             check_scope(f"{p}machineClients[{ci}].scopes[{i}]", s)
@@ -313,8 +306,7 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
             )
         elif t.default_audience not in seen:
             problems.append(
-                f"{p}tenant.defaultAudience: got {t.default_audience!r}: "
-                f"not a gateway in {p}gateways ({gateways})"
+                f"{p}tenant.defaultAudience: got {t.default_audience!r}: not a gateway in {p}gateways ({gateways})"
             )
 
 
@@ -371,9 +363,7 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
             "auth0:domain: is required (the tenant's Management API host, e.g. "
             "my-tenant.us.auth0.com); set it with `pulumi config set auth0:domain <host>`"
         )
-    elif not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", str(domain)) or "." not in str(
-        domain
-    ):
+    elif not re.fullmatch(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?", str(domain)) or "." not in str(domain):
         problems.append(
             f"auth0:domain: got {domain!r}: must be a host name only, e.g. my-tenant.us.auth0.com "
             "(no https://, path, query or port)"

@@ -45,9 +45,7 @@ class McpGateway(pulumi.ComponentResource):
         gateway: aws.bedrock.AgentcoreGateway
         if args.existing_gateway_id:
             # Adopted: read, never managed, so `pulumi destroy` leaves the gateway in place.
-            gateway = aws.bedrock.AgentcoreGateway.get(
-                f"{name}-gateway", args.existing_gateway_id, opts=child
-            )
+            gateway = aws.bedrock.AgentcoreGateway.get(f"{name}-gateway", args.existing_gateway_id, opts=child)
         else:
             role = aws.iam.Role(
                 f"{name}-role",

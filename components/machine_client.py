@@ -20,9 +20,7 @@ class MachineClient(pulumi.ComponentResource):
     client_id: pulumi.Output[str]
     client_secret: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: MachineClientArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: MachineClientArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:MachineClient", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 

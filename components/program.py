@@ -72,9 +72,7 @@ def build(settings: Settings) -> dict[str, Any]:
                 dynamic_client_registration=tenant.dynamic_client_registration,
                 client_id_metadata_documents=tenant.client_id_metadata_documents,
                 resource_parameter_profile=tenant.resource_parameter_profile,
-                default_audience=(
-                    gateways[tenant.default_audience].resource_url if tenant.default_audience else None
-                ),
+                default_audience=(gateways[tenant.default_audience].resource_url if tenant.default_audience else None),
                 connection_name=tenant.connection.name,
                 disable_signup=tenant.connection.disable_signup,
                 roles=list(cfg.roles),
@@ -85,8 +83,7 @@ def build(settings: Settings) -> dict[str, Any]:
     else:
         # Another stack owns the roles; find them by name (fails the preview if missing).
         role_ids = {
-            role: auth0.get_role_output(name=role, skip_permissions=True, skip_users=True).id
-            for role in cfg.roles
+            role: auth0.get_role_output(name=role, skip_permissions=True, skip_users=True).id for role in cfg.roles
         }
 
     third_party = tenant.dynamic_client_registration or tenant.client_id_metadata_documents
@@ -129,9 +126,7 @@ def build(settings: Settings) -> dict[str, Any]:
                 "resourceUrl": g.resource_url,
                 "apiIdentifier": apis[name].identifier,
                 "allowedAudiences": g.allowed_audiences,
-                "requiredPermissions": next(
-                    list(x.required_permissions) for x in cfg.gateways if x.name == name
-                ),
+                "requiredPermissions": next(list(x.required_permissions) for x in cfg.gateways if x.name == name),
             }
             for name, g in gateways.items()
         },

@@ -32,9 +32,7 @@ class TenantBaseline(pulumi.ComponentResource):
     role_ids: dict[str, pulumi.Output[str]]
     connection_id: pulumi.Output[str]
 
-    def __init__(
-        self, name: str, args: TenantBaselineArgs, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, name: str, args: TenantBaselineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:TenantBaseline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 

@@ -57,9 +57,7 @@ def stack_file(n: int) -> str:
             "config": {
                 "aws:region": "us-east-1",
                 "auth0:domain": "bench.us.auth0.com",
-                "mcpauth:gateways": [
-                    {"name": f"g{i}", "requiredPermissions": ["read:tools"]} for i in range(n)
-                ],
+                "mcpauth:gateways": [{"name": f"g{i}", "requiredPermissions": ["read:tools"]} for i in range(n)],
                 "mcpauth:machineClients": [
                     {"name": f"c{i}", "gateway": f"g{i}", "scopes": ["read:tools"]} for i in range(n)
                 ],
@@ -76,9 +74,7 @@ def timed(cmd: list[str]) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode not in (0, 1):
-        raise SystemExit(
-            f"bench: {' '.join(cmd)} failed: {proc.stderr.read().decode() if proc.stderr else ''}"
-        )
+        raise SystemExit(f"bench: {' '.join(cmd)} failed: {proc.stderr.read().decode() if proc.stderr else ''}")
     return elapsed, usage.ru_maxrss
 
 

@@ -180,9 +180,7 @@ class RecordingMonitor(pmocks.MockMonitor):
                 id=rid,
                 inputs=inputs,
                 outputs={
-                    k: (SECRET if k in secret_outputs else _unmask(v))
-                    for k, v in state.items()
-                    if k != "__provider"
+                    k: (SECRET if k in secret_outputs else _unmask(v)) for k, v in state.items() if k != "__provider"
                 },
                 depends_on=list(getattr(request, "dependencies", [])),
                 property_dependencies={

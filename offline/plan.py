@@ -91,9 +91,7 @@ class Plan:
 
     @property
     def failed(self) -> bool:
-        return any(r.problems for r in self.wiring) or any(
-            p["enforcementLevel"] == "mandatory" for p in self.policies
-        )
+        return any(r.problems for r in self.wiring) or any(p["enforcementLevel"] == "mandatory" for p in self.policies)
 
 
 def _get(d: Any, path: str) -> Any:
@@ -360,8 +358,11 @@ def render_text(plan: Plan) -> str:
         lines.append("  (no policy pack found)")
     elif not plan.policies:
         lines.append("  all policies pass")
-    for p in plan.policies:
-        lines.append(f"  {p['enforcementLevel']:9} {p['policy']}: {p['resource'] or 'stack'}: {p['message']}")
+    by_name = {r.urn: r.name for r in ev.resources}
+    for v in plan.policies:
+        where = by_name.get(v["resource"], "stack") if v["resource"] else "stack"
+        mark = "✗" if v["enforcementLevel"] == "mandatory" else "!"
+        lines.append(f"  {mark} {v['enforcementLevel']} {v['policy']} ({where}): {v['message']}")
 
     lines += ["", "Outputs"]
     for k in sorted(ev.outputs):
@@ -370,15 +371,39 @@ def render_text(plan: Plan) -> str:
     return "\n".join(lines)
 
 
+def _print_policy_config(stack: str, stack_dir: Path) -> int:
+    from policies.offline import policy_config_for
+
+    try:
+        sc = load_stack(ROOT, stack, stack_dir)
+        s = load_settings(sc.values, stack, sc.secret_keys)
+    except (StackFileError, ConfigError) as e:
+        print(f"plan: Pulumi.{stack}.yaml: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    t = s.project.tenant
+    cfg = policy_config_for(
+        s.issuer, s.auth0_domain, t.manage, t.dynamic_client_registration or t.client_id_metadata_documents
+    )
+    print(json.dumps(cfg, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="make plan", description=__doc__.splitlines()[0] if __doc__ else "")
     ap.add_argument("--stack", required=True, help="stack name: reads Pulumi.<stack>.yaml")
     ap.add_argument("--format", choices=("text", "json"), default="text")
     ap.add_argument("--stack-dir", type=Path, default=ROOT, help="where Pulumi.<stack>.yaml is")
+    ap.add_argument(
+        "--policy-config",
+        action="store_true",
+        help="print the policy pack config for this stack (for pulumi --policy-pack-config) and exit",
+    )
     try:
         args = ap.parse_args(argv)
     except SystemExit as e:
         return EXIT_INVALID if e.code else EXIT_OK
+    if args.policy_config:
+        return _print_policy_config(args.stack, args.stack_dir)
     try:
         plan = make_plan(args.stack, stack_dir=args.stack_dir)
     except StackFileError as e:

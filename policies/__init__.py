@@ -1,1 +1,11 @@
-"""The mcpauth CrossGuard policy pack: rules in importable modules, the pack in __main__.py."""
+"""The mcpauth CrossGuard policy pack.
+
+Rules live in importable modules (tests and the offline plan import them); only
+`policies/__main__.py` builds the PolicyPack, because constructing one starts a gRPC server.
+"""
+
+from policies import auth0, gateway, hygiene
+
+ALL_POLICIES = [*gateway.POLICIES, *auth0.POLICIES, *hygiene.POLICIES]
+
+__all__ = ["ALL_POLICIES"]

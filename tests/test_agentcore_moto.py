@@ -60,9 +60,7 @@ class Writes:
 
     def __init__(self, client: Any) -> None:
         self.sent: list[dict[str, Any]] = []
-        client.meta.events.register(
-            "provide-client-params.bedrock-agentcore-control.UpdateGateway", self._hook
-        )
+        client.meta.events.register("provide-client-params.bedrock-agentcore-control.UpdateGateway", self._hook)
 
     def _hook(self, params: dict[str, Any], **_: Any) -> None:
         self.sent.append(dict(params))
@@ -100,9 +98,7 @@ def fast(client: Any, gid: str, desired: DesiredAuthorizer) -> agentcore.Converg
 
 def test_create_then_converge_sets_the_resource_url_as_the_only_audience(aws_env: str) -> None:
     client = agentcore.make_client(REGION)
-    gid = new_gateway(
-        client, description="keep me", protocolConfiguration={"mcp": {"searchType": "SEMANTIC"}}
-    )
+    gid = new_gateway(client, description="keep me", protocolConfiguration={"mcp": {"searchType": "SEMANTIC"}})
     writes = Writes(client)
     result = fast(client, gid, desired_for(client, gid, ["read:tools"]))
     assert result.changed and result.status == "READY"
@@ -192,9 +188,7 @@ def test_an_aws_error_on_update_names_its_code_and_gateway(aws_env: str) -> None
     assert f"'{gid}'" in msg and "AccessDeniedException" in msg and "iam:PassRole" in msg
     # Nothing half-done: the gateway still has its old authorizer and is READY.
     got = client.get_gateway(gatewayIdentifier=gid)
-    assert got["authorizerConfiguration"]["customJWTAuthorizer"]["allowedAudience"] == [
-        placeholder_audience("tools")
-    ]
+    assert got["authorizerConfiguration"]["customJWTAuthorizer"]["allowedAudience"] == [placeholder_audience("tools")]
 
 
 def test_a_gateway_that_never_gets_ready_times_out_with_a_retry_hint(aws_env: str) -> None:
@@ -248,9 +242,7 @@ def test_the_dynamic_provider_creates_reads_and_diffs_against_aws(aws_env: str) 
         roleArn="arn:aws:iam::123456789012:role/gw",
         protocolType="MCP",
         authorizerType="CUSTOM_JWT",
-        authorizerConfiguration={
-            "customJWTAuthorizer": {"discoveryUrl": DISCOVERY, "allowedAudience": [url + "/"]}
-        },
+        authorizerConfiguration={"customJWTAuthorizer": {"discoveryUrl": DISCOVERY, "allowedAudience": [url + "/"]}},
     )
     drifted = provider.read(created.id, created.outs)
     assert drifted.outs["allowedAudiences"] == [url + "/"]

@@ -48,3 +48,26 @@ def test_preview_of_the_dev_stack_with_a_local_backend(tmp_path) -> None:
     stack.set_config("auth0:clientSecret", auto.ConfigValue(os.environ["AUTH0_CLIENT_SECRET"], secret=True))
     result = stack.preview()
     assert result.change_summary.get("create", 0) > 0
+
+
+@needs_cli_and_credentials
+def test_preview_with_the_policy_pack(tmp_path) -> None:
+    import subprocess
+
+    work = tmp_path / "project"
+    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns("venv", "node_modules", ".git"))
+    env = {
+        **os.environ,
+        "PULUMI_BACKEND_URL": f"file://{tmp_path}",
+        "PULUMI_CONFIG_PASSPHRASE": "mcpauth-test-only",
+    }
+    subprocess.run(["pulumi", "stack", "select", "--create", "dev"], cwd=work, env=env, check=True)
+    done = subprocess.run(
+        ["pulumi", "preview", "--stack", "dev", "--policy-pack", "policies", "--non-interactive"],
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "mcpauth" in done.stdout

@@ -134,9 +134,7 @@ def test_custom_domain_issuer_gets_exactly_one_trailing_slash() -> None:
         ),
         (make_config(scopes={"read tools": "a"}, roles={}), "mcpauth:scopes", "no spaces"),
         (
-            make_config(
-                [{"name": "a", "existingGatewayId": "g-1"}, {"name": "b", "existingGatewayId": "g-1"}]
-            ),
+            make_config([{"name": "a", "existingGatewayId": "g-1"}, {"name": "b", "existingGatewayId": "g-1"}]),
             "mcpauth:gateways[1].existingGatewayId",
             "already adopted",
         ),

@@ -57,9 +57,7 @@ def test_trust_policy_admits_only_agentcore_in_this_account_and_region() -> None
     (stmt,) = doc["Statement"]
     assert stmt["Principal"] == {"Service": "bedrock-agentcore.amazonaws.com"}
     assert stmt["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
-    assert stmt["Condition"]["ArnLike"]["aws:SourceArn"].startswith(
-        "arn:aws:bedrock-agentcore:eu-west-1:123456789012:"
-    )
+    assert stmt["Condition"]["ArnLike"]["aws:SourceArn"].startswith("arn:aws:bedrock-agentcore:eu-west-1:123456789012:")
 
 
 def test_claim_rules_require_each_permission_in_the_permissions_array() -> None:

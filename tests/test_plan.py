@@ -191,9 +191,7 @@ def test_stack_file_problems_get_one_line_naming_file_or_key(
     assert "Traceback" not in err
 
 
-def test_secure_values_are_never_decrypted_or_shown(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
+def test_secure_values_are_never_decrypted_or_shown(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     cipher = "v1:Zm9vYmFyYmF6cXV4:c2VjcmV0LWNpcGhlcnRleHQtdGhhdC1tdXN0LW5vdC1zaG93"
     stack = (ROOT / "Pulumi.dev.yaml").read_text() + f"  auth0:clientSecret:\n    secure: {cipher}\n"
     write_stack(tmp_path, "sec", stack)

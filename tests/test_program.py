@@ -60,9 +60,7 @@ def test_no_gateway_ever_gates_on_client_ids(dev_eval: Evaluation) -> None:
 def test_required_permissions_become_claim_rules_on_permissions(dev_eval: Evaluation) -> None:
     by_gateway = {a.inputs["gatewayId"].split("-")[0]: a for a in dev_eval.of_type(AUTHORIZER)}
     rules = by_gateway["tools"].inputs["customClaims"]
-    assert [r["authorizingClaimMatchValue"]["claimMatchValue"]["matchValueString"] for r in rules] == [
-        "read:tools"
-    ]
+    assert [r["authorizingClaimMatchValue"]["claimMatchValue"]["matchValueString"] for r in rules] == ["read:tools"]
     assert rules[0]["inboundTokenClaimName"] == "permissions"
 
 
@@ -182,9 +180,7 @@ def test_manage_false_declares_nothing_tenant_wide_and_finds_roles_by_name(evalu
 
 
 def test_dcr_and_cimd_off_means_no_third_party_grant(evaluate) -> None:
-    ev = evaluate(
-        make_config(tenant={"dynamicClientRegistration": False, "clientIdMetadataDocuments": False})
-    )
+    ev = evaluate(make_config(tenant={"dynamicClientRegistration": False, "clientIdMetadataDocuments": False}))
     assert [g for g in ev.of_type(GRANT) if g.inputs.get("defaultFor")] == []
 
 

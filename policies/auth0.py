@@ -1,0 +1,261 @@
+"""Rules on the Auth0 side: the APIs, their scopes and roles, and the tenant settings MCP needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pulumi_policy import (
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+)
+
+from policies.common import (
+    API,
+    AUTHORIZER,
+    CLIENT_GRANT,
+    CONNECTION,
+    GATEWAY,
+    ROLE_PERMISSION,
+    ROLE_PERMISSIONS,
+    TENANT,
+    UNKNOWN,
+    api_scope_names,
+    final_audiences,
+    get,
+    items,
+    label,
+    of_type,
+    strings,
+)
+
+_SAFE_ALGS = ("RS256", "PS256")
+_AUTHZ_DIALECTS = ("access_token_authz", "rfc9068_profile_authz")
+
+
+def _validate_signing(args: ResourceValidationArgs, report: ReportViolation) -> None:
+    if args.resource_type != API:
+        return
+    alg = get(args.props, "signingAlg")
+    if alg is UNKNOWN or alg is None:  # Auth0's default is RS256
+        return
+    if alg not in _SAFE_ALGS:
+        report(
+            f"{label(args)} signs with {alg!r}: a gateway verifies tokens with the tenant's public JWKS, which "
+            "only works for asymmetric keys, and HS256 shares the secret with every verifier. Use RS256.",
+            None,
+        )
+
+
+api_signing_alg = ResourceValidationPolicy(
+    name="api-signing-alg",
+    description="Auth0 APIs sign tokens with RS256 or PS256, never HS256.",
+    remediation_steps="Set signingAlg to RS256 on the API (resource server).",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate_signing,
+)
+
+
+def _role_permission_pairs(resources: list[Any]) -> list[tuple[Any, str, Any]]:
+    """(resource, API identifier, permission) for RolePermission and RolePermissions."""
+    out = []
+    for r in of_type(resources, ROLE_PERMISSION):
+        out.append((r, get(r.props, "resourceServerIdentifier"), get(r.props, "permission")))
+    for r in of_type(resources, ROLE_PERMISSIONS):
+        for p in items(get(r.props, "permissions")):
+            out.append((r, get(p, "resourceServerIdentifier"), get(p, "name")))
+    return out
+
+
+def _validate_rbac(args: StackValidationArgs, report: ReportViolation) -> None:
+    resources = list(args.resources)
+    with_roles = {ident for _, ident, _ in _role_permission_pairs(resources) if isinstance(ident, str)}
+    for api in of_type(resources, API):
+        ident = get(api.props, "identifier")
+        if ident not in with_roles:
+            continue
+        enforce, dialect = get(api.props, "enforcePolicies"), get(api.props, "tokenDialect")
+        if enforce is not UNKNOWN and enforce is not True:
+            report(
+                f"{label(api)} has roles but RBAC is off: Auth0 then grants any requested scope. "
+                "Set enforcePolicies: true.",
+                api.urn,
+            )
+        if dialect is not UNKNOWN and dialect not in _AUTHZ_DIALECTS:
+            report(
+                f"{label(api)} token dialect {dialect!r} leaves `permissions` out of access tokens, so the "
+                "gateway's claim rules and the MCP tools see none. Set tokenDialect: access_token_authz.",
+                api.urn,
+            )
+
+
+api_rbac_permissions_in_token = StackValidationPolicy(
+    name="api-rbac-permissions-in-token",
+    description="APIs that roles grant permissions on enforce RBAC and put permissions in the access token.",
+    remediation_steps="Set enforcePolicies: true and tokenDialect: access_token_authz on the API.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate_rbac,
+)
+
+
+def _validate_scopes(args: StackValidationArgs, report: ReportViolation) -> None:
+    resources = list(args.resources)
+    defined = api_scope_names(resources)
+
+    def check(r: Any, ident: Any, scope: Any, what: str) -> None:
+        if not isinstance(ident, str) or not isinstance(scope, str) or ident not in defined:
+            return  # unknown at preview, or an API this stack does not define (e.g. the Management API)
+        if scope not in defined[ident]:
+            report(
+                f"{label(r)} {what} {scope!r}, which API {ident!r} does not define "
+                f"(it defines {', '.join(sorted(defined[ident])) or 'no scopes'}). Add the scope to the API or "
+                "fix the name.",
+                r.urn,
+            )
+
+    for r, ident, perm in _role_permission_pairs(resources):
+        check(r, ident, perm, "grants permission")
+    for g in of_type(resources, CLIENT_GRANT):
+        scopes = strings(get(g.props, "scopes"))
+        for s in [] if scopes is UNKNOWN else scopes:
+            check(g, get(g.props, "audience"), s, "grants scope")
+    authorizers = of_type(resources, AUTHORIZER)
+    for gw in of_type(resources, GATEWAY):
+        audiences, source = final_audiences(gw, authorizers)
+        if audiences is UNKNOWN or len(audiences) != 1:
+            continue
+        claims = items(get(source.props, "customClaims"))
+        if source is gw:
+            claims = items(get(gw.props, "authorizerConfiguration.customJwtAuthorizer.customClaims"))
+        for c in claims:
+            if get(c, "inboundTokenClaimName") != "permissions":
+                continue
+            value = get(c, "authorizingClaimMatchValue.claimMatchValue")
+            wanted = [get(value, "matchValueString"), *(strings(get(value, "matchValueStringLists")) or [])]
+            for w in wanted:
+                check(source, audiences[0], w, "requires permission")
+
+
+scopes_defined_on_api = StackValidationPolicy(
+    name="scopes-defined-on-api",
+    description="Every role permission, client grant scope and gateway claim rule names a scope its API defines.",
+    remediation_steps="Define the scope on the API (ResourceServerScopes) or correct the name where it is used.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate_scopes,
+)
+
+
+def _tenant(resources: list[Any]) -> Any:
+    tenants = of_type(resources, TENANT)
+    return tenants[0] if tenants else None
+
+
+def _validate_third_party(args: StackValidationArgs, report: ReportViolation) -> None:
+    resources = list(args.resources)
+    tenant = _tenant(resources)
+    cfg = args.get_config()
+    if tenant is None and not cfg.get("thirdPartyClients"):
+        return  # tenant settings live in another stack; set thirdPartyClients to check this one's APIs
+    if tenant is not None:
+        dcr = get(tenant.props, "flags.enableDynamicClientRegistration")
+        cimd = get(tenant.props, "clientIdMetadataDocumentSupported")
+        if dcr is not True and cimd is not True:
+            return
+        conns = [c for c in of_type(resources, CONNECTION) if get(c.props, "isDomainConnection") is True]
+        if not conns and not cfg.get("domainConnectionElsewhere"):
+            report(
+                f"{label(tenant)} turns on DCR/CIMD but no connection in this stack is domain-level: "
+                "third-party clients can only use domain-level connections, so their users cannot log in. "
+                "Set isDomainConnection: true on a connection.",
+                tenant.urn,
+            )
+    grants = {
+        get(g.props, "audience")
+        for g in of_type(resources, CLIENT_GRANT)
+        if get(g.props, "defaultFor") == "third_party_clients"
+    }
+    for api in of_type(resources, API):
+        ident = get(api.props, "identifier")
+        if ident is UNKNOWN or UNKNOWN in grants or ident in grants:
+            continue
+        report(
+            f"{label(api)} has no default grant for third-party clients: clients registered by DCR or CIMD "
+            "cannot get a token for it. Add a ClientGrant with defaultFor: third_party_clients, "
+            "subjectType: user and the scopes they may have.",
+            api.urn,
+        )
+
+
+third_party_clients_ready = StackValidationPolicy(
+    name="third-party-clients-ready",
+    description="With DCR or CIMD on, a domain-level connection exists and each API has a default grant "
+    "for third-party clients.",
+    remediation_steps="Promote the users' connection to domain level and add a default third-party client "
+    "grant (subjectType user) per API.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate_third_party,
+    config_schema=PolicyConfigSchema(
+        properties={
+            "thirdPartyClients": {
+                "type": "boolean",
+                "default": False,
+                "description": "Check the default grants even when the tenant settings are in another stack.",
+            },
+            "domainConnectionElsewhere": {
+                "type": "boolean",
+                "default": False,
+                "description": "A domain-level connection exists outside this stack.",
+            },
+        }
+    ),
+)
+
+
+def _validate_audience_resolution(args: StackValidationArgs, report: ReportViolation) -> None:
+    resources = list(args.resources)
+    tenant = _tenant(resources)
+    if tenant is None:
+        return
+    profile = get(tenant.props, "resourceParameterProfile")
+    if profile is UNKNOWN or profile == "compatibility":
+        return
+    default = get(tenant.props, "defaultAudience")
+    if default is UNKNOWN:
+        return
+    gateways = of_type(resources, GATEWAY)
+    if not default:
+        report(
+            f"{label(tenant)}: MCP clients send `resource`, not `audience`; with resourceParameterProfile "
+            f"{profile or 'audience'!r} and no default audience their tokens get no API audience and every "
+            "gateway refuses them. Set resourceParameterProfile: compatibility.",
+            tenant.urn,
+        )
+    elif len(gateways) > 1:
+        report(
+            f"{label(tenant)}: a tenant default audience serves one API, but {len(gateways)} gateways share "
+            "this tenant; the others' MCP clients get tokens for the wrong audience. Set "
+            "resourceParameterProfile: compatibility.",
+            tenant.urn,
+        )
+
+
+audience_resolution = StackValidationPolicy(
+    name="audience-resolution",
+    description="MCP clients' tokens get the right aud: resource parameter profile `compatibility`, or a "
+    "default audience with a single gateway on the tenant.",
+    remediation_steps="Set the tenant's resourceParameterProfile to compatibility.",
+    enforcement_level=EnforcementLevel.MANDATORY,
+    validate=_validate_audience_resolution,
+)
+
+POLICIES = [
+    api_signing_alg,
+    api_rbac_permissions_in_token,
+    scopes_defined_on_api,
+    third_party_clients_ready,
+    audience_resolution,
+]

@@ -1,0 +1,126 @@
+"""The pack on the offline plan: stacks that pass config validation but break one rule each."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from offline.plan import make_plan
+from tests.conftest import ROOT
+
+
+def stack(tmp_path: Path, name: str, **project: object) -> Path:
+    base = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    for key, value in project.items():
+        base["config"][f"mcpauth:{key}"] = value
+    (tmp_path / f"Pulumi.{name}.yaml").write_text(yaml.safe_dump(base))
+    return tmp_path
+
+
+def tenant(**kw: object) -> dict[str, object]:
+    base = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["mcpauth:tenant"]
+    return {**base, **kw}
+
+
+def gateways(**kw: object) -> list[dict[str, object]]:
+    gws = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())["config"]["mcpauth:gateways"]
+    gws[0].update(kw)
+    return gws
+
+
+def clients_with_admin() -> list[dict[str, object]]:
+    return [{"name": "ops", "gateway": "tools", "scopes": ["read:tools", "admin"]}]
+
+
+def test_dev_passes_every_mandatory_rule() -> None:
+    plan = make_plan("dev")
+    assert [p for p in plan.policies if p["enforcementLevel"] == "mandatory"] == []
+    assert not plan.failed
+
+
+@pytest.mark.parametrize(
+    "name, project, rule, level",
+    [
+        (
+            "aud-none",
+            {"tenant": tenant(resourceParameterProfile="audience")},
+            "audience-resolution",
+            "mandatory",
+        ),
+        (
+            "aud-two",
+            {"tenant": tenant(resourceParameterProfile="audience", defaultAudience="tools")},
+            "audience-resolution",
+            "mandatory",
+        ),
+        ("prod-eu", {}, "protect-production", "advisory"),
+        (
+            "admin-client",
+            {"machineClients": clients_with_admin()},
+            "machine-client-least-privilege",
+            "advisory",
+        ),
+        (
+            "long-tokens",
+            {"gateways": gateways(tokenLifetimeSeconds=172800)},
+            "token-lifetime-max",
+            "advisory",
+        ),
+    ],
+)
+def test_each_config_fails_exactly_its_rule(
+    tmp_path: Path, name: str, project: dict[str, object], rule: str, level: str
+) -> None:
+    plan = make_plan(name, stack_dir=stack(tmp_path, name, **project))
+    assert {p["policy"] for p in plan.policies} == {rule}
+    assert {p["enforcementLevel"] for p in plan.policies} == {level}
+    assert plan.failed == (level == "mandatory")
+    assert all(not w.problems for w in plan.wiring)  # the wiring itself is fine
+
+
+def test_a_mandatory_failure_exits_1_through_the_plan_command(tmp_path: Path) -> None:
+    d = stack(tmp_path, "aud", tenant=tenant(resourceParameterProfile="audience"))
+    done = subprocess.run(
+        [sys.executable, "-m", "offline.plan", "--stack", "aud", "--stack-dir", str(d)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "✗ mandatory audience-resolution (tenant-settings)" in done.stdout
+    assert "Set resourceParameterProfile: compatibility" in done.stdout
+
+
+def test_protected_prod_stack_passes(tmp_path: Path) -> None:
+    plan = make_plan("prod-eu", stack_dir=stack(tmp_path, "prod-eu", protect=True))
+    assert plan.policies == []
+
+
+def test_the_pack_is_what_the_cli_runs() -> None:
+    meta = yaml.safe_load((ROOT / "policies" / "PulumiPolicy.yaml").read_text())
+    assert meta["runtime"]["name"] == "python"
+    assert "pulumi-policy" in (ROOT / "policies" / "requirements.txt").read_text()
+    # __main__ only builds the pack (constructing it serves gRPC, so no test imports it).
+    tree = ast.parse((ROOT / "policies" / "__main__.py").read_text())
+    calls = [n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]
+    assert calls.count("PolicyPack") == 1
+
+
+def test_policy_config_for_the_cli_describes_the_stack() -> None:
+    import json
+
+    done = subprocess.run(
+        [sys.executable, "-m", "offline.plan", "--stack", "dev", "--policy-config"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    cfg = json.loads(done.stdout)
+    assert cfg["gateway-custom-jwt"] == {"issuer": "https://mcpauth-dev.us.auth0.com/"}
+    assert "mcpauth-dev.us.auth0.com" in cfg["gateway-no-allowed-clients"]["auth0Hosts"]
