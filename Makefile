@@ -27,10 +27,19 @@ lint: $(STAMP) ## ruff lint and format check
 types: $(STAMP) ## mypy (strict) on components/, policies/, offline/
 	$(BIN)/mypy
 
-pytest: $(STAMP) ## the Python tests (mocks, moto server, config)
+NODE_STAMP := actions/node_modules/.installed
+
+$(NODE_STAMP): actions/package.json actions/package-lock.json
+	cd actions && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+node-test: $(NODE_STAMP) ## the post-login Action's tests under Node (node --test, fast-check)
+	cd actions && node --test
+
+pytest: $(STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
 	$(BIN)/python -m pytest
 
-test: lint types pytest ## everything: lint, types, pytest
+test: lint types node-test pytest ## everything: lint, types, the Action's node tests, pytest
 
 plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json)
 	@$(BIN)/python -m offline.plan --stack $(STACK) --format $(FORMAT)
@@ -48,10 +57,10 @@ up: $(POLICY_CONFIG) ## pulumi up for STACK with the policy pack (needs the CLI 
 
 FORCE:
 
-clean: ## remove the venv and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+clean: ## remove the venv, node_modules and caches
+	rm -rf $(VENV) actions/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json
 
-.PHONY: help install lint types pytest test plan preview up clean bench
+.PHONY: help install lint types node-test pytest test plan preview up clean bench FORCE
 
 bench: $(STAMP) ## plan wall time vs loading the SDKs, 25 vs 1 gateways, peak memory
 	@$(BIN)/python -m offline.bench

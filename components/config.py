@@ -66,6 +66,39 @@ class ConnectionConfig(_Model):
         return v
 
 
+ClaimName = Literal["department", "org_id", "org_name", "roles"]
+CLAIM_NAMES: tuple[ClaimName, ...] = ("department", "org_id", "org_name", "roles")
+
+
+class ClaimsConfig(_Model):
+    """What the post-login Action adds to access tokens, under `tenant.claimsNamespace`."""
+
+    include: list[ClaimName] = Field(default_factory=lambda: list(CLAIM_NAMES))
+    # Opt-in: users with a *verified* email on exactly this domain get `elevated_permissions`.
+    admin_email_domain: str | None = None
+    elevated_permissions: list[str] = Field(default_factory=lambda: ["admin"])
+    id_token: bool = False
+    # APIs of other stacks sharing this tenant whose tokens should get the claims too.
+    extra_audiences: list[str] = []
+
+    @field_validator("admin_email_domain")
+    @classmethod
+    def _domain(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(
+            r"(?i)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+", v
+        ):
+            raise ValueError("must be a bare email domain such as admin.example.com (no @, scheme or path)")
+        return v.lower() if v else v
+
+    @field_validator("extra_audiences")
+    @classmethod
+    def _audiences(cls, v: list[str]) -> list[str]:
+        for a in v:
+            if not a.startswith("https://") or a.endswith("/"):
+                raise ValueError(f"{a!r} must be an API identifier: https://<gateway-host>/mcp, no trailing slash")
+        return v
+
+
 class TenantConfig(_Model):
     manage: bool = True
     dynamic_client_registration: bool = True
@@ -74,6 +107,7 @@ class TenantConfig(_Model):
     default_audience: str | None = None
     connection: ConnectionConfig = Field(default_factory=ConnectionConfig)
     claims_namespace: str = "https://mcpauth.example.com/"
+    claims: ClaimsConfig = Field(default_factory=ClaimsConfig)
 
     @field_validator("claims_namespace")
     @classmethod
@@ -298,6 +332,8 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
             check_scope(f"{p}machineClients[{ci}].scopes[{i}]", s)
 
     t = cfg.tenant
+    for i, s in enumerate(t.claims.elevated_permissions if t.claims.admin_email_domain else []):
+        check_scope(f"{p}tenant.claims.elevatedPermissions[{i}]", s)
     if t.default_audience is not None:
         if not t.manage:
             problems.append(

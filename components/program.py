@@ -12,6 +12,7 @@ import pulumi
 import pulumi_auth0 as auth0
 import pulumi_aws as aws
 
+from components.action import PostLoginClaims, PostLoginClaimsArgs
 from components.api import McpApi, McpApiArgs
 from components.config import NAMESPACE, ConfigError, Settings, load_settings
 from components.gateway import McpGateway, McpGatewayArgs
@@ -100,6 +101,21 @@ def build(settings: Settings) -> dict[str, Any]:
                 roles={r: list(s) for r, s in cfg.roles.items()},
                 third_party_scopes=settings.third_party_scopes(gw) if third_party else None,
                 protect=cfg.protect,
+            ),
+        )
+
+    if tenant.manage:
+        PostLoginClaims(
+            "claims",
+            PostLoginClaimsArgs(
+                stack=settings.stack,
+                namespace=tenant.claims_namespace,
+                audiences=[api.identifier for api in apis.values()],
+                extra_audiences=list(tenant.claims.extra_audiences),
+                claims=list(tenant.claims.include),
+                admin_email_domain=tenant.claims.admin_email_domain,
+                elevated_permissions=list(tenant.claims.elevated_permissions),
+                id_token=tenant.claims.id_token,
             ),
         )
 

@@ -141,7 +141,11 @@ protect_production = StackValidationPolicy(
 
 
 def _is_post_login(action: Any) -> bool:
-    return any(get(t, "id") == "post-login" for t in items(get(action.props, "supportedTriggers")))
+    # The provider takes one trigger object; older schemas took a list of them.
+    triggers = get(action.props, "supportedTriggers")
+    if get(triggers, "id") == "post-login":
+        return True
+    return any(get(t, "id") == "post-login" for t in items(triggers) if not isinstance(t, str))
 
 
 def _validate_action_binding(args: StackValidationArgs, report: ReportViolation) -> None:

@@ -398,8 +398,13 @@ def dataclass_replace(r: R, **kw: Any) -> R:
 
 
 def test_post_login_action_binding() -> None:
-    action = R(ACTION, {"name": "claims", "deploy": True, "supportedTriggers": {"id": "post-login"}}, name="act")
-    action.inputs["supportedTriggers"] = [{"id": "post-login", "version": "v3"}]
+    action = R(
+        ACTION,
+        {"name": "claims", "deploy": True, "supportedTriggers": {"id": "post-login", "version": "v3"}},
+        name="act",
+    )
+    as_list = dataclass_replace(action, inputs={**action.inputs, "supportedTriggers": [{"id": "post-login"}]})
+    assert "bound to post-login by no TriggerAction" in messages("post-login-action-bound-safely", [as_list])[0]
     good = R(
         TRIGGER_ACTION,
         {"trigger": "post-login", "actionId": UNKNOWN_STRING_VALUE},

@@ -1,0 +1,91 @@
+"""PostLoginClaims: the post-login Action that adds namespaced claims, deployed and bound.
+
+The code is `actions/post-login.js`, unchanged per environment: the stack config reaches it as
+one JSON Action secret (MCPAUTH_CONFIG), never by editing code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pulumi_auth0 as auth0
+
+ACTION_FILE = Path(__file__).resolve().parent.parent / "actions" / "post-login.js"
+RUNTIME = "node22"
+
+
+def action_config(
+    namespace: str,
+    audiences: list[str],
+    claims: list[str],
+    admin_email_domain: str | None,
+    elevated_permissions: list[str],
+    id_token: bool,
+) -> dict[str, Any]:
+    """The MCPAUTH_CONFIG document the Action reads (see actions/post-login.js)."""
+    return {
+        "namespace": namespace if namespace.endswith("/") else namespace + "/",
+        "audiences": sorted(set(audiences)),
+        "claims": list(claims),
+        "adminEmailDomain": admin_email_domain,
+        "elevatedPermissions": list(elevated_permissions) if admin_email_domain else [],
+        "idToken": id_token,
+    }
+
+
+@dataclass(frozen=True)
+class PostLoginClaimsArgs:
+    stack: str
+    namespace: str
+    # This stack's API identifiers (computed) and other stacks' (from config).
+    audiences: list[pulumi.Input[str]]
+    extra_audiences: list[str]
+    claims: list[str]
+    admin_email_domain: str | None
+    elevated_permissions: list[str]
+    id_token: bool
+
+
+class PostLoginClaims(pulumi.ComponentResource):
+    action_id: pulumi.Output[str]
+
+    def __init__(self, name: str, args: PostLoginClaimsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("mcpauth:index:PostLoginClaims", name, None, opts)
+
+        config = pulumi.Output.all(*args.audiences).apply(
+            lambda ids: action_config(
+                args.namespace,
+                [*ids, *args.extra_audiences],
+                args.claims,
+                args.admin_email_domain,
+                args.elevated_permissions,
+                args.id_token,
+            )
+        )
+        action = auth0.Action(
+            f"{name}-action",
+            name=f"mcpauth-claims-{args.stack}",
+            code=ACTION_FILE.read_text(),
+            runtime=RUNTIME,
+            # deploy: the provider builds and deploys the version before the create returns.
+            deploy=True,
+            supported_triggers=auth0.ActionSupportedTriggersArgs(id="post-login", version="v3"),
+            secrets=[
+                auth0.ActionSecretArgs(name="MCPAUTH_CONFIG", value=pulumi.Output.json_dumps(config, sort_keys=True))
+            ],
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        # One binding, not TriggerActions: this leaves every other Action on post-login in place.
+        # depends_on the Action: the binding is declared only once the version is deployed.
+        auth0.TriggerAction(
+            f"{name}-binding",
+            trigger="post-login",
+            action_id=action.id,
+            display_name=action.name,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[action]),
+        )
+        self.action_id = action.id
+        self.register_outputs({"actionId": self.action_id})
