@@ -30,6 +30,7 @@ from policies.common import (
     items,
     label,
     of_type,
+    option,
     strings,
 )
 
@@ -200,16 +201,12 @@ third_party_clients_ready = StackValidationPolicy(
     validate=_validate_third_party,
     config_schema=PolicyConfigSchema(
         properties={
-            "thirdPartyClients": {
-                "type": "boolean",
-                "default": False,
-                "description": "Check the default grants even when the tenant settings are in another stack.",
-            },
-            "domainConnectionElsewhere": {
-                "type": "boolean",
-                "default": False,
-                "description": "A domain-level connection exists outside this stack.",
-            },
+            "thirdPartyClients": option(
+                "boolean", False, "Check the default grants even when the tenant settings are in another stack."
+            ),
+            "domainConnectionElsewhere": option(
+                "boolean", False, "A domain-level connection exists outside this stack."
+            ),
         }
     ),
 )

@@ -152,5 +152,12 @@ def api_scope_names(resources: Sequence[Res]) -> dict[str, set[str]]:
     return out
 
 
+def option(kind: str, default: Any, description: str) -> dict[str, Any]:
+    """One config_schema property; `string-list` is an array of strings."""
+    if kind == "string-list":
+        return {"type": "array", "items": {"type": "string"}, "default": default, "description": description}
+    return {"type": kind, "default": default, "description": description}
+
+
 def label(r: Res) -> str:
     return f"{r.resource_type.rsplit(':', 1)[-1]} '{r.name}'"

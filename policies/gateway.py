@@ -25,6 +25,7 @@ from policies.common import (
     get,
     label,
     of_type,
+    option,
     strings,
 )
 
@@ -87,11 +88,9 @@ gateway_custom_jwt = ResourceValidationPolicy(
     validate=_validate_custom_jwt,
     config_schema=PolicyConfigSchema(
         properties={
-            "issuer": {
-                "type": "string",
-                "default": "",
-                "description": "The issuer tokens carry, e.g. https://login.example.com/ (empty: not checked).",
-            }
+            "issuer": option(
+                "string", "", "The issuer tokens carry, e.g. https://login.example.com/ (empty: not checked)."
+            )
         }
     ),
 )
@@ -127,12 +126,7 @@ gateway_no_allowed_clients = ResourceValidationPolicy(
     validate=_validate_no_allowed_clients,
     config_schema=PolicyConfigSchema(
         properties={
-            "auth0Hosts": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": [],
-                "description": "Custom-domain hosts that are Auth0 too (*.auth0.com always is).",
-            }
+            "auth0Hosts": option("string-list", [], "Custom-domain hosts that are Auth0 too (*.auth0.com always is).")
         }
     ),
 )

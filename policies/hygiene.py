@@ -29,6 +29,7 @@ from policies.common import (
     items,
     label,
     of_type,
+    option,
     stack_name,
     strings,
 )
@@ -66,14 +67,7 @@ machine_client_least_privilege = StackValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=_validate_machine_clients,
     config_schema=PolicyConfigSchema(
-        properties={
-            "forbiddenScopes": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": ["admin"],
-                "description": "Scopes no machine client should be granted.",
-            }
-        }
+        properties={"forbiddenScopes": option("string-list", ["admin"], "Scopes no machine client should be granted.")}
     ),
 )
 
@@ -98,7 +92,7 @@ token_lifetime_max = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=_validate_lifetime,
     config_schema=PolicyConfigSchema(
-        properties={"maxSeconds": {"type": "integer", "default": 86400, "description": "Longest token lifetime."}}
+        properties={"maxSeconds": option("integer", 86400, "Longest token lifetime, in seconds.")}
     ),
 )
 
@@ -129,12 +123,9 @@ protect_production = StackValidationPolicy(
     validate=_validate_protect,
     config_schema=PolicyConfigSchema(
         properties={
-            "stackPatterns": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": ["prod*"],
-                "description": "Glob patterns of stack names that must protect their resources.",
-            }
+            "stackPatterns": option(
+                "string-list", ["prod*"], "Glob patterns of stack names that must protect their resources."
+            )
         }
     ),
 )
