@@ -28,15 +28,22 @@ types: $(STAMP) ## mypy (strict) on components/, policies/, offline/
 	$(BIN)/mypy
 
 NODE_STAMP := actions/node_modules/.installed
+INSPECTOR_STAMP := tests/inspector/node_modules/.installed
 
 $(NODE_STAMP): actions/package.json actions/package-lock.json
 	cd actions && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# MCP Inspector (its CLI mode) for tests/test_inspector.py. It declares node >= 22.7.5; its CLI
+# runs on the Node 20 here, so the engine warning is expected.
+$(INSPECTOR_STAMP): tests/inspector/package.json tests/inspector/package-lock.json
+	cd tests/inspector && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 node-test: $(NODE_STAMP) ## the post-login Action's tests under Node (node --test, fast-check)
 	cd actions && node --test
 
-pytest: $(STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
+pytest: $(STAMP) $(INSPECTOR_STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
 	$(BIN)/python -m pytest
 
 test: lint types node-test pytest ## everything: lint, types, the Action's node tests, pytest
@@ -58,9 +65,15 @@ up: $(POLICY_CONFIG) ## pulumi up for STACK with the policy pack (needs the CLI 
 FORCE:
 
 clean: ## remove the venv, node_modules and caches
-	rm -rf $(VENV) actions/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json
+	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json
 
-.PHONY: help install lint types node-test pytest test plan preview up clean bench FORCE
+.PHONY: help install lint types node-test pytest test plan preview up verify demo clean bench FORCE
+
+verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or ARGS="--outputs f.json")
+	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))
+
+demo: $(STAMP) ## plan STACK, run the sandbox, verify it, then break the audience and show the diagnosis
+	@$(BIN)/python -m verify.demo --stack $(STACK)
 
 bench: $(STAMP) ## plan wall time vs loading the SDKs, 25 vs 1 gateways, peak memory
 	@$(BIN)/python -m offline.bench

@@ -1,0 +1,161 @@
+"""Forged and broken tokens are refused, by verify's validator and by the sandbox gateway alike."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx2
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet, RSAKey
+
+from verify.checks import JSONRPC_TOOLS_LIST, MCP_HEADERS
+from verify.sandbox import GatewaySpec, Issuer, Sandbox, SandboxSpec, free_port
+from verify.tokens import Rules, TokenError, validate
+
+AUD = "https://gw.example.com/mcp"
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def compact(header: dict[str, Any], claims: dict[str, Any], signature: bytes = b"") -> str:
+    return ".".join([b64(json.dumps(header).encode()), b64(json.dumps(claims).encode()), b64(signature)])
+
+
+class World:
+    """An issuer key pair, its JWKS and a way to mint tokens (good or bad) for one audience."""
+
+    def __init__(self, issuer: str, audience: str) -> None:
+        self.issuer, self.audience = issuer, audience
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+        self.jwks = KeySet([self.key]).as_dict(private=False)
+
+    def claims(self, **over: Any) -> dict[str, Any]:
+        now = int(time.time())
+        base = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "exp": now + 600,
+            "iat": now,
+            "azp": "cid",
+            "gty": "client-credentials",
+            "permissions": ["read:tools"],
+        }
+        return {k: v for k, v in {**base, **over}.items() if v is not None}
+
+    def sign(self, claims: dict[str, Any], key: RSAKey | None = None, kid: str = "k1") -> str:
+        return jwt.encode({"alg": "RS256", "typ": "JWT", "kid": kid}, claims, key or self.key)
+
+    def forgeries(self) -> dict[str, str]:
+        pub_pem = self.key.as_pem(private=False)
+        hs_header = {"alg": "HS256", "typ": "JWT", "kid": "k1"}
+        signing_input = ".".join([b64(json.dumps(hs_header).encode()), b64(json.dumps(self.claims()).encode())])
+        hs_sig = hmac.new(pub_pem, signing_input.encode(), hashlib.sha256).digest()
+        other = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+        now = int(time.time())
+        return {
+            "alg-none": compact({"alg": "none", "typ": "JWT"}, self.claims()),
+            "hs256-with-rsa-public-key": signing_input + "." + b64(hs_sig),
+            "expired": self.sign(self.claims(exp=now - 3600)),
+            "nbf-in-future": self.sign(self.claims(nbf=now + 3600)),
+            "wrong-issuer": self.sign(self.claims(iss="https://evil.example.com/")),
+            "unknown-kid": self.sign(self.claims(), kid="nope"),
+            "other-key-known-kid": self.sign(self.claims(), key=other),
+            "missing-exp": self.sign(self.claims(exp=None)),
+        }
+
+
+EXPECTED = {
+    "alg-none": "bad-alg",
+    "hs256-with-rsa-public-key": "bad-alg",
+    "expired": "expired",
+    "nbf-in-future": "not-yet-valid",
+    "wrong-issuer": "issuer-mismatch",
+    "unknown-kid": "unknown-kid",
+    "other-key-known-kid": "bad-signature",
+    "missing-exp": "no-exp",
+}
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return World("https://acme.us.auth0.com/", AUD)
+
+
+def test_a_good_token_passes(world: World) -> None:
+    claims = validate(world.sign(world.claims()), world.jwks, Rules(world.issuer, [AUD]))
+    assert claims["aud"] == AUD
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_verify_refuses_each_forgery(world: World, kind: str) -> None:
+    with pytest.raises(TokenError) as info:
+        validate(world.forgeries()[kind], world.jwks, Rules(world.issuer, [AUD]))
+    assert info.value.code == EXPECTED[kind]
+    assert info.value.fix
+
+
+def test_leeway_accepts_small_clock_skew(world: World) -> None:
+    t = world.sign(world.claims(exp=int(time.time()) - 30))
+    validate(t, world.jwks, Rules(world.issuer, [AUD]))
+    with pytest.raises(TokenError, match="expired"):
+        validate(t, world.jwks, Rules(world.issuer, [AUD], leeway=0))
+
+
+@pytest.fixture(scope="module")
+def gateway(world: World) -> Iterator[Callable[[str | None], httpx2.Response]]:
+    """The sandbox gateway in front of an issuer serving `world`'s key."""
+    port = free_port()
+    spec = SandboxSpec(issuer_port=free_port(), apis={}, clients={}, gateways={}, outputs={})
+    local_issuer = spec.issuer
+    spec.gateways["g"] = GatewaySpec(
+        name="g",
+        port=port,
+        resource_url=f"http://127.0.0.1:{port}/mcp",
+        discovery_url=local_issuer + ".well-known/openid-configuration",
+        allowed_audiences=[AUD],
+    )
+    sandbox = Sandbox(spec)
+    sandbox.issuer = Issuer(spec)
+    sandbox.issuer.key = world.key  # the gateway trusts exactly world's key
+    world_local = World(local_issuer, AUD)
+    world_local.key, world_local.jwks = world.key, world.jwks
+    sandbox.start()
+
+    def call(token: str | None) -> httpx2.Response:
+        headers = dict(MCP_HEADERS)
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        return httpx2.post(f"http://127.0.0.1:{port}/mcp", json=JSONRPC_TOOLS_LIST, headers=headers)
+
+    call.world = world_local  # type: ignore[attr-defined]
+    yield call
+    sandbox.stop()
+
+
+def test_the_gateway_admits_a_good_token(gateway: Any) -> None:
+    w = gateway.world
+    resp = gateway(w.sign(w.claims()))
+    assert resp.status_code == 200 and "tools" in resp.json()["result"]
+
+
+@pytest.mark.parametrize("kind", sorted(EXPECTED))
+def test_the_gateway_refuses_each_forgery(gateway: Any, kind: str) -> None:
+    resp = gateway(gateway.world.forgeries()[kind])
+    assert resp.status_code == 401
+    assert f'error_description="{EXPECTED[kind]}"' in resp.headers["www-authenticate"]
+    assert "result" not in resp.json()
+
+
+def test_the_gateway_refuses_no_token_with_its_metadata(gateway: Any) -> None:
+    resp = gateway(None)
+    assert resp.status_code == 401
+    assert 'resource_metadata="http://127.0.0.1:' in resp.headers["www-authenticate"]

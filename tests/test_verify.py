@@ -1,0 +1,270 @@
+"""`make verify` against the sandbox: every check passing for the dev stack, then each failure of
+the reference's troubleshooting table produced for real and diagnosed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx2
+import pytest
+
+from offline.plan import make_plan
+from verify import __main__ as cli
+from verify.checks import Check, Target, check_jsonrpc, request_token, run_all
+from verify.sandbox import Sandbox, SandboxSpec, spec_from_plan
+
+
+@pytest.fixture(scope="module")
+def dev_plan() -> Any:
+    return make_plan("dev")
+
+
+@pytest.fixture
+def sandbox(dev_plan: Any) -> Iterator[Callable[..., SandboxSpec]]:
+    """Start a sandbox for the dev plan after `change(spec)` breaks something; stop it after."""
+    running: list[Sandbox] = []
+
+    def start(change: Callable[[SandboxSpec], None] | None = None) -> SandboxSpec:
+        spec = spec_from_plan(dev_plan)
+        if change:
+            change(spec)
+        running.append(Sandbox(spec).start())
+        return spec
+
+    yield start
+    for sb in running:
+        sb.stop()
+
+
+def verify(spec: SandboxSpec) -> list[Check]:
+    return run_all(Target.from_outputs(spec.outputs))
+
+
+def failed(checks: list[Check]) -> list[Check]:
+    return [c for c in checks if not c.ok]
+
+
+def test_every_check_passes_for_every_gateway_and_client(sandbox: Any) -> None:
+    checks = verify(sandbox())
+    assert failed(checks) == []
+    names = [c.name for c in checks]
+    for gw in ("tools", "docs"):
+        assert f"{gw}: protected resource metadata (root)" in names
+        assert f"{gw}: protected resource metadata (path)" in names
+        assert f"{gw}: MCP without a token" in names
+    for client, gw in (("smoke-tools", "tools"), ("indexer", "docs")):
+        for check in ("token with audience", "token with resource", "token claims", "MCP initialize + tools/list"):
+            assert f"{client} → {gw}: {check}" in names
+    assert len(checks) == 18
+    mcp = next(c for c in checks if c.name == "smoke-tools → tools: MCP initialize + tools/list")
+    assert "echo" in mcp.detail
+
+
+def only(checks: list[Check], *, contains: str) -> list[Check]:
+    bad = failed(checks)
+    assert bad, "expected a failure"
+    assert all(contains in (c.cause + c.detail) for c in bad), [c.line() for c in bad]
+    return bad
+
+
+def test_audience_with_a_trailing_slash_on_the_gateway(sandbox: Any) -> None:
+    def slash(spec: SandboxSpec) -> None:
+        gw = spec.gateways["tools"]
+        gw.allowed_audiences = [a + "/" for a in gw.allowed_audiences]
+
+    bad = failed(verify(sandbox(slash)))
+    assert {c.name for c in bad} == {
+        "smoke-tools → tools: MCP initialize + tools/list",
+        "smoke-tools → tools: JSON-RPC tools/list",
+    }
+    assert all("audience-mismatch" in c.cause for c in bad)
+
+
+def test_api_identifier_with_a_trailing_slash(sandbox: Any) -> None:
+    def slash(spec: SandboxSpec) -> None:
+        ident = spec.outputs["gateways"]["tools"]["apiIdentifier"]
+        spec.apis[ident + "/"] = spec.apis.pop(ident)
+        spec.outputs["gateways"]["tools"]["apiIdentifier"] = ident + "/"
+        for c in spec.clients.values():
+            if ident in c.grants:
+                c.grants[ident + "/"] = c.grants.pop(ident)
+
+    bad = failed(verify(sandbox(slash)))
+    meta = [c for c in bad if "protected resource metadata" in c.name]
+    assert len(meta) == 2 and all("trailing slash" in c.cause for c in meta)
+    mcp = [c for c in bad if "MCP initialize" in c.name]
+    assert mcp and "audience mismatch" in mcp[0].cause
+
+
+def test_issuer_mismatch(sandbox: Any) -> None:
+    spec = sandbox(lambda s: setattr(s, "discovery_issuer", "https://login.acme.com/"))
+    bad = failed(verify(spec))
+    disc = next(c for c in bad if c.name == "issuer: OIDC discovery")
+    assert "another host" in disc.cause and "mcpauth:issuer" in disc.fix
+    assert any("issuer-mismatch" in c.cause for c in bad if "MCP" in c.name)
+
+
+def test_unknown_kid(sandbox: Any) -> None:
+    bad = failed(verify(sandbox(lambda s: setattr(s, "sign_with_unpublished_key", True))))
+    claims = [c for c in bad if c.name.endswith("token claims")]
+    assert len(claims) == 2 and all(c.detail == "unknown-kid" for c in claims)
+
+
+def test_allowed_clients_gating(sandbox: Any) -> None:
+    def gate(spec: SandboxSpec) -> None:
+        spec.gateways["docs"].allowed_clients = [next(iter(spec.clients))]
+
+    bad = failed(verify(sandbox(gate)))
+    assert {c.name for c in bad} == {
+        "indexer → docs: MCP initialize + tools/list",
+        "indexer → docs: JSON-RPC tools/list",
+    }
+    assert all("client-not-allowed" in c.cause and "remove allowedClients" in c.fix for c in bad)
+
+
+def test_client_not_authorized_for_the_api(sandbox: Any) -> None:
+    def revoke(spec: SandboxSpec) -> None:
+        for c in spec.clients.values():
+            if c.name == "indexer":
+                c.grants.clear()
+
+    bad = failed(verify(sandbox(revoke)))
+    assert {c.name for c in bad} == {"indexer → docs: token with audience", "indexer → docs: token with resource"}
+    assert all("not authorized for the API" in c.cause and "ClientGrant" in c.fix for c in bad)
+
+
+def test_grant_type_not_enabled(sandbox: Any) -> None:
+    def disable(spec: SandboxSpec) -> None:
+        for c in spec.clients.values():
+            if c.name == "smoke-tools":
+                c.grant_types = ["authorization_code"]
+
+    bad = failed(verify(sandbox(disable)))
+    assert {c.name for c in bad} == {
+        "smoke-tools → tools: token with audience",
+        "smoke-tools → tools: token with resource",
+    }
+    assert all("client_credentials grant type is not enabled" in c.cause for c in bad)
+
+
+def test_resource_parameter_not_accepted_without_compatibility(sandbox: Any) -> None:
+    bad = failed(verify(sandbox(lambda s: setattr(s, "resource_parameter_profile", "audience"))))
+    assert {c.name.split(": ", 1)[1] for c in bad} == {"token with resource"}
+    assert all("resource parameter profile" in c.cause for c in bad)
+
+
+def test_missing_required_permission(sandbox: Any) -> None:
+    def require_admin(spec: SandboxSpec) -> None:
+        from components.naming import permission_claim_rules
+
+        spec.gateways["tools"].custom_claims = permission_claim_rules(["admin"])
+        spec.outputs["gateways"]["tools"]["requiredPermissions"] = ["admin"]
+
+    bad = failed(verify(sandbox(require_admin)))
+    claims = next(c for c in bad if c.name == "smoke-tools → tools: token claims")
+    assert claims.detail == "missing-permission" and "'admin'" in claims.cause
+    assert any("missing-permission" in c.cause for c in bad if "MCP" in c.name)
+
+
+def test_malformed_json_rpc(sandbox: Any) -> None:
+    spec = sandbox()
+    out = spec.outputs
+    client = out["machineClients"]["smoke-tools"]
+    with httpx2.Client() as http:
+        token, _ = request_token(
+            http,
+            out["tokenEndpoint"],
+            client["clientId"],
+            out["machineClientSecrets"]["smoke-tools"],
+            audience=client["audience"],
+        )
+        assert token
+        url = out["gateways"]["tools"]["resourceUrl"]
+        for body, code in (
+            ({"method": "tools/list"}, "-32600"),
+            ({"jsonrpc": "2.0", "id": 1}, "-32600"),
+            ("{not json", "-32700"),
+        ):
+            c = check_jsonrpc(http, url, token, body)
+            assert not c.ok and code in c.detail and "jsonrpc, id, method and params" in c.fix
+        assert check_jsonrpc(http, url, token).ok
+
+
+def test_an_unreachable_host_is_a_failed_check_not_a_traceback(sandbox: Any) -> None:
+    spec = sandbox()
+    spec.outputs["gateways"]["tools"]["resourceUrl"] = "http://127.0.0.1:9/mcp"
+    checks = verify(spec)
+    bad = [c for c in failed(checks) if c.name.startswith("tools:")]
+    assert bad and all("unreachable" in c.detail for c in bad)
+
+
+def test_plain_http_to_a_real_host_is_refused_before_any_request() -> None:
+    target = Target(
+        "http://acme.auth0.com/",
+        "http://acme.auth0.com/oauth/token",
+        {"g": {"resourceUrl": "https://x/mcp", "apiIdentifier": "https://x/mcp"}},
+        {},
+    )
+    (c,) = run_all(target)
+    assert not c.ok and "not https" in c.detail
+
+
+# --- the command line
+
+
+def test_cli_json_exit_codes_and_no_secret_in_output(sandbox: Any, tmp_path: Any, capsys: Any) -> None:
+    spec = sandbox()
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(spec.outputs))
+    assert cli.main(["--outputs", str(path), "--json", "--show-claims"]) == 0
+    out = capsys.readouterr().out
+    doc = json.loads(out)
+    assert doc["ok"] is True and len(doc["checks"]) == 18
+    assert {t["client"] for t in doc["tokens"]} == {"smoke-tools", "indexer"}
+    assert all(set(t) == {"client", "header", "claims"} for t in doc["tokens"])
+    for secret in spec.outputs["machineClientSecrets"].values():
+        assert secret not in out
+    assert "eyJ" not in out  # no token (compact JWS) printed, only its decoded header and claims
+
+
+def test_cli_fails_with_1_and_prints_cause_and_fix(sandbox: Any, tmp_path: Any, capsys: Any) -> None:
+    spec = sandbox(lambda s: setattr(s, "sign_with_unpublished_key", True))
+    path = tmp_path / "outputs.json"
+    path.write_text(json.dumps(spec.outputs))
+    assert cli.main(["--outputs", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "✗ smoke-tools → tools: token claims: unknown-kid" in out
+    assert "cause:" in out and "fix:" in out
+    assert out.rstrip().splitlines()[-1].startswith("verify: ") and "failed" in out.rstrip().splitlines()[-1]
+
+
+def test_cli_flags_take_the_secret_only_from_the_environment(
+    sandbox: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    spec = sandbox()
+    out = spec.outputs
+    args = [
+        "--issuer",
+        out["issuer"],
+        "--token-endpoint",
+        out["tokenEndpoint"],
+        "--gateway-url",
+        out["gateways"]["tools"]["gatewayUrl"],
+        "--client-id",
+        out["machineClients"]["smoke-tools"]["clientId"],
+    ]
+    monkeypatch.delenv("MCPAUTH_CLIENT_SECRET", raising=False)
+    with pytest.raises(SystemExit, match="MCPAUTH_CLIENT_SECRET"):
+        cli.main(args)
+    monkeypatch.setenv("MCPAUTH_CLIENT_SECRET", out["machineClientSecrets"]["smoke-tools"])
+    assert cli.main(args) == 0
+    assert "verify: 10 passed, 0 failed" in capsys.readouterr().out
+
+
+def test_cli_bad_inputs_exit_2(tmp_path: Any, capsys: Any) -> None:
+    assert cli.main(["--outputs", str(tmp_path / "missing.json")]) == 2
+    (tmp_path / "o.json").write_text(json.dumps({"issuer": "x"}))
+    assert cli.main(["--outputs", str(tmp_path / "o.json")]) == 2
+    assert "is this an mcpauth stack" in capsys.readouterr().err

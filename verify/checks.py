@@ -1,0 +1,527 @@
+"""The checks of `make verify`: what an engineer does by hand after `pulumi up`, with a diagnosis.
+
+1. the gateway's protected resource metadata (RFC 9728, root and /mcp path forms);
+2. the issuer's OIDC discovery, its JWKS and RS256;
+3. a client-credentials token per machine client, asked with `audience` and with `resource`;
+4. the token itself (signature, iss, aud, exp, azp, gty, required permissions);
+5. MCP through the gateway with the MCP SDK (initialize, tools/list), a raw JSON-RPC call, and
+   the same without a token, which must get 401 with a WWW-Authenticate naming the metadata.
+
+Secrets and tokens never reach a result: a Check holds only what is safe to print.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+
+from verify.tokens import Rules, TokenError, header_of, validate
+
+TIMEOUT = httpx2.Timeout(5.0, connect=3.0)
+RETRIES = 2  # for GETs that fail to connect; bounded
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    cause: str = ""
+    fix: str = ""
+
+    def line(self) -> str:
+        if self.ok:
+            return f"✓ {self.name}: {self.detail}"
+        return f"✗ {self.name}: {self.detail}\n    cause: {self.cause}\n    fix:   {self.fix}"
+
+
+@dataclass
+class Target:
+    """What to verify: the stack outputs (or the same given by flags)."""
+
+    issuer: str
+    token_endpoint: str
+    gateways: dict[str, dict[str, Any]]
+    clients: dict[str, dict[str, Any]]
+    secrets: dict[str, str] = field(repr=False, default_factory=dict)
+
+    @classmethod
+    def from_outputs(cls, out: dict[str, Any]) -> Target:
+        missing = [k for k in ("issuer", "tokenEndpoint", "gateways") if k not in out]
+        if missing:
+            raise ValueError(f"stack outputs lack {', '.join(missing)}: is this an mcpauth stack after `pulumi up`?")
+        return cls(
+            issuer=out["issuer"],
+            token_endpoint=out["tokenEndpoint"],
+            gateways=dict(out["gateways"]),
+            clients=dict(out.get("machineClients") or {}),
+            secrets=dict(out.get("machineClientSecrets") or {}),
+        )
+
+
+def _secure(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost"))
+
+
+def _get(http: httpx2.Client, url: str) -> httpx2.Response:
+    last: Exception | None = None
+    for _ in range(RETRIES + 1):
+        try:
+            return http.get(url)
+        except httpx2.ConnectError as e:
+            last = e
+    assert last is not None
+    raise last
+
+
+def _unreachable(name: str, url: str, e: Exception) -> Check:
+    return Check(
+        name,
+        False,
+        f"{url} unreachable ({type(e).__name__})",
+        "the host does not answer (DNS, network, or the resource does not exist yet)",
+        "check the URL in the stack outputs and your network; retry after `pulumi up` finishes",
+    )
+
+
+def metadata_urls(resource_url: str) -> list[tuple[str, str]]:
+    parts = urlsplit(resource_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return [
+        ("root", f"{origin}/.well-known/oauth-protected-resource"),
+        ("path", f"{origin}/.well-known/oauth-protected-resource{parts.path}"),
+    ]
+
+
+def check_metadata(http: httpx2.Client, gateway: str, gw: dict[str, Any], issuer: str) -> list[Check]:
+    out = []
+    ident = gw["apiIdentifier"]
+    for form, url in metadata_urls(gw["resourceUrl"]):
+        name = f"{gateway}: protected resource metadata ({form})"
+        try:
+            resp = _get(http, url)
+            doc = resp.json()
+        except httpx2.HTTPError as e:
+            out.append(_unreachable(name, url, e))
+            continue
+        except ValueError:
+            out.append(
+                Check(
+                    name,
+                    False,
+                    f"{url} answered {resp.status_code}, not JSON",
+                    "the URL is not an AgentCore gateway",
+                    "use the gatewayUrl from the stack outputs",
+                )
+            )
+            continue
+        resource = doc.get("resource")
+        servers = [str(s).rstrip("/") for s in doc.get("authorization_servers") or []]
+        if resource != ident:
+            near = isinstance(resource, str) and resource.rstrip("/") == ident.rstrip("/")
+            out.append(
+                Check(
+                    name,
+                    False,
+                    f"resource {resource!r} != API identifier {ident!r}",
+                    "MCP clients ask Auth0 for the advertised resource; "
+                    + ("it differs only by a trailing slash" if near else "it is not the API's identifier"),
+                    "set the Auth0 API identifier to exactly the gateway's resource URL (`pulumi up` does)",
+                )
+            )
+        elif issuer.rstrip("/") not in servers:
+            out.append(
+                Check(
+                    name,
+                    False,
+                    f"authorization_servers {servers!r} lack the issuer {issuer!r}",
+                    "the gateway's discovery URL points at another issuer",
+                    "set the authorizer's discovery URL to <issuer>.well-known/openid-configuration",
+                )
+            )
+        else:
+            out.append(Check(name, True, f"resource = API identifier; issuer listed ({url})"))
+    return out
+
+
+def check_discovery(http: httpx2.Client, issuer: str) -> tuple[list[Check], dict[str, Any] | None]:
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    name = "issuer: OIDC discovery"
+    try:
+        doc = _get(http, url).json()
+    except httpx2.HTTPError as e:
+        return [_unreachable(name, url, e)], None
+    except ValueError:
+        return [Check(name, False, f"{url} is not JSON", "not an OIDC issuer", "check mcpauth:issuer")], None
+    checks = []
+    if doc.get("issuer") != issuer:
+        near = str(doc.get("issuer", "")).rstrip("/") == issuer.rstrip("/")
+        checks.append(
+            Check(
+                name,
+                False,
+                f"issuer {doc.get('issuer')!r} != configured {issuer!r}",
+                "a trailing-slash difference" if near else "tokens are issued by another host (custom domain?)",
+                "set mcpauth:issuer to exactly the discovery document's issuer; the gateway compares iss exactly",
+            )
+        )
+    else:
+        checks.append(Check(name, True, f"issuer matches exactly ({url})"))
+    algs = doc.get("id_token_signing_alg_values_supported") or []
+    if "RS256" not in algs:
+        checks.append(
+            Check(
+                "issuer: RS256 offered",
+                False,
+                f"algorithms {algs!r}",
+                "RS256 not offered",
+                "use an issuer that signs with RS256",
+            )
+        )
+    jwks_url = doc.get("jwks_uri", "")
+    try:
+        jwks = _get(http, jwks_url).json()
+        kids = [k.get("kid") for k in jwks.get("keys", [])]
+        checks.append(
+            Check(
+                "issuer: JWKS",
+                bool(kids),
+                f"{len(kids)} key(s) at {jwks_url}",
+                "no keys published",
+                "check the tenant's signing keys",
+            )
+        )
+    except (httpx2.HTTPError, ValueError) as e:
+        checks.append(_unreachable("issuer: JWKS", jwks_url, e))
+        jwks = None
+    return checks, jwks
+
+
+_TOKEN_CAUSES: list[tuple[str, str, str, str]] = [
+    # (error, text in description, cause, fix)
+    (
+        "access_denied",
+        "Service not found",
+        "no Auth0 API has this identifier (a typo or a trailing slash)",
+        "request exactly the API identifier from the stack outputs",
+    ),
+    (
+        "access_denied",
+        "not authorized to access",
+        "the client is not authorized for the API: no client grant",
+        "add the client to mcpauth:machineClients for this gateway (a ClientGrant), then `pulumi up`",
+    ),
+    (
+        "access_denied",
+        "No audience",
+        "Auth0 ignored `resource`: the tenant's resource parameter profile is not compatibility",
+        "set mcpauth:tenant.resourceParameterProfile: compatibility (or a default audience)",
+    ),
+    (
+        "access_denied",
+        "Unauthorized",
+        "wrong client id or secret",
+        "use the clientId and the secret from the stack outputs (pulumi stack output --show-secrets)",
+    ),
+    (
+        "unauthorized_client",
+        "",
+        "the client_credentials grant type is not enabled on the application",
+        "enable Client Credentials on the application (mcpauth machine clients have it)",
+    ),
+    ("invalid_client", "", "wrong client credentials", "check the client id and secret"),
+]
+
+
+def diagnose_token_error(status: int, body: dict[str, Any]) -> tuple[str, str]:
+    err, desc = str(body.get("error", "")), str(body.get("error_description", ""))
+    for code, text, cause, fix in _TOKEN_CAUSES:
+        if err == code and text in desc:
+            return cause, fix
+    return f"HTTP {status} {err}: {desc}", "see the Auth0 logs for this client"
+
+
+def request_token(
+    http: httpx2.Client, endpoint: str, client_id: str, secret: str, **param: str
+) -> tuple[str | None, Check]:
+    ((kind, value),) = param.items()
+    name = f"token with {kind}"
+    body = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, kind: value}
+    try:
+        resp = http.post(endpoint, data=body)
+        doc = resp.json()
+    except httpx2.HTTPError as e:
+        return None, _unreachable(name, endpoint, e)
+    except ValueError:
+        return None, Check(
+            name, False, f"HTTP {resp.status_code}, not JSON", "not an OAuth token endpoint", "check tokenEndpoint"
+        )
+    if resp.status_code == 200 and isinstance(doc.get("access_token"), str):
+        return doc["access_token"], Check(name, True, f"issued ({kind}={value})")
+    cause, fix = diagnose_token_error(resp.status_code, doc)
+    return None, Check(name, False, f"HTTP {resp.status_code} {doc.get('error')}", cause, fix)
+
+
+def check_token(
+    token: str, jwks: dict[str, Any], issuer: str, audience: str, client_id: str, required: list[str]
+) -> Check:
+    from components.naming import permission_claim_rules
+
+    name = "token claims"
+    try:
+        claims = validate(
+            token, jwks, Rules(issuer=issuer, audiences=[audience], custom_claims=permission_claim_rules(required))
+        )
+    except TokenError as e:
+        return Check(name, False, e.code, e.cause, e.fix)
+    if claims.get("azp") != client_id:
+        return Check(
+            name,
+            False,
+            f"azp {claims.get('azp')!r}",
+            "token issued to another client",
+            "use this client's own credentials",
+        )
+    if claims.get("gty") != "client-credentials":
+        return Check(
+            name,
+            False,
+            f"gty {claims.get('gty')!r}",
+            "not a client-credentials token",
+            "request with grant_type=client_credentials",
+        )
+    perms = claims.get("permissions", [])
+    return Check(name, True, f"RS256 signature, iss, aud, exp, azp, gty ok; permissions {perms}")
+
+
+def describe_token(token: str) -> dict[str, Any]:
+    """Header and claims for --show-claims: never the signature."""
+    header = header_of(token)
+    payload = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    return {"header": header, "claims": claims}
+
+
+async def _mcp_tools(url: str, token: str) -> list[str]:
+    from mcp.client.session import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+
+    async with (
+        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT) as hc,
+        streamable_http_client(url, http_client=hc) as (read, write),
+        ClientSession(read, write) as session,
+    ):
+        await asyncio.wait_for(session.initialize(), 10)
+        tools = await asyncio.wait_for(session.list_tools(), 10)
+        return [t.name for t in tools.tools]
+
+
+def diagnose_refusal(http: httpx2.Client, url: str, token: str, www_authenticate: str = "") -> tuple[str, str]:
+    """Why a gateway answered 401 to a token: compare what the token says with what the gateway
+    advertises (a real AgentCore gateway only says "Invalid Bearer token")."""
+    try:
+        claims = describe_token(token)["claims"]
+    except (TokenError, ValueError):
+        claims = {}
+    try:
+        resource = _get(http, dict(metadata_urls(url))["path"]).json().get("resource")
+    except (httpx2.HTTPError, ValueError):
+        resource = None
+    aud = claims.get("aud")
+    if resource and resource not in (aud if isinstance(aud, list) else [aud]):
+        return (
+            f"audience mismatch: token aud {aud!r}, gateway resource {resource!r}",
+            "make the API identifier, the requested audience and the allowed audience the same bytes",
+        )
+    detail = ""
+    if "error_description=" in www_authenticate:
+        detail = www_authenticate.split("error_description=", 1)[1].split(",")[0].strip().strip('"')
+    hints = {
+        "client-not-allowed": "remove allowedClients from the authorizer: Auth0 tokens carry azp, not client_id",
+        "missing-permission": "grant the permission the gateway's claim rules require",
+        "issuer-mismatch": "point the authorizer's discovery URL at the issuer that signs the tokens",
+        "unknown-kid": "the token's key is not in the issuer's JWKS: get a fresh token from the right tenant",
+        "audience-mismatch": "make the API identifier and the authorizer's allowed audience the same bytes",
+    }
+    if detail in hints:
+        return f"the gateway refused the token: {detail}", hints[detail]
+    return (
+        "the gateway refused the token (its allowed audience, issuer, clients or claim rules)",
+        "run with --show-claims and compare aud, iss and permissions with the gateway's authorizer",
+    )
+
+
+def check_mcp(http: httpx2.Client, url: str, token: str) -> Check:
+    name = "MCP initialize + tools/list"
+    try:
+        tools = asyncio.run(_mcp_tools(url, token))
+    except Exception as e:  # noqa: BLE001 - any failure of the MCP client is this check failing
+        # The SDK wraps HTTP failures in exception groups; ask the gateway plainly what it says.
+        try:
+            probe = http.post(url, json=JSONRPC_TOOLS_LIST, headers={**MCP_HEADERS, "Authorization": f"Bearer {token}"})
+        except httpx2.HTTPError as unreachable:
+            return _unreachable(name, url, unreachable)
+        if probe.status_code == 401:
+            cause, fix = diagnose_refusal(http, url, token, probe.headers.get("www-authenticate", ""))
+            return Check(name, False, "HTTP 401", cause, fix)
+        leaf: BaseException = e
+        while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
+            leaf = leaf.exceptions[0]
+        return Check(
+            name, False, "failed", f"{type(leaf).__name__}: {str(leaf)[:200]}", "check the gateway's targets and logs"
+        )
+    return Check(name, True, f"{len(tools)} tool(s): {', '.join(tools)}")
+
+
+JSONRPC_TOOLS_LIST = {"jsonrpc": "2.0", "id": "1", "method": "tools/list", "params": {}}
+MCP_HEADERS = {
+    "Content-Type": "application/json",
+    "Accept": "application/json, text/event-stream",
+    "MCP-Protocol-Version": "2025-06-18",
+}
+
+
+def check_jsonrpc(http: httpx2.Client, url: str, token: str, body: Any = None) -> Check:
+    """A raw JSON-RPC POST, as the reference's curl sends it; diagnoses -32600 and friends."""
+    name = "JSON-RPC tools/list"
+    payload = JSONRPC_TOOLS_LIST if body is None else body
+    content = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
+    try:
+        resp = http.post(url, content=content, headers={**MCP_HEADERS, "Authorization": f"Bearer {token}"})
+    except httpx2.HTTPError as e:
+        return _unreachable(name, url, e)
+    try:
+        doc = resp.json()
+    except ValueError:
+        doc = {}
+    err = doc.get("error") if isinstance(doc, dict) else None
+    if resp.status_code == 200 and isinstance(doc, dict) and "result" in doc:
+        return Check(name, True, f"{len(doc['result'].get('tools', []))} tool(s)")
+    code = err.get("code") if isinstance(err, dict) else None
+    if code in (-32600, -32700):
+        return Check(
+            name,
+            False,
+            f"JSON-RPC error {code}",
+            "malformed JSON-RPC request body",
+            "POST a JSON-RPC 2.0 object with jsonrpc, id, method and params",
+        )
+    if resp.status_code == 401:
+        cause, fix = diagnose_refusal(http, url, token, resp.headers.get("www-authenticate", ""))
+        return Check(name, False, "HTTP 401", cause, fix)
+    return Check(
+        name,
+        False,
+        f"HTTP {resp.status_code}",
+        f"unexpected answer {str(doc)[:120]}",
+        "check the gateway's targets and logs",
+    )
+
+
+def check_unauthenticated(http: httpx2.Client, url: str) -> Check:
+    name = "MCP without a token"
+    try:
+        resp = http.post(url, json=JSONRPC_TOOLS_LIST, headers=MCP_HEADERS)
+    except httpx2.HTTPError as e:
+        return _unreachable(name, url, e)
+    header = resp.headers.get("www-authenticate", "")
+    want = dict(metadata_urls(url))["path"]
+    if resp.status_code != 401:
+        return Check(
+            name,
+            False,
+            f"HTTP {resp.status_code}",
+            "the gateway answered without authentication",
+            "set the gateway's authorizer to CUSTOM_JWT",
+        )
+    if "resource_metadata=" not in header:
+        return Check(
+            name,
+            False,
+            "401 without resource_metadata",
+            "MCP clients cannot discover the authorization server",
+            "use an AgentCore gateway (it advertises its metadata)",
+        )
+    meta = header.split("resource_metadata=", 1)[1].split(",")[0].strip().strip('"')
+    if meta.rstrip("/") not in (want, dict(metadata_urls(url))["root"]):
+        return Check(
+            name,
+            False,
+            f"WWW-Authenticate points at {meta}",
+            "metadata URL is not the gateway's own",
+            "check the gateway URL",
+        )
+    return Check(name, True, f"401, WWW-Authenticate resource_metadata={meta}")
+
+
+def run_all(target: Target, *, show_claims: Callable[[str, dict[str, Any]], None] | None = None) -> list[Check]:
+    checks: list[Check] = []
+    for url in [target.issuer, target.token_endpoint] + [g["resourceUrl"] for g in target.gateways.values()]:
+        if not _secure(url):
+            return [
+                Check(
+                    "inputs",
+                    False,
+                    f"{url} is not https",
+                    "tokens and secrets would cross in clear text",
+                    "use the https URLs from the stack outputs (http only on 127.0.0.1)",
+                )
+            ]
+    with httpx2.Client(timeout=TIMEOUT) as http:
+        for name, gw in target.gateways.items():
+            checks += check_metadata(http, name, gw, target.issuer)
+        disc, jwks = check_discovery(http, target.issuer)
+        checks += disc
+        for cname, client in target.clients.items():
+            cgw = target.gateways.get(client["gateway"])
+            secret = target.secrets.get(cname)
+            if cgw is None or not secret:
+                checks.append(
+                    Check(
+                        f"{cname}: inputs",
+                        False,
+                        "no gateway or no secret for this client",
+                        "the outputs lack it",
+                        "pass --stack, or MCPAUTH_CLIENT_SECRET",
+                    )
+                )
+                continue
+            prefix = f"{cname} → {client['gateway']}"
+            token = None
+            for kind in ("audience", "resource"):
+                tok, c = request_token(
+                    http, target.token_endpoint, client["clientId"], secret, **{kind: cgw["apiIdentifier"]}
+                )
+                c.name = f"{prefix}: {c.name}"
+                checks.append(c)
+                token = token or tok
+            if token is None or jwks is None:
+                continue
+            if show_claims:
+                show_claims(cname, describe_token(token))
+            c = check_token(
+                token,
+                jwks,
+                target.issuer,
+                cgw["apiIdentifier"],
+                client["clientId"],
+                list(cgw.get("requiredPermissions") or []),
+            )
+            c.name = f"{prefix}: {c.name}"
+            checks.append(c)
+            for c in (check_mcp(http, cgw["resourceUrl"], token), check_jsonrpc(http, cgw["resourceUrl"], token)):
+                c.name = f"{prefix}: {c.name}"
+                checks.append(c)
+        for name, gw in target.gateways.items():
+            c = check_unauthenticated(http, gw["resourceUrl"])
+            c.name = f"{name}: {c.name}"
+            checks.append(c)
+    return checks

@@ -1,0 +1,441 @@
+"""A local stand-in for what `pulumi up` creates: an Auth0-like issuer and AgentCore-like gateways.
+
+Built from the offline plan of a stack (the same resources `pulumi up` would create: APIs,
+scopes, machine clients and their grants, each gateway's authorizer settings), with every real
+URL rebased onto 127.0.0.1, so the wiring between them is exactly the plan's:
+
+- the issuer serves OIDC discovery, a JWKS (RS256 keys with `kid`) and `/oauth/token` for client
+  credentials with `audience` or (profile `compatibility`) `resource`, issuing tokens shaped like
+  Auth0's (`iss` with its trailing slash, `aud`, `azp`, `gty`, `scope`, `permissions`);
+- each gateway enforces its CUSTOM_JWT settings as AgentCore does (discovery URL, allowed
+  audiences, allowed clients, allowed scopes, custom claim rules), serves its RFC 9728 protected
+  resource metadata, answers 401 with a `WWW-Authenticate` naming it, and hands good requests to a
+  real MCP server (the MCP Python SDK's MCPServer, streamable HTTP) with a few tools.
+
+Tests change the spec before `start()` to produce each failure of the troubleshooting table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx2
+import uvicorn
+from joserfc import jwt
+from joserfc.jwk import KeySet, RSAKey
+
+from verify.tokens import Rules, TokenError, validate
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+PRM_PATH = "/.well-known/oauth-protected-resource"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class ClientSpec:
+    name: str
+    client_id: str
+    secret: str
+    grant_types: list[str]
+    grants: dict[str, list[str]]  # audience -> scopes
+
+
+@dataclass
+class GatewaySpec:
+    name: str
+    port: int
+    resource_url: str
+    discovery_url: str
+    allowed_audiences: list[str]
+    allowed_clients: list[str] = field(default_factory=list)
+    allowed_scopes: list[str] = field(default_factory=list)
+    custom_claims: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+@dataclass
+class SandboxSpec:
+    issuer_port: int
+    apis: dict[str, list[str]]  # identifier -> scopes
+    clients: dict[str, ClientSpec]  # client id -> client
+    gateways: dict[str, GatewaySpec]
+    outputs: dict[str, Any]  # the stack outputs, rebased
+    resource_parameter_profile: str = "compatibility"
+    default_audience: str = ""
+    token_lifetime: int = 3600
+    # Break knobs (the troubleshooting table): what the discovery document claims as issuer,
+    # and a signing key the JWKS does not publish.
+    discovery_issuer: str | None = None
+    sign_with_unpublished_key: bool = False
+
+    @property
+    def issuer(self) -> str:
+        return f"http://127.0.0.1:{self.issuer_port}/"
+
+
+def _rebaser(mapping: dict[str, str]) -> Callable[[Any], Any]:
+    def rebase(value: Any) -> Any:
+        if isinstance(value, str):
+            for old, new in mapping.items():
+                if value.startswith(old):
+                    return new + value[len(old) :]
+            return value
+        if isinstance(value, list):
+            return [rebase(v) for v in value]
+        if isinstance(value, dict):
+            return {k: rebase(v) for k, v in value.items()}
+        return value
+
+    return rebase
+
+
+def spec_from_plan(plan: Any) -> SandboxSpec:
+    """The sandbox for an offline plan (offline.plan.Plan): same APIs, clients, grants and
+    authorizers, URLs moved to loopback."""
+    ev = plan.evaluation
+    issuer = str(ev.outputs["issuer"])
+    issuer_port = free_port()
+    mapping = {issuer.rstrip("/"): f"http://127.0.0.1:{issuer_port}"}
+    gw_ports: dict[str, int] = {}
+    for name, gw in ev.outputs["gateways"].items():
+        origin = "https://" + urlsplit(gw["resourceUrl"]).netloc
+        gw_ports[name] = free_port()
+        mapping[origin] = f"http://127.0.0.1:{gw_ports[name]}"
+    rebase = _rebaser(mapping)
+
+    def of(typ: str) -> list[Any]:
+        return [r for r in ev.resources if r.type == typ]
+
+    by_urn = ev.by_urn()
+    apis: dict[str, list[str]] = {}
+    for r in of("auth0:index/resourceServerScopes:ResourceServerScopes"):
+        apis[rebase(r.inputs["resourceServerIdentifier"])] = [s["name"] for s in r.inputs.get("scopes", [])]
+    for r in of("auth0:index/resourceServer:ResourceServer"):
+        apis.setdefault(rebase(r.inputs["identifier"]), [])
+
+    clients: dict[str, ClientSpec] = {}
+    names = {v["clientId"]: k for k, v in ev.outputs.get("machineClients", {}).items()}
+    for r in of("auth0:index/client:Client"):
+        cid = r.outputs["clientId"]
+        clients[cid] = ClientSpec(
+            names.get(cid, r.name), cid, secrets.token_urlsafe(32), list(r.inputs.get("grantTypes", [])), {}
+        )
+    for g in of("auth0:index/clientGrant:ClientGrant"):
+        cid = g.inputs.get("clientId")
+        if cid in clients:
+            clients[cid].grants[rebase(g.inputs["audience"])] = list(g.inputs.get("scopes", []))
+
+    gateways: dict[str, GatewaySpec] = {}
+    for a in of("pulumi-python:dynamic/mcpauth:GatewayAuthorizer"):
+        name = by_urn[a.parent].name.removeprefix("gw-")
+        gw_out = ev.outputs["gateways"][name]
+        gateways[name] = GatewaySpec(
+            name=name,
+            port=gw_ports[name],
+            resource_url=rebase(gw_out["resourceUrl"]),
+            discovery_url=rebase(a.inputs["discoveryUrl"]),
+            allowed_audiences=rebase(list(a.inputs.get("allowedAudiences", []))),
+            allowed_clients=list(a.inputs.get("allowedClients", [])),
+            custom_claims=list(a.inputs.get("customClaims", [])),
+        )
+
+    tenant = of("auth0:index/tenant:Tenant")
+    outputs = rebase({k: v for k, v in ev.outputs.items() if k != "machineClientSecrets"})
+    outputs["machineClientSecrets"] = {c.name: c.secret for c in clients.values()}
+    return SandboxSpec(
+        issuer_port=issuer_port,
+        apis=apis,
+        clients=clients,
+        gateways=gateways,
+        outputs=outputs,
+        resource_parameter_profile=(tenant[0].inputs.get("resourceParameterProfile") if tenant else None)
+        or "compatibility",
+        default_audience=rebase(tenant[0].inputs.get("defaultAudience") or "") if tenant else "",
+    )
+
+
+async def _json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    raw = json.dumps(body).encode()
+    hdrs = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
+    hdrs += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": hdrs})
+    await send({"type": "http.response.body", "body": raw})
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        msg = await receive()
+        chunks.append(msg.get("body", b""))
+        if not msg.get("more_body"):
+            return b"".join(chunks)
+
+
+class Issuer:
+    """Auth0's token endpoint, discovery and JWKS, for client credentials only."""
+
+    def __init__(self, spec: SandboxSpec) -> None:
+        self.spec = spec
+        self.key = RSAKey.generate_key(2048, parameters={"kid": "sandbox-" + secrets.token_hex(4)})
+        self.unpublished = RSAKey.generate_key(2048, parameters={"kid": "rotated-" + secrets.token_hex(4)})
+
+    def jwks(self) -> dict[str, Any]:
+        return dict(KeySet([self.key]).as_dict(private=False))
+
+    def discovery(self) -> dict[str, Any]:
+        base = self.spec.issuer
+        return {
+            "issuer": self.spec.discovery_issuer or base,
+            "jwks_uri": base + ".well-known/jwks.json",
+            "token_endpoint": base + "oauth/token",
+            "id_token_signing_alg_values_supported": ["HS256", "RS256", "PS256"],
+            "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+        }
+
+    def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """Auth0's answers, including its error codes and descriptions."""
+        client = self.spec.clients.get(form.get("client_id", ""))
+        if form.get("grant_type") != "client_credentials":
+            return 403, {"error": "unsupported_grant_type", "error_description": "Unsupported grant type"}
+        if client is None or not secrets.compare_digest(client.secret, form.get("client_secret", "")):
+            return 401, {"error": "access_denied", "error_description": "Unauthorized"}
+        if "client_credentials" not in client.grant_types:
+            return 403, {
+                "error": "unauthorized_client",
+                "error_description": "Grant type 'client_credentials' not allowed for the client.",
+            }
+        audience = form.get("audience") or ""
+        if not audience and self.spec.resource_parameter_profile == "compatibility":
+            audience = form.get("resource") or ""
+        audience = audience or self.spec.default_audience
+        if not audience:
+            return 403, {"error": "access_denied", "error_description": "No audience parameter was provided"}
+        if audience not in self.spec.apis:
+            return 403, {"error": "access_denied", "error_description": f"Service not found: {audience}"}
+        if audience not in client.grants:
+            return 403, {
+                "error": "access_denied",
+                "error_description": f'Client "{client.client_id}" is not authorized to access "{audience}". '
+                'You need to create a "client-grant" associated to this API.',
+            }
+        scopes = client.grants[audience]
+        now = int(time.time())
+        claims = {
+            "iss": self.spec.issuer,
+            "sub": f"{client.client_id}@clients",
+            "aud": audience,
+            "iat": now,
+            "exp": now + self.spec.token_lifetime,
+            "scope": " ".join(scopes),
+            "gty": "client-credentials",
+            "azp": client.client_id,
+            "permissions": list(scopes),
+        }
+        key = self.unpublished if self.spec.sign_with_unpublished_key else self.key
+        token = jwt.encode({"alg": "RS256", "typ": "JWT", "kid": key.kid}, claims, key)
+        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.spec.token_lifetime}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        path, method = scope["path"], scope["method"]
+        if path == "/.well-known/openid-configuration":
+            await _json(send, 200, self.discovery())
+        elif path == "/.well-known/jwks.json":
+            await _json(send, 200, self.jwks())
+        elif path == "/oauth/token" and method == "POST":
+            raw = await _body(receive)
+            ctype = dict(scope["headers"]).get(b"content-type", b"").decode()
+            try:
+                form = (
+                    {k: str(v) for k, v in json.loads(raw or b"{}").items()}
+                    if "json" in ctype
+                    else {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                )
+            except (ValueError, AttributeError):
+                await _json(send, 400, {"error": "invalid_request", "error_description": "bad body"})
+                return
+            status, body = self.token(form)
+            await _json(send, status, body)
+        else:
+            await _json(send, 404, {"error": "not_found"})
+
+
+def mcp_app() -> Any:
+    """A real MCP server (MCP Python SDK) with a few tools, over streamable HTTP."""
+    from mcp.server.mcpserver import MCPServer
+
+    server: Any = MCPServer("mcpauth-sandbox-tools", log_level="ERROR")
+
+    @server.tool()  # type: ignore[untyped-decorator]
+    def echo(text: str) -> str:
+        """Return the text unchanged."""
+        return text
+
+    @server.tool()  # type: ignore[untyped-decorator]
+    def add(a: int, b: int) -> int:
+        """Add two integers."""
+        return a + b
+
+    @server.tool()  # type: ignore[untyped-decorator]
+    def utc_now() -> str:
+        """The current UTC time, ISO 8601."""
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+    return server.streamable_http_app(stateless_http=True, json_response=True)
+
+
+class Gateway:
+    """An AgentCore gateway's inbound auth (CUSTOM_JWT) in front of a real MCP server."""
+
+    def __init__(self, spec: GatewaySpec, inner: Any) -> None:
+        self.spec = spec
+        self.inner = inner
+        self.http = httpx2.Client(timeout=5.0)
+
+    def metadata_url(self) -> str:
+        return self.spec.origin + PRM_PATH + urlsplit(self.spec.resource_url).path
+
+    def _issuer_material(self) -> tuple[str, dict[str, Any]]:
+        disc = self.http.get(self.spec.discovery_url).json()
+        return str(disc["issuer"]), self.http.get(disc["jwks_uri"]).json()
+
+    def check(self, authorization: str) -> dict[str, Any]:
+        if not authorization.startswith("Bearer "):
+            raise TokenError("no-token", "no bearer token", "send Authorization: Bearer <access token>")
+        issuer, jwks = self._issuer_material()
+        rules = Rules(
+            issuer=issuer,
+            audiences=self.spec.allowed_audiences,
+            allowed_clients=self.spec.allowed_clients,
+            allowed_scopes=self.spec.allowed_scopes,
+            custom_claims=self.spec.custom_claims,
+        )
+        return validate(authorization.removeprefix("Bearer ").strip(), jwks, rules)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.inner(scope, receive, send)  # lifespan: the MCP server's session manager
+            return
+        path = scope["path"]
+        if path.startswith(PRM_PATH):
+            issuer = urlsplit(self.spec.discovery_url)
+            await _json(
+                send,
+                200,
+                {
+                    "resource": self.spec.resource_url,
+                    "authorization_servers": [f"{issuer.scheme}://{issuer.netloc}"],
+                    "bearer_methods_supported": ["header"],
+                },
+            )
+            return
+        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        try:
+            await asyncio.to_thread(self.check, headers.get("authorization", ""))
+        except TokenError as e:
+            await _json(
+                send,
+                401,
+                {"jsonrpc": "2.0", "id": None, "error": {"code": -32001, "message": "Invalid Bearer token"}},
+                {
+                    "www-authenticate": f'Bearer resource_metadata="{self.metadata_url()}", '
+                    f'error="invalid_token", error_description="{e.code}"'
+                },
+            )
+            return
+        except httpx2.HTTPError:
+            await _json(send, 502, {"error": "discovery URL unreachable"})
+            return
+        if scope["method"] != "POST":
+            await self.inner(scope, receive, send)
+            return
+        # AgentCore checks the JSON-RPC envelope itself before any target sees it.
+        raw = await _body(receive)
+        problem = _envelope_problem(raw)
+        if problem is not None:
+            code, message = problem
+            await _json(send, 400, {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}})
+            return
+        sent = False
+
+        async def replay() -> MutableMapping[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()
+
+        await self.inner(scope, replay, send)
+
+
+def _envelope_problem(raw: bytes) -> tuple[int, str] | None:
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return -32700, "Parse error"
+    messages = doc if isinstance(doc, list) else [doc]
+    for m in messages:
+        request_or_reply = isinstance(m, dict) and (isinstance(m.get("method"), str) or "result" in m or "error" in m)
+        if not (request_or_reply and m.get("jsonrpc") == "2.0"):
+            return -32600, "Invalid Request: a JSON-RPC 2.0 object needs jsonrpc, id, method and params"
+    return None
+
+
+class Sandbox:
+    """Runs the issuer and the gateways on loopback in background threads."""
+
+    def __init__(self, spec: SandboxSpec) -> None:
+        self.spec = spec
+        self.issuer = Issuer(spec)
+        self._servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def _serve(self, app: Any, port: int) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="auto")
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, daemon=True, name=f"sandbox-{port}")
+        thread.start()
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError(f"sandbox server on 127.0.0.1:{port} did not start")
+            time.sleep(0.005)
+        self._servers.append((server, thread))
+
+    def start(self) -> Sandbox:
+        self._serve(self.issuer, self.spec.issuer_port)
+        for gw in self.spec.gateways.values():
+            self._serve(Gateway(gw, mcp_app()), gw.port)
+        return self
+
+    def stop(self) -> None:
+        for server, _ in self._servers:
+            server.should_exit = True
+        for _, thread in self._servers:
+            thread.join(timeout=5)
+        self._servers.clear()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
