@@ -8,6 +8,7 @@ VENV := venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 STACK ?= dev
+STACK_DIR ?= .
 FORMAT ?= text
 
 help: ## list the targets
@@ -20,9 +21,11 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constr
 
 install: $(STAMP) ## create ./venv (the one Pulumi.yaml names) and install everything pinned
 
-lint: $(STAMP) ## ruff lint and format check
+lint: $(STAMP) ## ruff lint and format check; the GitHub workflows (schema, zizmor) offline
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/zizmor --offline --quiet .github/workflows
 
 types: $(STAMP) ## mypy (strict) on components/, policies/, offline/
 	$(BIN)/mypy
@@ -49,12 +52,14 @@ pytest: $(STAMP) $(INSPECTOR_STAMP) ## the Python tests (mocks, moto server, con
 test: lint types node-test pytest ## everything: lint, types, the Action's node tests, pytest
 
 plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json)
-	@$(BIN)/python -m offline.plan --stack $(STACK) --format $(FORMAT)
+	@$(BIN)/python -m offline.plan --stack $(STACK) --stack-dir $(STACK_DIR) --format $(FORMAT)
 
 POLICY_CONFIG = .policy-config.$(STACK).json
 
 $(POLICY_CONFIG): $(STAMP) FORCE
 	@$(BIN)/python -m offline.plan --stack $(STACK) --policy-config > $@
+
+policy-config: $(POLICY_CONFIG) ## write .policy-config.STACK.json (pulumi --policy-pack-config)
 
 preview: $(POLICY_CONFIG) ## pulumi preview for STACK with the policy pack (needs the CLI and credentials)
 	pulumi preview --stack $(STACK) --policy-pack policies --policy-pack-config $(POLICY_CONFIG) --diff
@@ -67,7 +72,7 @@ FORCE:
 clean: ## remove the venv, node_modules and caches
 	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json
 
-.PHONY: help install lint types node-test pytest test plan preview up verify demo clean bench FORCE
+.PHONY: help install lint types node-test pytest test plan policy-config preview up verify demo clean bench FORCE
 
 verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or ARGS="--outputs f.json")
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))

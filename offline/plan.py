@@ -31,6 +31,7 @@ from components.config import ConfigError, Settings, load_settings
 from components.naming import discovery_url, resource_url
 from offline.engine import ROOT, Evaluation, OutputHook, Registered, run_program
 from offline.stackfile import StackConfig, StackFileError, load_stack
+from offline.tenants import TenantView, tenant_view
 
 GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"
 API = "auth0:index/resourceServer:ResourceServer"
@@ -88,10 +89,15 @@ class Plan:
     wiring: list[WiringRow]
     critical_path: list[str]
     policies: list[dict[str, Any]]
+    tenant: TenantView | None = None
 
     @property
     def failed(self) -> bool:
-        return any(r.problems for r in self.wiring) or any(p["enforcementLevel"] == "mandatory" for p in self.policies)
+        return (
+            any(r.problems for r in self.wiring)
+            or any(p["enforcementLevel"] == "mandatory" for p in self.policies)
+            or bool(self.tenant and self.tenant.problems)
+        )
 
 
 def _get(d: Any, path: str) -> Any:
@@ -230,6 +236,7 @@ def make_plan(
         wiring=wiring_table(ev, settings),
         critical_path=critical_path(ev),
         policies=runner(ev, settings, sc) if runner else [],
+        tenant=tenant_view(stack, stack_dir),
     )
 
 
@@ -272,6 +279,15 @@ def to_document(plan: Plan) -> dict[str, Any]:
         ],
         "criticalPath": plan.critical_path,
         "policies": plan.policies,
+        "tenant": None
+        if plan.tenant is None
+        else {
+            "domain": plan.tenant.domain,
+            "stacks": plan.tenant.stacks,
+            "owners": plan.tenant.owners,
+            "problems": plan.tenant.problems,
+            "notes": plan.tenant.notes,
+        },
         "ok": not plan.failed,
     }
 
@@ -364,11 +380,51 @@ def render_text(plan: Plan) -> str:
         mark = "✗" if v["enforcementLevel"] == "mandatory" else "!"
         lines.append(f"  {mark} {v['enforcementLevel']} {v['policy']} ({where}): {v['message']}")
 
+    if plan.tenant is not None:
+        tv = plan.tenant
+        owner = ", ".join(tv.owners) or "none"
+        lines += ["", f"Tenant {tv.domain}: stacks here {', '.join(tv.stacks)}; owner {owner}"]
+        lines += [f"  ✗ {p}" for p in tv.problems] + [f"  note: {n}" for n in tv.notes]
+
     lines += ["", "Outputs"]
     for k in sorted(ev.outputs):
         lines.append(f"  {k}: {_short(ev.outputs[k], 110)}")
-    lines += ["", "plan: " + ("FAILED (see ✗ and mandatory policies above)" if plan.failed else "ok")]
+    lines += ["", "plan: " + ("FAILED (see ✗ above)" if plan.failed else "ok")]
     return "\n".join(lines)
+
+
+# What an adopted tenant may already hold, and how to find each one's id.
+IMPORTABLE = {
+    API: "the id of the Auth0 API whose identifier is {identifier} (Dashboard → APIs → the API → Settings)",
+    "auth0:index/role:Role": "the id of the Auth0 role named {name!r} (rol_...)",
+    "auth0:index/connection:Connection": "the id of the Auth0 connection named {name!r} (con_...)",
+}
+
+
+def import_file(plan: Plan) -> dict[str, Any]:
+    """A `pulumi import --file` document for the Auth0 resources an existing tenant may already
+    have, under the same names and components the program declares, so the next `up` adopts them
+    instead of failing on duplicates. The ids are to be filled in."""
+    ev = plan.evaluation
+    by_urn = ev.by_urn()
+    resources: list[dict[str, Any]] = []
+    parents: dict[str, Registered] = {}
+    for r in sorted(ev.resources, key=lambda r: r.urn):
+        hint = IMPORTABLE.get(r.type)
+        if hint is None or r.read:
+            continue
+        parent = by_urn.get(r.parent)
+        entry: dict[str, Any] = {
+            "type": r.type,
+            "name": r.name,
+            "id": "<" + hint.format(identifier=r.inputs.get("identifier"), name=r.inputs.get("name")) + ">",
+        }
+        if parent is not None and parent.type != "pulumi:pulumi:Stack":
+            entry["parent"] = parent.name
+            parents[parent.name] = parent
+        resources.append(entry)
+    components = [{"type": p.type, "name": n, "component": True} for n, p in sorted(parents.items())]
+    return {"resources": components + resources}
 
 
 def _print_policy_config(stack: str, stack_dir: Path) -> int:
@@ -394,6 +450,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--format", choices=("text", "json"), default="text")
     ap.add_argument("--stack-dir", type=Path, default=ROOT, help="where Pulumi.<stack>.yaml is")
     ap.add_argument(
+        "--import-file",
+        action="store_true",
+        help="print a `pulumi import --file` document for Auth0 resources that already exist, and exit",
+    )
+    ap.add_argument(
         "--policy-config",
         action="store_true",
         help="print the policy pack config for this stack (for pulumi --policy-pack-config) and exit",
@@ -412,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"plan: Pulumi.{args.stack}.yaml: {e}", file=sys.stderr)
         return EXIT_INVALID
+    if args.import_file:
+        print(json.dumps(import_file(plan), indent=2, ensure_ascii=False))
+        return EXIT_OK
     if args.format == "json":
         print(json.dumps(to_document(plan), indent=2, sort_keys=True))
     else:

@@ -99,7 +99,7 @@ def test_a_forced_trailing_slash_on_the_api_side_is_caught(
     assert "  tools: MISMATCH" in out
     assert "/mcp/' != resource URL 'https://tools-dev-" in out
     assert "allowed audiences" in out
-    assert out.rstrip().endswith("plan: FAILED (see ✗ and mandatory policies above)")
+    assert out.rstrip().endswith("plan: FAILED (see ✗ above)")
 
 
 def test_a_trailing_slash_on_the_authorizer_side_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,0 +1,131 @@
+"""The example stacks: each plans cleanly; stacks sharing a tenant have one owner; the adoption
+path reads the existing gateway and writes an import file for what the tenant already has."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from offline.plan import import_file, make_plan
+from tests.conftest import ROOT
+
+SHARED = ROOT / "examples" / "shared-tenant"
+ADOPT = ROOT / "examples" / "adopt"
+ALL = [(ROOT, "dev"), (ROOT, "prod"), (SHARED, "platform"), (SHARED, "team-a"), (SHARED, "team-b"), (ADOPT, "adopt")]
+
+
+@pytest.mark.parametrize("where, stack", ALL, ids=[s for _, s in ALL])
+def test_every_example_stack_plans_cleanly(where: Path, stack: str) -> None:
+    plan = make_plan(stack, stack_dir=where)
+    assert not plan.failed, (plan.wiring, plan.policies, plan.tenant)
+    assert [p for p in plan.policies if p["enforcementLevel"] == "mandatory"] == []
+
+
+def test_prod_protects_and_trusts_its_custom_domain() -> None:
+    plan = make_plan("prod")
+    ev = plan.evaluation
+    for typ in (
+        "auth0:index/resourceServer:ResourceServer",
+        "auth0:index/tenant:Tenant",
+        "aws:bedrock/agentcoreGateway:AgentcoreGateway",
+    ):
+        assert all(r.protect for r in ev.of_type(typ)), typ
+    (w,) = plan.wiring
+    assert w.issuer == "https://login.example.com/"
+    assert w.discovery_url == "https://login.example.com/.well-known/openid-configuration"
+
+
+def test_shared_tenant_has_one_owner_and_teams_declare_nothing_tenant_wide() -> None:
+    team = make_plan("team-a", stack_dir=SHARED)
+    assert team.tenant is not None
+    assert team.tenant.owners == ["platform"]
+    assert team.tenant.stacks == ["platform", "team-a", "team-b"]
+    assert team.evaluation.of_type("auth0:index/tenant:Tenant") == []
+    assert team.evaluation.of_type("auth0:index/action:Action") == []
+    assert team.evaluation.of_type("auth0:index/rolePermission:RolePermission")  # on the shared roles
+    owner = make_plan("platform", stack_dir=SHARED)
+    assert len(owner.evaluation.of_type("auth0:index/action:Action")) == 1
+
+
+def copy_shared(tmp_path: Path) -> Path:
+    dst = tmp_path / "shared"
+    shutil.copytree(SHARED, dst)
+    return dst
+
+
+def edit(path: Path, **project: object) -> None:
+    doc = yaml.safe_load(path.read_text())
+    for k, v in project.items():
+        doc["config"][f"mcpauth:{k}"] = v
+    path.write_text(yaml.safe_dump(doc))
+
+
+def test_two_owners_of_one_tenant_are_flagged_and_fail_the_plan(tmp_path: Path) -> None:
+    d = copy_shared(tmp_path)
+    edit(d / "Pulumi.team-b.yaml", tenant={"manage": True})
+    plan = make_plan("team-a", stack_dir=d)
+    assert plan.tenant is not None and plan.tenant.owners == ["platform", "team-b"]
+    assert plan.failed
+    assert "2 stacks own tenant acme-mcp.eu.auth0.com (platform, team-b)" in plan.tenant.problems[0]
+    done = subprocess.run(
+        [sys.executable, "-m", "offline.plan", "--stack", "team-b", "--stack-dir", str(d)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "✗ 2 stacks own tenant" in done.stdout
+
+
+def test_a_team_role_the_owner_does_not_create_is_flagged(tmp_path: Path) -> None:
+    d = copy_shared(tmp_path)
+    edit(d / "Pulumi.team-b.yaml", roles={"MCP User": ["read:tools"], "Billing Auditor": ["read:resources"]})
+    problems = make_plan("team-b", stack_dir=d).tenant.problems  # type: ignore[union-attr]
+    assert any("['Billing Auditor']" in p and "owner platform" in p for p in problems)
+
+
+def test_owner_with_audience_profile_and_many_gateways_is_flagged(tmp_path: Path) -> None:
+    d = copy_shared(tmp_path)
+    doc = yaml.safe_load((d / "Pulumi.platform.yaml").read_text())
+    doc["config"]["mcpauth:tenant"].update(resourceParameterProfile="audience", defaultAudience="platform-tools")
+    (d / "Pulumi.platform.yaml").write_text(yaml.safe_dump(doc))
+    problems = make_plan("team-a", stack_dir=d).tenant.problems  # type: ignore[union-attr]
+    assert any("3 gateways share the tenant" in p for p in problems)
+
+
+def test_adoption_reads_the_gateway_and_sets_its_authorizer() -> None:
+    plan = make_plan("adopt", stack_dir=ADOPT)
+    ev = plan.evaluation
+    (gw,) = ev.of_type("aws:bedrock/agentcoreGateway:AgentcoreGateway")
+    assert gw.read and gw.id == "tools-gateway-k3j9x2m1ab"
+    assert ev.of_type("aws:iam/role:Role") == []
+    (w,) = plan.wiring
+    assert w.resource_url == "https://tools-gateway-k3j9x2m1ab.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
+    assert w.allowed_audiences == [w.resource_url] and not w.problems
+
+
+def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
+    doc = import_file(make_plan("adopt", stack_dir=ADOPT))
+    by_name = {r["name"]: r for r in doc["resources"]}
+    assert by_name["api-tools"] == {"type": "mcpauth:index:McpApi", "name": "api-tools", "component": True}
+    api = by_name["api-tools-api"]
+    assert api["type"] == "auth0:index/resourceServer:ResourceServer" and api["parent"] == "api-tools"
+    assert "tools-gateway-k3j9x2m1ab.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp" in api["id"]
+    assert "Username-Password-Authentication" in by_name["tenant-connection"]["id"]
+    assert {"tenant-role-mcp-user", "tenant-role-mcp-admin"} <= set(by_name)
+    # Components come before the resources that name them as parent.
+    names = [r["name"] for r in doc["resources"]]
+    assert names.index("api-tools") < names.index("api-tools-api")
+    done = subprocess.run(
+        [sys.executable, "-m", "offline.plan", "--stack", "adopt", "--stack-dir", str(ADOPT), "--import-file"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout) == doc

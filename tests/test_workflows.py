@@ -1,0 +1,107 @@
+"""The GitHub workflows: valid against GitHub's schema, clean under zizmor, and doing what the
+README promises (preview with the pack on PRs, dev then prod with approval, verify, drift)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+BIN = Path(sys.executable).parent
+
+
+def load(name: str) -> dict[str, Any]:
+    doc = yaml.safe_load((WORKFLOWS / name).read_text())
+    doc["on"] = doc.pop(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
+    return doc
+
+
+def schema(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, paths)],
+        capture_output=True,
+        text=True,
+    )
+
+
+def zizmor(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "zizmor"), "--offline", str(path)], capture_output=True, text=True)
+
+
+def test_committed_workflows_pass_schema_and_zizmor() -> None:
+    assert schema(*WORKFLOWS.glob("*.yml")).returncode == 0
+    assert zizmor(WORKFLOWS).returncode == 0
+
+
+def test_the_linters_catch_what_they_should(tmp_path: Path) -> None:
+    wf = tmp_path / ".github" / "workflows"
+    wf.mkdir(parents=True)
+    bad = wf / "bad.yml"
+    bad.write_text("on: push\njobs:\n  a:\n    runs-onn: ubuntu-24.04\n    steps:\n      - run: true\n")
+    assert schema(bad).returncode != 0
+    bad.write_text(
+        "on: pull_request_target\npermissions: {}\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n"
+        "      - uses: actions/checkout@v4\n      - run: echo ${{ github.event.pull_request.title }}\n"
+    )
+    found = zizmor(bad)
+    assert found.returncode != 0
+    assert "unpinned-uses" in found.stdout and "template-injection" in found.stdout
+
+
+def pulumi_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in job["steps"] if str(s.get("uses", "")).startswith("pulumi/actions@")]
+
+
+def test_pull_requests_run_tests_then_preview_each_stack_with_the_pack() -> None:
+    wf = load("pull-request.yml")
+    assert wf["on"]["pull_request"]["branches"] == ["main"]
+    assert any(s.get("run") == "make test" for s in wf["jobs"]["test"]["steps"])
+    preview = wf["jobs"]["preview"]
+    assert preview["needs"] == "test"
+    assert preview["strategy"]["matrix"]["stack"] == ["dev", "prod"]
+    (step,) = pulumi_steps(preview)
+    w = step["with"]
+    assert w["command"] == "preview" and w["policyPacks"] == "policies" and w["comment-on-pr"] is True
+    assert preview["permissions"]["id-token"] == "write"  # OIDC, no long-lived AWS keys
+
+
+def test_merges_deploy_dev_then_prod_behind_approval_and_verify() -> None:
+    wf = load("deploy.yml")
+    assert wf["on"]["push"]["branches"] == ["main"]
+    jobs = wf["jobs"]
+    assert jobs["prod"]["needs"] == "dev"
+    assert jobs["dev"]["with"]["environment"] == "dev"
+    assert jobs["prod"]["with"]["environment"] == "production"
+    up = load("up-and-verify.yml")["jobs"]["up"]
+    assert up["concurrency"] == {"group": "pulumi-${{ inputs.stack }}", "cancel-in-progress": False}
+    steps = up["steps"]
+    (step,) = pulumi_steps(up)
+    assert step["with"]["command"] == "up" and step["with"]["policyPacks"] == "policies"
+    assert steps[-1]["run"] == 'make verify STACK="$STACK"'  # after the up: a failed verify fails the deploy
+
+
+def test_nightly_drift_refreshes_and_expects_no_changes() -> None:
+    wf = load("drift.yml")
+    assert wf["on"]["schedule"]
+    (step,) = pulumi_steps(wf["jobs"]["drift"])
+    assert step["with"]["refresh"] is True and step["with"]["expect-no-changes"] is True
+    assert wf["jobs"]["drift"]["concurrency"]["group"] == "pulumi-${{ matrix.stack }}"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in WORKFLOWS.glob("*.yml")))
+def test_no_long_lived_keys_and_no_secret_in_a_shell_line(name: str) -> None:
+    text = (WORKFLOWS / name).read_text()
+    assert "aws-access-key-id" not in text and "aws-secret-access-key" not in text
+    for job in load(name)["jobs"].values():
+        for step in job.get("steps", []):
+            assert "secrets." not in str(step.get("run", "")), (name, step)
+        for step in job.get("steps", []):
+            if str(step.get("uses", "")).startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
