@@ -29,6 +29,25 @@ def make_config(gateways: list[dict[str, Any]] | None = None, **project: Any) ->
     return cfg
 
 
+def sandbox_token(outputs: dict[str, Any], client: str) -> str:
+    """A client-credentials token from a running sandbox's issuer, asked over HTTP as verify does."""
+    import httpx2
+
+    from verify.checks import request_token
+
+    c = outputs["machineClients"][client]
+    with httpx2.Client() as http:
+        token, check = request_token(
+            http,
+            outputs["tokenEndpoint"],
+            c["clientId"],
+            outputs["machineClientSecrets"][client],
+            audience=c["audience"],
+        )
+    assert token, check.line()
+    return token
+
+
 @pytest.fixture
 def dev_config() -> dict[str, Any]:
     return dict(load_stack(ROOT, "dev").values)

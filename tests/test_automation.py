@@ -34,15 +34,20 @@ _missing = [
 needs_cli_and_credentials = pytest.mark.skipif(bool(_missing), reason="needs " + "; ".join(_missing))
 
 
+def copy_project(tmp_path, *ignore: str):
+    """A copy of the project, so nothing a test sets (secret config) touches the repo's files."""
+    work = tmp_path / "project"
+    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns("venv", "node_modules", ".git", "*.pyc", *ignore))
+    if (ROOT / "venv").exists():
+        (work / "venv").symlink_to(ROOT / "venv")
+    return work
+
+
 @needs_cli_and_credentials
 def test_preview_of_the_dev_stack_with_a_local_backend(tmp_path) -> None:
     from pulumi import automation as auto
 
-    # A copy of the project, so the secret config set below never touches the repo's files.
-    work = tmp_path / "project"
-    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns("venv", "node_modules", ".git", "*.pyc"))
-    if (ROOT / "venv").exists():
-        (work / "venv").symlink_to(ROOT / "venv")
+    work = copy_project(tmp_path)
     backend = tmp_path / "state"
     backend.mkdir()
     env = {
@@ -60,8 +65,7 @@ def test_preview_of_the_dev_stack_with_a_local_backend(tmp_path) -> None:
 def test_preview_with_the_policy_pack(tmp_path) -> None:
     import subprocess
 
-    work = tmp_path / "project"
-    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns("venv", "node_modules", ".git"))
+    work = copy_project(tmp_path)
     env = {
         **os.environ,
         "PULUMI_BACKEND_URL": f"file://{tmp_path}",
@@ -91,10 +95,7 @@ def test_throwaway_stack_preview_up_verify_destroy(tmp_path) -> None:
 
     from verify.checks import Target, run_all
 
-    work = tmp_path / "project"
-    shutil.copytree(ROOT, work, ignore=shutil.ignore_patterns("venv", "node_modules", ".git", "Pulumi.*.yaml"))
-    if (ROOT / "venv").exists():
-        (work / "venv").symlink_to(ROOT / "venv")
+    work = copy_project(tmp_path, "Pulumi.*.yaml")
     backend = tmp_path / "state"
     backend.mkdir()
     env = {"PULUMI_BACKEND_URL": f"file://{backend}", "PULUMI_CONFIG_PASSPHRASE": "mcpauth-test-only"}

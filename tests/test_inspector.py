@@ -8,12 +8,10 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
-import httpx2
 import pytest
 
 from offline.plan import make_plan
-from tests.conftest import ROOT
-from verify.checks import request_token
+from tests.conftest import ROOT, sandbox_token
 from verify.sandbox import Sandbox, spec_from_plan
 
 CLI = (
@@ -27,18 +25,7 @@ def running() -> Iterator[tuple[Any, str]]:
     assert CLI.exists(), "MCP Inspector is not installed: run `make test` (npm ci in tests/inspector)"
     spec = spec_from_plan(make_plan("dev"))
     with Sandbox(spec):
-        out = spec.outputs
-        client = out["machineClients"]["smoke-tools"]
-        with httpx2.Client() as http:
-            token, check = request_token(
-                http,
-                out["tokenEndpoint"],
-                client["clientId"],
-                out["machineClientSecrets"]["smoke-tools"],
-                audience=client["audience"],
-            )
-        assert token, check.line()
-        yield out["gateways"]["tools"]["resourceUrl"], token
+        yield spec.outputs["gateways"]["tools"]["resourceUrl"], sandbox_token(spec.outputs, "smoke-tools")
 
 
 def inspector(url: str, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -11,8 +11,9 @@ import httpx2
 import pytest
 
 from offline.plan import make_plan
+from tests.conftest import sandbox_token
 from verify import __main__ as cli
-from verify.checks import Check, Target, check_jsonrpc, request_token, run_all
+from verify.checks import Check, Target, check_jsonrpc, run_all
 from verify.sandbox import Sandbox, SandboxSpec, spec_from_plan
 
 
@@ -171,16 +172,8 @@ def test_missing_required_permission(sandbox: Any) -> None:
 def test_malformed_json_rpc(sandbox: Any) -> None:
     spec = sandbox()
     out = spec.outputs
-    client = out["machineClients"]["smoke-tools"]
+    token = sandbox_token(out, "smoke-tools")
     with httpx2.Client() as http:
-        token, _ = request_token(
-            http,
-            out["tokenEndpoint"],
-            client["clientId"],
-            out["machineClientSecrets"]["smoke-tools"],
-            audience=client["audience"],
-        )
-        assert token
         url = out["gateways"]["tools"]["resourceUrl"]
         for body, code in (
             ({"method": "tools/list"}, "-32600"),
