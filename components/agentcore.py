@@ -114,8 +114,15 @@ def make_client(region: str, profile: str | None = None) -> Any:
     endpoint overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL) itself."""
     import boto3
     from botocore.config import Config
+    from botocore.exceptions import ProfileNotFound
 
-    session = boto3.session.Session(profile_name=profile, region_name=region)
+    try:
+        session = boto3.session.Session(profile_name=profile, region_name=region)
+    except ProfileNotFound:
+        raise AgentCoreError(
+            f"aws:profile {profile!r} is not in the AWS config or credentials files; set aws:profile to one "
+            "that is, or unset it to use the default credential chain"
+        ) from None
     return session.client(
         "bedrock-agentcore-control",
         config=Config(retries={"max_attempts": 8, "mode": "standard"}, connect_timeout=10, read_timeout=30),

@@ -255,3 +255,21 @@ def test_the_dynamic_provider_creates_reads_and_diffs_against_aws(aws_env: str) 
 def test_the_provider_check_names_missing_inputs() -> None:
     failures = _Provider().check({}, {"gatewayId": "", "region": "us-east-1"}).failures
     assert {f.property for f in failures} == {"gatewayId", "discoveryUrl", "allowedAudiences"}
+
+
+def test_the_client_honours_aws_profile(aws_env: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`aws:profile` reaches boto3: a profile's credentials are used, and an unknown profile is a
+    clear error rather than a silent fallback to other credentials."""
+    creds = tmp_path / "credentials"
+    creds.write_text("[deployer]\naws_access_key_id = fromprofile\naws_secret_access_key = s\n")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    client = agentcore.make_client(REGION, "deployer")
+    assert client.meta.region_name == REGION
+    assert client._request_signer._credentials.access_key == "fromprofile"
+    gid = new_gateway(client, name="profiled")
+    assert agentcore.get_gateway(client, gid)["gatewayId"] == gid
+    with pytest.raises(AgentCoreError, match="aws:profile 'nobody' is not in the AWS config"):
+        agentcore.make_client(REGION, "nobody")

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -63,24 +65,25 @@ def test_preview_of_the_dev_stack_with_a_local_backend(tmp_path) -> None:
 
 @needs_cli_and_credentials
 def test_preview_with_the_policy_pack(tmp_path) -> None:
-    import subprocess
+    """`pulumi preview --policy-pack policies` on the dev stack, through the Automation API, with
+    the pack config `make preview` writes."""
+    from pulumi import automation as auto
 
     work = copy_project(tmp_path)
-    env = {
-        **os.environ,
-        "PULUMI_BACKEND_URL": f"file://{tmp_path}",
-        "PULUMI_CONFIG_PASSPHRASE": "mcpauth-test-only",
-    }
-    subprocess.run(["pulumi", "stack", "select", "--create", "dev"], cwd=work, env=env, check=True)
+    env = {"PULUMI_BACKEND_URL": f"file://{tmp_path}", "PULUMI_CONFIG_PASSPHRASE": "mcpauth-test-only"}
+    config = work / ".policy-config.dev.json"
     done = subprocess.run(
-        ["pulumi", "preview", "--stack", "dev", "--policy-pack", "policies", "--non-interactive"],
+        [sys.executable, "-m", "offline.plan", "--stack", "dev", "--policy-config"],
         cwd=work,
-        env=env,
         capture_output=True,
         text=True,
+        check=True,
     )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "mcpauth" in done.stdout
+    config.write_text(done.stdout)
+    stack = auto.create_or_select_stack("dev", work_dir=str(work), opts=auto.LocalWorkspaceOptions(env_vars=env))
+    stack.set_config("auth0:clientSecret", auto.ConfigValue(os.environ["AUTH0_CLIENT_SECRET"], secret=True))
+    result = stack.preview(policy_packs=[str(work / "policies")], policy_pack_configs=[str(config)])
+    assert result.change_summary.get("create", 0) > 0
 
 
 @needs_cli_and_credentials
