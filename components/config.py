@@ -219,7 +219,7 @@ def _loc_to_path(loc: tuple[Any, ...]) -> str:
     return path
 
 
-def _pydantic_problems(err: ValidationError, raw: Mapping[str, Any]) -> list[str]:
+def _pydantic_problems(err: ValidationError) -> list[str]:
     problems = []
     for e in err.errors():
         loc = tuple(e["loc"])
@@ -422,7 +422,7 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
         try:
             cfg = ProjectConfig.model_validate(project)
         except ValidationError as e:
-            problems.extend(_pydantic_problems(e, raw))
+            problems.extend(_pydantic_problems(e))
     if cfg is not None:
         _check_references(cfg, problems)
         if cfg.issuer:

@@ -408,6 +408,7 @@ class Sandbox:
         self.spec = spec
         self.issuer = Issuer(spec)
         self._servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+        self._gateways: list[Gateway] = []
 
     def _serve(self, app: Any, port: int) -> None:
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="auto")
@@ -424,7 +425,9 @@ class Sandbox:
     def start(self) -> Sandbox:
         self._serve(self.issuer, self.spec.issuer_port)
         for gw in self.spec.gateways.values():
-            self._serve(Gateway(gw, mcp_app()), gw.port)
+            gateway = Gateway(gw, mcp_app())
+            self._gateways.append(gateway)
+            self._serve(gateway, gw.port)
         return self
 
     def stop(self) -> None:
@@ -432,7 +435,10 @@ class Sandbox:
             server.should_exit = True
         for _, thread in self._servers:
             thread.join(timeout=5)
+        for gateway in self._gateways:
+            gateway.http.close()
         self._servers.clear()
+        self._gateways.clear()
 
     def __enter__(self) -> Sandbox:
         return self.start()
