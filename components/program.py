@@ -136,15 +136,15 @@ def build(settings: Settings) -> dict[str, Any]:
         "discoveryUrl": settings.discovery_url,
         "tokenEndpoint": settings.token_endpoint,
         "gateways": {
-            name: {
-                "gatewayId": g.gateway_id,
-                "gatewayUrl": g.gateway_url,
-                "resourceUrl": g.resource_url,
-                "apiIdentifier": apis[name].identifier,
-                "allowedAudiences": g.allowed_audiences,
-                "requiredPermissions": next(list(x.required_permissions) for x in cfg.gateways if x.name == name),
+            gw.name: {
+                "gatewayId": gateways[gw.name].gateway_id,
+                "gatewayUrl": gateways[gw.name].gateway_url,
+                "resourceUrl": gateways[gw.name].resource_url,
+                "apiIdentifier": apis[gw.name].identifier,
+                "allowedAudiences": gateways[gw.name].allowed_audiences,
+                "requiredPermissions": list(gw.required_permissions),
             }
-            for name, g in gateways.items()
+            for gw in cfg.gateways
         },
         "machineClients": {
             mc.name: {
