@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from components import agentcore
 from components.agentcore import AgentCoreError, DesiredAuthorizer, converge
-from components.authorizer import _Provider
+from components.authorizer import TYPE_TOKEN, _Provider
 from components.naming import permission_claim_rules, placeholder_audience, resource_url
+from tests.conftest import ROOT
 
 REGION = "us-west-2"
 DISCOVERY = "https://acme.us.auth0.com/.well-known/openid-configuration"
@@ -273,3 +279,120 @@ def test_the_client_honours_aws_profile(aws_env: str, tmp_path: Any, monkeypatch
     assert agentcore.get_gateway(client, gid)["gatewayId"] == gid
     with pytest.raises(AgentCoreError, match="aws:profile 'nobody' is not in the AWS config"):
         agentcore.make_client(REGION, "nobody")
+
+
+# --- The dynamic provider as `pulumi up` runs it -------------------------------------------------
+# The CLI does not call _Provider in the program's process: it starts the SDK's provider host
+# (`pulumi-resource-pulumi-python`, i.e. `<venv>/bin/python -u -m pulumi.dynamic`) in the project
+# directory and sends it, over gRPC, the `__provider` string the program registered (the provider
+# pickled by dill). The tests below run that same host and send it what our program registered.
+
+
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # the engine's marker for a secret value
+
+
+def registered_authorizer(gateway_id: str) -> dict[str, Any]:
+    """The GatewayAuthorizer inputs, `__provider` included, that the program registers for a stack
+    adopting `gateway_id` (evaluated under the mock engine, as `make plan` does)."""
+    from offline.engine import run_program
+    from tests.conftest import make_config
+
+    seen: dict[str, Any] = {}
+
+    def keep(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        if typ == TYPE_TOKEN:
+            seen.update(inputs)
+        return out
+
+    config = {**make_config([{"name": "tools", "existingGatewayId": gateway_id}]), "aws:region": REGION}
+    run_program(config, "dev", hook=keep)
+    # The SDK registers the pickled provider as a secret; the host answers Configure with
+    # acceptSecrets=false, so the engine hands it over unwrapped, as here.
+    wrapped = seen["__provider"]
+    assert wrapped[SECRET_SIG] == "1b47061264138c4ac30d75fd1eb44270", "the SDK registers __provider as a secret"
+    return {**seen, "__provider": wrapped["value"]}
+
+
+@contextmanager
+def provider_host(cwd: Path, moto: str) -> Iterator[Any]:
+    """The SDK's dynamic provider host as the CLI starts it, and a gRPC stub speaking to it."""
+    import grpc
+    from pulumi.runtime.proto import provider_pb2_grpc
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
+    env.update(AWS_ENDPOINT_URL=moto, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    host = subprocess.Popen(
+        [sys.executable, "-u", "-m", "pulumi.dynamic"], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert host.stdout is not None
+        port = int(host.stdout.readline())  # the host's first line: its port
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            yield provider_pb2_grpc.ResourceProviderStub(channel)
+    finally:
+        host.terminate()
+        host.wait(10)
+
+
+def struct(value: dict[str, Any]) -> Any:
+    from google.protobuf import struct_pb2
+
+    s = struct_pb2.Struct()
+    s.update(value)
+    return s
+
+
+def plain(s: Any) -> dict[str, Any]:
+    from google.protobuf import json_format
+
+    return dict(json_format.MessageToDict(s))
+
+
+URN = f"urn:pulumi:dev::mcpauth::mcpauth:index:McpGateway${TYPE_TOKEN}::gw-tools-authorizer"
+
+
+def test_the_provider_host_runs_what_the_program_registered(aws_env: str) -> None:
+    """Check, create, refresh (read) and diff through the real host process, with the provider
+    the program serialized: the gateway in AWS ends with exactly the program's audience."""
+    from pulumi.runtime.proto import provider_pb2
+
+    client = agentcore.make_client(REGION)
+    gid = new_gateway(client, name="hosted")
+    inputs = registered_authorizer(gid)
+    with provider_host(ROOT, aws_env) as host:
+        host.Configure(provider_pb2.ConfigureRequest(args=struct({})))
+        checked = host.Check(provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct(inputs)))
+        assert list(checked.failures) == []
+        created = host.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
+        assert created.id == f"{gid}/authorizer"
+        assert plain(created.properties)["status"] == "READY"
+        jwt = client.get_gateway(gatewayIdentifier=gid)["authorizerConfiguration"]["customJWTAuthorizer"]
+        assert jwt["allowedAudience"] == inputs["allowedAudiences"]
+        assert jwt["discoveryUrl"] == inputs["discoveryUrl"] and "allowedClients" not in jwt
+        # `pulumi refresh` then `preview --expect-no-changes`: nothing to do.
+        read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=created.properties))
+        diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=read.properties, news=checked.inputs))
+        assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
+        # A missing input comes back as a check failure naming it, before anything is called.
+        bad = host.Check(
+            provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct({**inputs, "allowedAudiences": []}))
+        )
+        assert [(f.property, f.reason) for f in bad.failures] == [
+            ("allowedAudiences", "at least one audience is required")
+        ]
+
+
+def test_the_registered_provider_is_a_reference_to_the_projects_code(aws_env: str, tmp_path: Path) -> None:
+    """The pickled provider names `components.authorizer._Provider`; the host imports it from the
+    project directory. So the checkout you run `up`/`refresh`/`destroy` from is the code that runs,
+    and renaming that class or module breaks every existing stack's state: keep them."""
+    import base64
+
+    from pulumi.runtime.proto import provider_pb2
+
+    inputs = registered_authorizer("gw-anything")
+    pickled = base64.b64decode(inputs["__provider"])
+    assert b"components.authorizer" in pickled and b"_Provider" in pickled
+    # Not the project directory:
+    with provider_host(tmp_path, aws_env) as host, pytest.raises(Exception, match="No module named 'components'"):
+        host.Check(provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct(inputs)))
