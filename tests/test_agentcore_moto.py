@@ -288,12 +288,11 @@ def test_the_client_honours_aws_profile(aws_env: str, tmp_path: Any, monkeypatch
 # pickled by dill). The tests below run that same host and send it what our program registered.
 
 
-SECRET_SIG = "4dabf18193072939515e22adb298388d"  # the engine's marker for a secret value
-
-
 def registered_authorizer(gateway_id: str) -> dict[str, Any]:
     """The GatewayAuthorizer inputs, `__provider` included, that the program registers for a stack
     adopting `gateway_id` (evaluated under the mock engine, as `make plan` does)."""
+    from pulumi.runtime import rpc
+
     from offline.engine import run_program
     from tests.conftest import make_config
 
@@ -309,7 +308,7 @@ def registered_authorizer(gateway_id: str) -> dict[str, Any]:
     # The SDK registers the pickled provider as a secret; the host answers Configure with
     # acceptSecrets=false, so the engine hands it over unwrapped, as here.
     wrapped = seen["__provider"]
-    assert wrapped[SECRET_SIG] == "1b47061264138c4ac30d75fd1eb44270", "the SDK registers __provider as a secret"
+    assert wrapped[rpc._special_sig_key] == rpc._special_secret_sig, "the SDK registers __provider as a secret"
     return {**seen, "__provider": wrapped["value"]}
 
 

