@@ -1,142 +1,306 @@
-"""Set a gateway's CUSTOM_JWT authorizer with UpdateGateway, the one call Pulumi cannot make for us.
+"""The AgentCore gateway through the AgentCore control API: create, converge, read, delete.
 
-The gateway URL contains an id AWS generates, so the authorizer's allowed audience (that URL) is
-only known after the gateway exists. This module converges an existing gateway to the wanted
-authorizer: it reads the gateway, writes only when something differs, keeps every other setting
-UpdateGateway would otherwise reset, and waits for READY before and after.
+Plain boto3, no Pulumi: the dynamic resource in `gateway_resource.py` calls it, and the tests run
+it against a real moto server whose every call is checked against AWS's service model
+(`components.awsmodel.enforce_on`). Every AWS behaviour relied on is cited where it is used; "the
+model" is botocore's `data/bedrock-agentcore-control/2023-06-05/service-2.json` (pinned boto3).
 
-Plain boto3, no Pulumi: the dynamic provider in `authorizer.py` calls it, and the tests run it
-against a real moto server.
+One owner for the gateway's mutable settings: the gateway is read, the wanted settings are merged
+into what AWS returned, and the whole definition is written back only when something we own
+differs. So a field we do not own (a WAF failure mode, an interceptor, a private endpoint on the
+JWT authorizer, one AWS adds next year) is carried over, never reset.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-# UpdateGateway replaces the whole gateway definition: every field below that GetGateway
-# returns is passed back unchanged, or the update would silently drop it.
-_PRESERVED_FIELDS = (
-    "description",
-    "protocolConfiguration",
-    "kmsKeyArn",
-    "interceptorConfigurations",
-    "policyEngineConfiguration",
-    "exceptionLevel",
-)
-_TERMINAL_BAD = {"FAILED", "UPDATE_UNSUCCESSFUL", "DELETING"}
+from components import awsmodel
+from components.naming import resource_url
+
+# Statuses (model: GatewayStatus). Settled ones end a wait.
+_BUSY = frozenset({"CREATING", "UPDATING", "DELETING"})
+# UPDATE_UNSUCCESSFUL: the last UpdateGateway did not apply. Nothing in AWS's docs says what the
+# gateway then serves (README, "What is not confirmed"); UpdateGateway models no state error other
+# than ConflictException, so the recovery is to send the full wanted definition again, which is
+# what `converge` does when it finds a gateway in that state.
+_RETRYABLE = "UPDATE_UNSUCCESSFUL"
+_FAILED = "FAILED"
+
+# The JWT authorizer settings this program owns; every other key of `customJWTAuthorizer`
+# (privateEndpoint, privateEndpointOverrides, certificateConfigurations, allowedWorkloadConfiguration,
+# and keys AWS adds later) is carried over from the live gateway.
+OWNED_JWT_KEYS = ("discoveryUrl", "allowedAudience", "allowedClients", "allowedScopes", "customClaims")
+
+# IAM is eventually consistent: a role created a moment ago may not be assumable by AgentCore yet.
+# AWS's own gateway tutorial sleeps 10 s after CreateRole (awslabs/amazon-bedrock-agentcore-samples,
+# 01-tutorials/02-AgentCore-gateway/utils.py). The error AgentCore returns then is not documented,
+# so CreateGateway is retried on a ValidationException or AccessDeniedException that names the
+# role, for up to this long.
+ROLE_PROPAGATION_SECONDS = 60.0
 
 
 class AgentCoreError(Exception):
-    """An AgentCore API failure, named by its AWS error code and the gateway id."""
+    """An AgentCore API failure, named by its AWS error code and the gateway."""
+
+
+class GatewayGone(AgentCoreError):
+    """GetGateway answered ResourceNotFoundException."""
 
 
 @dataclass(frozen=True)
-class DesiredAuthorizer:
+class ClientSettings:
+    """Where and as whom the AgentCore calls are made: the AWS provider's own config keys
+    (`aws:region`, `aws:profile`, `aws:assumeRoles`, `aws:endpoints`, ...), so the gateway and the
+    IAM role pulumi-aws creates land in the same account. See `components.awsconfig`."""
+
+    region: str
+    profile: str | None = None
+    assume_roles: tuple[Mapping[str, Any], ...] = ()
+    endpoint: str | None = None
+    sts_endpoint: str | None = None
+    sts_region: str | None = None
+    shared_config_file: str | None = None
+    shared_credentials_file: str | None = None
+    use_fips_endpoint: bool = False
+    use_dualstack_endpoint: bool = False
+    allowed_account_ids: tuple[str, ...] = ()
+    forbidden_account_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def from_props(cls, region: str, aws: Mapping[str, Any] | None) -> ClientSettings:
+        a = dict(aws or {})
+        return cls(
+            region=region,
+            profile=a.get("profile") or None,
+            assume_roles=tuple(dict(r) for r in a.get("assumeRoles") or []),
+            endpoint=a.get("endpoint") or None,
+            sts_endpoint=a.get("stsEndpoint") or None,
+            sts_region=a.get("stsRegion") or None,
+            shared_config_file=a.get("sharedConfigFile") or None,
+            shared_credentials_file=a.get("sharedCredentialsFile") or None,
+            use_fips_endpoint=bool(a.get("useFipsEndpoint")),
+            use_dualstack_endpoint=bool(a.get("useDualstackEndpoint")),
+            allowed_account_ids=tuple(a.get("allowedAccountIds") or []),
+            forbidden_account_ids=tuple(a.get("forbiddenAccountIds") or []),
+        )
+
+
+@dataclass(frozen=True)
+class GatewaySpec:
+    """What the program wants of one gateway."""
+
+    name: str
     discovery_url: str
-    allowed_audiences: list[str]
-    allowed_clients: list[str] = field(default_factory=list)
-    custom_claims: list[dict[str, Any]] = field(default_factory=list)
+    existing_gateway_id: str | None = None  # adopted: only the authorizer (and domain) are ours
+    role_arn: str | None = None
+    description: str | None = None
+    domain: str | None = None  # domainOverride.defaultDomain; the resource URL is then on it
+    allowed_scopes: tuple[str, ...] = ()
+    custom_claims: tuple[Mapping[str, Any], ...] = ()
+    tags: Mapping[str, str] = field(default_factory=dict)
+    legacy_name: str | None = None  # the name an earlier release gave this gateway
 
-    def to_api(self) -> dict[str, Any]:
-        jwt: dict[str, Any] = {
-            "discoveryUrl": self.discovery_url,
-            "allowedAudience": list(self.allowed_audiences),
-        }
-        if self.allowed_clients:
-            jwt["allowedClients"] = list(self.allowed_clients)
-        if self.custom_claims:
-            jwt["customClaims"] = [dict(c) for c in self.custom_claims]
-        return {"customJWTAuthorizer": jwt}
+    @property
+    def adopted(self) -> bool:
+        return bool(self.existing_gateway_id)
 
+    def resource_url(self, gateway_url: str) -> str:
+        """The MCP resource URL: on the custom domain when there is one, else the gateway's URL."""
+        if self.domain:
+            return f"https://{self.domain.lower()}/mcp"
+        return resource_url(gateway_url)
 
-@dataclass(frozen=True)
-class ConvergeResult:
-    gateway_id: str
-    gateway_url: str
-    status: str
-    changed: bool
-    authorizer: dict[str, Any]
-
-
-def _canonical(cfg: dict[str, Any] | None) -> Any:
-    """Order-insensitive form of an authorizer configuration: AWS may return lists reordered."""
-    jwt = (cfg or {}).get("customJWTAuthorizer") or {}
-    claims = sorted(
-        (repr(sorted(_flatten(c).items())) for c in jwt.get("customClaims") or []),
-    )
-    return (
-        jwt.get("discoveryUrl"),
-        tuple(sorted(jwt.get("allowedAudience") or [])),
-        tuple(sorted(jwt.get("allowedClients") or [])),
-        tuple(sorted(jwt.get("allowedScopes") or [])),
-        tuple(claims),
-    )
-
-
-def _flatten(d: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, dict):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        elif isinstance(v, list):
-            out[f"{prefix}{k}"] = tuple(sorted(map(str, v)))
+    def authorizer(self, audience: str, live: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The customJWTAuthorizer: the live one with the keys we own replaced."""
+        jwt = {k: v for k, v in dict(live or {}).items() if k not in OWNED_JWT_KEYS}
+        jwt["discoveryUrl"] = self.discovery_url
+        jwt["allowedAudience"] = [audience]
+        # No allowedClients: CUSTOM_JWT checks every setting it has (AgentCore developer guide,
+        # inbound JWT authorizer: "the authorizer will verify them all"), and DCR clients' ids are
+        # not known in advance.
+        if self.allowed_scopes:
+            jwt["allowedScopes"] = list(self.allowed_scopes)
+            mapping = jwt.get("advertisedScopeMapping")
+            if isinstance(mapping, dict):
+                # Keys must be allowedScopes (model: AdvertisedScopeMappingType doc).
+                kept = {k: v for k, v in mapping.items() if k in self.allowed_scopes}
+                if kept:
+                    jwt["advertisedScopeMapping"] = kept
+                else:
+                    jwt.pop("advertisedScopeMapping")
         else:
-            out[f"{prefix}{k}"] = v
-    return out
+            jwt.pop("advertisedScopeMapping", None)
+        if self.custom_claims:
+            jwt["customClaims"] = [json.loads(json.dumps(c)) for c in self.custom_claims]
+        return jwt
 
 
-def _describe(err: Exception, gateway_id: str, action: str) -> AgentCoreError:
+# --- the client -------------------------------------------------------------------------------------
+
+
+def make_client(settings: ClientSettings) -> Any:
+    """A bedrock-agentcore-control client for `settings`. boto3 resolves the base credentials
+    (environment, profile, SSO, instance role) and honours AWS_ENDPOINT_URL itself."""
+    import boto3
+    import botocore.session
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
+
+    core = botocore.session.Session()
+    if settings.shared_config_file:
+        core.set_config_variable("config_file", settings.shared_config_file)
+    if settings.shared_credentials_file:
+        core.set_config_variable("credentials_file", settings.shared_credentials_file)
+    try:
+        session = boto3.session.Session(
+            botocore_session=core, profile_name=settings.profile, region_name=settings.region
+        )
+    except ProfileNotFound:
+        raise AgentCoreError(
+            f"aws:profile {settings.profile!r} is not in the AWS config or credentials files; set aws:profile "
+            "to one that is, or unset it to use the default credential chain"
+        ) from None
+    sts_kw: dict[str, Any] = {}
+    if settings.sts_endpoint:
+        sts_kw["endpoint_url"] = settings.sts_endpoint
+    if settings.sts_region:
+        sts_kw["region_name"] = settings.sts_region
+    for i, role in enumerate(settings.assume_roles):
+        # aws:assumeRoles is a chain, applied in order (pulumi-aws / terraform-provider-aws
+        # `assume_role` blocks); each hop uses the credentials of the previous one.
+        kw: dict[str, Any] = {
+            "RoleArn": role["roleArn"],
+            "RoleSessionName": role.get("sessionName") or "mcpauth",
+        }
+        if role.get("externalId"):
+            kw["ExternalId"] = role["externalId"]
+        if role.get("durationSeconds"):
+            kw["DurationSeconds"] = int(role["durationSeconds"])
+        if role.get("policy"):
+            kw["Policy"] = role["policy"]
+        if role.get("policyArns"):
+            kw["PolicyArns"] = [{"arn": a} for a in role["policyArns"]]
+        if role.get("sourceIdentity"):
+            kw["SourceIdentity"] = role["sourceIdentity"]
+        if role.get("tags"):
+            kw["Tags"] = [{"Key": k, "Value": v} for k, v in dict(role["tags"]).items()]
+        if role.get("transitiveTagKeys"):
+            kw["TransitiveTagKeys"] = list(role["transitiveTagKeys"])
+        try:
+            creds = session.client("sts", **sts_kw).assume_role(**kw)["Credentials"]
+        except (ClientError, BotoCoreError) as e:
+            raise AgentCoreError(f"aws:assumeRoles[{i}]: assuming {role['roleArn']!r} failed: {e}") from None
+        session = boto3.session.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=settings.region,
+        )
+    if settings.allowed_account_ids or settings.forbidden_account_ids:
+        account = session.client("sts", **sts_kw).get_caller_identity()["Account"]
+        if settings.allowed_account_ids and account not in settings.allowed_account_ids:
+            raise AgentCoreError(f"aws:allowedAccountIds: the credentials are for account {account}, not allowed")
+        if account in settings.forbidden_account_ids:
+            raise AgentCoreError(f"aws:forbiddenAccountIds: the credentials are for account {account}, forbidden")
+    config = Config(
+        retries={"max_attempts": 8, "mode": "standard"},
+        connect_timeout=10,
+        read_timeout=30,
+        use_fips_endpoint=settings.use_fips_endpoint,
+        use_dualstack_endpoint=settings.use_dualstack_endpoint,
+    )
+    kwargs: dict[str, Any] = {"config": config}
+    if settings.endpoint:
+        kwargs["endpoint_url"] = settings.endpoint
+    return session.client("bedrock-agentcore-control", **kwargs)
+
+
+# --- errors -----------------------------------------------------------------------------------------
+
+_HINTS = {
+    "ResourceNotFoundException": "the gateway does not exist in this account and region (aws:region)",
+    "AccessDeniedException": "the deployer's AWS credentials lack a permission the README's AWS table lists",
+    "ValidationException": "AWS refused a value; the message says which",
+    "ThrottlingException": "AWS throttled the call; run the same command again",
+    "ConflictException": "another operation is changing the gateway, or the name is taken; run the same "
+    "command again once it settles",
+    "ServiceQuotaExceededException": "the account's gateway quota is reached; delete unused gateways or "
+    "ask AWS for a higher quota",
+}
+
+
+def _code(err: Exception) -> str:
+    from botocore.exceptions import ClientError
+
+    if isinstance(err, ClientError):
+        return str(err.response.get("Error", {}).get("Code", "Unknown"))
+    return type(err).__name__
+
+
+def _describe(err: Exception, gateway: str, action: str) -> AgentCoreError:
     from botocore.exceptions import ClientError
 
     if isinstance(err, ClientError):
         e = err.response.get("Error", {})
-        code = e.get("Code", "Unknown")
-        hint = {
-            "ResourceNotFoundException": "check the gateway id (mcpauth:gateways[].existingGatewayId) "
-            "and that aws:region is the gateway's region",
-            "AccessDeniedException": "the deployer's AWS credentials need bedrock-agentcore:GetGateway, "
-            "bedrock-agentcore:UpdateGateway and iam:PassRole on the gateway role",
-            "ValidationException": "AWS rejected the authorizer configuration",
-            "ThrottlingException": "AWS throttled the call; run the same command again",
-            "ConflictException": "another operation is changing the gateway; run the same command again",
-        }.get(code, "")
-        return AgentCoreError(
-            f"{action} gateway {gateway_id!r} failed: {code}: {e.get('Message', '')}" + (f" ({hint})" if hint else "")
+        code = str(e.get("Code", "Unknown"))
+        hint = _HINTS.get(code, "")
+        cls = GatewayGone if code == "ResourceNotFoundException" else AgentCoreError
+        return cls(
+            f"{action} gateway {gateway!r} failed: {code}: {e.get('Message', '')}" + (f" ({hint})" if hint else "")
         )
-    return AgentCoreError(f"{action} gateway {gateway_id!r} failed: {type(err).__name__}: {err}")
+    return AgentCoreError(f"{action} gateway {gateway!r} failed: {type(err).__name__}: {err}")
 
 
-def make_client(region: str, profile: str | None = None) -> Any:
-    """A bedrock-agentcore-control client. boto3 resolves credentials and honours its standard
-    endpoint overrides (AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_BEDROCK_AGENTCORE_CONTROL) itself."""
-    import boto3
-    from botocore.config import Config
-    from botocore.exceptions import ProfileNotFound
-
-    try:
-        session = boto3.session.Session(profile_name=profile, region_name=region)
-    except ProfileNotFound:
+def _call(client: Any, operation: str, gateway: str, action: str, **params: Any) -> dict[str, Any]:
+    """One AgentCore call, its request first checked against the service model, as the service
+    checks it (botocore does not check `pattern`; the service does)."""
+    problems = awsmodel.validate(operation, params)
+    if problems:
         raise AgentCoreError(
-            f"aws:profile {profile!r} is not in the AWS config or credentials files; set aws:profile to one "
-            "that is, or unset it to use the default credential chain"
-        ) from None
-    return session.client(
-        "bedrock-agentcore-control",
-        config=Config(retries={"max_attempts": 8, "mode": "standard"}, connect_timeout=10, read_timeout=30),
-    )
+            f"{action} gateway {gateway!r}: AWS would refuse the request ({operation}):\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    method = getattr(client, _snake(operation))
+    try:
+        return dict(method(**params))
+    except Exception as e:  # noqa: BLE001 - re-raised with the code, the gateway and the fix
+        raise _describe(e, gateway, action) from None
+
+
+def _snake(operation: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
+
+
+# --- reading and waiting ----------------------------------------------------------------------------
 
 
 def get_gateway(client: Any, gateway_id: str) -> dict[str, Any]:
-    try:
-        return dict(client.get_gateway(gatewayIdentifier=gateway_id))
-    except Exception as e:  # noqa: BLE001 - re-raised with the gateway id and the fix
-        raise _describe(e, gateway_id, "reading") from None
+    return _call(client, "GetGateway", gateway_id, "reading", gatewayIdentifier=gateway_id)
 
 
-def wait_ready(
+def find_by_name(client: Any, name: str) -> dict[str, Any] | None:
+    """The gateway with this name, if any (names are unique in an account: model, CreateGateway)."""
+    token: str | None = None
+    while True:
+        params: dict[str, Any] = {"maxResults": 100}
+        if token:
+            params["nextToken"] = token
+        page = _call(client, "ListGateways", name, "listing gateways to find", **params)
+        for item in page.get("items") or []:
+            if item.get("name") == name:
+                return dict(item)
+        token = page.get("nextToken")
+        if not token:
+            return None
+
+
+def wait_settled(
     client: Any,
     gateway_id: str,
     *,
@@ -145,58 +309,262 @@ def wait_ready(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
+    """Poll until the gateway leaves CREATING/UPDATING/DELETING. FAILED is an error; READY and
+    UPDATE_UNSUCCESSFUL are returned for the caller to act on."""
     deadline = clock() + timeout
     while True:
         gw = get_gateway(client, gateway_id)
-        status = gw.get("status", "")
-        if status == "READY":
-            return gw
-        if status in _TERMINAL_BAD:
+        status = str(gw.get("status", ""))
+        if status == _FAILED:
             reasons = "; ".join(gw.get("statusReasons") or []) or "no reason given"
-            raise AgentCoreError(f"gateway {gateway_id!r} is {status}: {reasons}")
+            raise AgentCoreError(f"gateway {gateway_id!r} is FAILED: {reasons}")
+        if status not in _BUSY:
+            return gw
         if clock() >= deadline:
             raise AgentCoreError(
-                f"gateway {gateway_id!r} still {status or 'unknown'} after {timeout:.0f}s; "
-                "run the same command again to resume"
+                f"gateway {gateway_id!r} still {status} after {timeout:.0f}s; run the same command again to resume"
             )
         sleep(interval)
+
+
+# --- what to write ----------------------------------------------------------------------------------
+
+
+def update_fields() -> frozenset[str]:
+    """Every field UpdateGateway accepts that GetGateway returns: all of them are sent back, since
+    UpdateGateway resets what it is not sent (model: UpdateGateway documentation). Derived from the
+    model, so a field AWS adds is carried over without a code change."""
+    return awsmodel.input_members("UpdateGateway") & awsmodel.output_members("GetGatewayResponse")
+
+
+def desired_request(live: Mapping[str, Any], spec: GatewaySpec) -> dict[str, Any]:
+    """The full UpdateGateway request that makes `live` what `spec` wants, keeping the rest."""
+    req: dict[str, Any] = {
+        k: json.loads(json.dumps(live[k], default=str))
+        for k in sorted(update_fields())
+        if live.get(k) not in (None, "", [], {})
+    }
+    req["gatewayIdentifier"] = live["gatewayId"]
+    req["name"] = live["name"]  # immutable (model: UpdateGatewayRequest.name)
+    if not spec.adopted:
+        req["roleArn"] = spec.role_arn
+        req["protocolType"] = "MCP"
+        if spec.description:
+            req["description"] = spec.description
+        else:
+            req.pop("description", None)
+    req["authorizerType"] = "CUSTOM_JWT"
+    audience = spec.resource_url(str(live.get("gatewayUrl") or ""))
+    live_jwt = (live.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}
+    req["authorizerConfiguration"] = {"customJWTAuthorizer": spec.authorizer(audience, live_jwt)}
+    if spec.domain:
+        override = dict(live.get("domainOverride") or {})
+        override["defaultDomain"] = spec.domain.lower()
+        alternates = [d for d in override.get("alternateDomains") or [] if d.lower() != spec.domain.lower()]
+        if alternates:
+            override["alternateDomains"] = alternates
+        else:
+            override.pop("alternateDomains", None)
+        req["domainOverride"] = override
+    else:
+        # Without a configured domain the gateway must advertise its own host: a domain override
+        # left from elsewhere would send clients to a resource URL no Auth0 API has.
+        req.pop("domainOverride", None)
+    return req
+
+
+def _canon(value: Any) -> Any:
+    """Order-insensitive form: AWS may return lists in another order."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((k, _canon(v)) for k, v in value.items() if v not in (None, [], {}, "")))
+    if isinstance(value, (list, tuple)):
+        return tuple(sorted((_canon(v) for v in value), key=repr))
+    return value
+
+
+def differences(live: Mapping[str, Any], request: Mapping[str, Any]) -> list[str]:
+    """The fields (dotted, one level into the JWT authorizer) where `request` would change `live`."""
+    out: list[str] = []
+    keys = (set(request) | (set(live) & update_fields())) - {"gatewayIdentifier", "authorizerConfiguration"}
+    for k in sorted(keys):
+        if _canon(live.get(k)) != _canon(request.get(k)):
+            out.append(k)
+    live_jwt = (live.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}
+    want_jwt = (request.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}
+    if set(live.get("authorizerConfiguration") or {}) - {"customJWTAuthorizer"}:
+        out.append("authorizerConfiguration")
+    for k in sorted(set(live_jwt) | set(want_jwt)):
+        if _canon(live_jwt.get(k)) != _canon(want_jwt.get(k)):
+            out.append(f"authorizerConfiguration.customJWTAuthorizer.{k}")
+    return out
+
+
+# --- converge, create, delete -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Converged:
+    gateway: dict[str, Any]  # GetGateway after the last write
+    changed: list[str]  # what was written (empty: nothing differed)
+
+    @property
+    def resource_url(self) -> str:
+        jwt = (self.gateway.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}
+        return str((jwt.get("allowedAudience") or [""])[0])
 
 
 def converge(
     client: Any,
     gateway_id: str,
-    desired: DesiredAuthorizer,
+    spec: GatewaySpec,
     *,
     timeout: float = 600.0,
     interval: float = 5.0,
     sleep: Callable[[float], None] = time.sleep,
-) -> ConvergeResult:
-    """Make the gateway's authorizer equal `desired`. A gateway already there gets no write."""
-    gw = wait_ready(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
-    want = desired.to_api()
-    current = gw.get("authorizerConfiguration")
-    if gw.get("authorizerType") == "CUSTOM_JWT" and _canonical(current) == _canonical(want):
-        return ConvergeResult(gateway_id, gw.get("gatewayUrl", ""), gw.get("status", ""), False, dict(current or {}))
+) -> Converged:
+    """Make the live gateway what `spec` wants; no write when nothing we own differs and it is READY."""
+    live = wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
+    request = desired_request(live, spec)
+    changed = differences(live, request)
+    if not changed and live.get("status") == "READY":
+        return Converged(live, [])
+    _call(client, "UpdateGateway", gateway_id, "updating", **request)
+    after = wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
+    if after.get("status") == _RETRYABLE:
+        reasons = "; ".join(after.get("statusReasons") or []) or "no reason given"
+        raise AgentCoreError(
+            f"gateway {gateway_id!r}: UpdateGateway did not apply (UPDATE_UNSUCCESSFUL: {reasons}); the next run "
+            "sends the whole definition again"
+        )
+    return Converged(after, changed or ["status"])
+
+
+def client_token(spec: GatewaySpec, attempt_seed: str) -> str:
+    """CreateGateway's idempotency token (model: ClientToken, 33-256 chars, [a-zA-Z0-9](-*[a-zA-Z0-9]))."""
+    return hashlib.sha256(f"{spec.name}/{attempt_seed}".encode()).hexdigest()[:40]
+
+
+def create_request(spec: GatewaySpec) -> dict[str, Any]:
+    """The CreateGateway request for `spec`. Without a custom domain the gateway's URL (the only
+    audience we allow) exists only once AWS has created it, so the gateway starts with a
+    placeholder audience no Auth0 API has, and `create` sets the real one before it returns."""
+    audience = spec.resource_url("") if spec.domain else f"urn:mcpauth:pending-authorizer:{spec.name}"
     request: dict[str, Any] = {
-        "gatewayIdentifier": gateway_id,
-        "name": gw["name"],
-        "roleArn": gw["roleArn"],
-        "protocolType": gw.get("protocolType") or "MCP",
+        "name": spec.name,
+        "roleArn": spec.role_arn,
+        "protocolType": "MCP",
         "authorizerType": "CUSTOM_JWT",
-        "authorizerConfiguration": want,
+        "authorizerConfiguration": {"customJWTAuthorizer": spec.authorizer(audience)},
+        "clientToken": client_token(spec, "create"),
     }
-    for key in _PRESERVED_FIELDS:
-        if gw.get(key) not in (None, "", [], {}):
-            request[key] = gw[key]
+    if spec.description:
+        request["description"] = spec.description
+    if spec.tags:
+        request["tags"] = dict(spec.tags)
+    if spec.domain:
+        request["domainOverride"] = {"defaultDomain": spec.domain.lower()}
+    return request
+
+
+def _is_ours(client: Any, arn: str, spec: GatewaySpec) -> bool:
     try:
-        client.update_gateway(**request)
-    except Exception as e:  # noqa: BLE001 - re-raised with the AWS error code and gateway id
-        raise _describe(e, gateway_id, "updating the authorizer of") from None
-    gw = wait_ready(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
-    return ConvergeResult(
-        gateway_id,
-        gw.get("gatewayUrl", ""),
-        gw.get("status", ""),
-        True,
-        dict(gw.get("authorizerConfiguration") or {}),
-    )
+        tags = _call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {}
+    except AgentCoreError:
+        return False
+    return all(tags.get(k) == v for k, v in spec.tags.items()) and bool(spec.tags)
+
+
+def create(
+    client: Any,
+    spec: GatewaySpec,
+    *,
+    timeout: float = 600.0,
+    interval: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    role_wait: float = ROLE_PROPAGATION_SECONDS,
+) -> Converged:
+    """CreateGateway, then (when the URL was not known in advance) UpdateGateway with the final
+    audience. Re-running after any failure converges: a gateway this stack already created (its
+    tags say so) is picked up rather than created twice."""
+    if spec.legacy_name and spec.legacy_name != spec.name:
+        old = find_by_name(client, spec.legacy_name)
+        if old is not None:
+            raise AgentCoreError(
+                f"gateway {spec.legacy_name!r} ({old.get('gatewayId')}) was created by an earlier mcpauth release "
+                "for this stack; its state must be moved to the new resource first, or this `up` would replace it "
+                "(a new URL for every client). Run `make migrate-state STACK=<stack>` (README, Upgrading), "
+                "then the same command again."
+            )
+    request = create_request(spec)
+    deadline = clock() + role_wait
+    while True:
+        try:
+            created = _call(client, "CreateGateway", spec.name, "creating", **request)
+            gateway_id = str(created["gatewayId"])
+            break
+        except AgentCoreError as e:
+            text = str(e)
+            if "ConflictException" in text:
+                existing = find_by_name(client, spec.name)
+                if existing is None:
+                    raise
+                arn = str(get_gateway(client, existing["gatewayId"]).get("gatewayArn", ""))
+                if not _is_ours(client, arn, spec):
+                    raise AgentCoreError(
+                        f"creating gateway {spec.name!r} failed: a gateway of that name exists in this account "
+                        f"({existing['gatewayId']}) and was not created by this stack; adopt it with "
+                        "mcpauth:gateways[].existingGatewayId, or delete it"
+                    ) from None
+                gateway_id = str(existing["gatewayId"])  # an earlier run created it: resume
+                break
+            role_not_ready = ("ValidationException" in text or "AccessDeniedException" in text) and (
+                "role" in text.lower() and "AWS would refuse" not in text
+            )
+            if not role_not_ready or clock() >= deadline:
+                raise
+            sleep(min(5.0, max(0.0, deadline - clock())) or 1.0)
+    try:
+        wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
+    except AgentCoreError as e:
+        if "is FAILED" in str(e):
+            # A FAILED gateway serves nothing and cannot be updated into shape: remove it so the
+            # next run creates it afresh.
+            delete(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
+            raise AgentCoreError(f"{e}; it was deleted, run the same command again to create it anew") from None
+        raise
+    return converge(client, gateway_id, spec, timeout=timeout, interval=interval, sleep=sleep)
+
+
+def delete(
+    client: Any,
+    gateway_id: str,
+    *,
+    timeout: float = 600.0,
+    interval: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """DeleteGateway and wait until it is gone. Already gone is success."""
+    try:
+        wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
+        _call(client, "DeleteGateway", gateway_id, "deleting", gatewayIdentifier=gateway_id)
+    except GatewayGone:
+        return
+    except AgentCoreError as e:
+        if "is FAILED" not in str(e):
+            if "target" in str(e).lower():
+                raise AgentCoreError(f"{e} (delete the gateway's targets first)") from None
+            raise
+        _call(client, "DeleteGateway", gateway_id, "deleting", gatewayIdentifier=gateway_id)
+    deadline = clock() + timeout
+    while True:
+        try:
+            get_gateway(client, gateway_id)
+        except GatewayGone:
+            return
+        if clock() >= deadline:
+            raise AgentCoreError(
+                f"gateway {gateway_id!r} still exists {timeout:.0f}s after DeleteGateway; run the same command again"
+            )
+        sleep(interval)

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
-from components.naming import slug
+from components.awsconfig import client_settings
+from components.naming import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX, slug
 
 NAMESPACE = "mcpauth"
 
@@ -40,6 +41,10 @@ RESERVED_CLAIM_DOMAINS = ("auth0.com", "webtask.io", "webtask.run")
 # AWS: gateway names are ([0-9a-zA-Z][-]?){1,100}; we also use the name in Auth0 and Pulumi names.
 _NAME_RE = re.compile(r"^[a-z0-9](?:-?[a-z0-9])*$")
 _SCOPE_RE = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces: one OAuth scope token
+_GATEWAY_ID_RE = re.compile(r"([0-9a-z][-]?){1,100}-[0-9a-z]{10}")
+_DOMAIN_RE = re.compile(
+    r"(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(?:\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?))+"
+)
 
 
 class ConfigError(Exception):
@@ -124,8 +129,12 @@ class TenantConfig(_Model):
 
 class GatewayConfig(_Model):
     name: str = Field(min_length=1, max_length=40)
+    # AWS: GatewayDescription is 1-200 characters (model); empty means "derived".
     description: str = Field("", max_length=200)
     existing_gateway_id: str | None = Field(None, min_length=1)
+    # A public domain in front of the gateway (CloudFront or a proxy): the resource URL becomes
+    # https://<domain>/mcp, set as the gateway's domainOverride.defaultDomain.
+    domain: str | None = None
     required_permissions: list[str] = []
     # None: every defined scope except `admin` (a DCR client should never get admin by default).
     third_party_scopes: list[str] | None = None
@@ -137,6 +146,26 @@ class GatewayConfig(_Model):
         if not _NAME_RE.fullmatch(v):
             raise ValueError("must be lower-case letters, digits and single inner hyphens, e.g. tools-prod")
         return v
+
+    @field_validator("existing_gateway_id")
+    @classmethod
+    def _gateway_id(cls, v: str | None) -> str | None:
+        # AWS: GatewayIdentifier is ([0-9a-z][-]?){1,100}-[0-9a-z]{10} (model), the id, not the ARN.
+        if v is not None and not _GATEWAY_ID_RE.fullmatch(v):
+            hint = " (that is an ARN: give the part after gateway/)" if v.strip().startswith("arn:") else ""
+            raise ValueError(
+                "must be a gateway id such as tools-prod-abcde12345: lower-case letters, digits and hyphens, "
+                f"then a hyphen and 10 characters, no spaces{hint}"
+            )
+        return v
+
+    @field_validator("domain")
+    @classmethod
+    def _domain(cls, v: str | None) -> str | None:
+        # AWS: PublicDomainName, 1-253 characters of dot-separated DNS labels (model: DomainOverride).
+        if v is not None and (len(v) > 253 or not _DOMAIN_RE.fullmatch(v)):
+            raise ValueError("must be a bare DNS name such as mcp.example.com (no scheme, port or path)")
+        return v.lower() if v else v
 
 
 class MachineClientConfig(_Model):
@@ -177,6 +206,9 @@ class Settings:
     issuer: str
     aws_region: str
     aws_profile: str | None
+    # The `aws` property of each gateway resource (components/awsconfig.py) and aws:defaultTags.
+    aws_client: dict[str, Any] = field(default_factory=dict)
+    aws_default_tags: dict[str, str] = field(default_factory=dict)
 
     @property
     def discovery_url(self) -> str:
@@ -312,6 +344,7 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
                 )
         for i, s in enumerate(gw.required_permissions):
             check_scope(f"{p}gateways[{gi}].requiredPermissions[{i}]", s)
+        _check_required_permissions(f"{p}gateways[{gi}].requiredPermissions", gw.required_permissions, problems)
         for i, s in enumerate(gw.third_party_scopes or []):
             check_scope(f"{p}gateways[{gi}].thirdPartyScopes[{i}]", s)
 
@@ -344,6 +377,31 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
             problems.append(
                 f"{p}tenant.defaultAudience: got {t.default_audience!r}: not a gateway in {p}gateways ({gateways})"
             )
+
+
+def _check_required_permissions(key: str, perms: list[str], problems: list[str]) -> None:
+    """What AgentCore accepts for `permission_rules` (components/naming.py): a claim-rule value
+    ([A-Za-z0-9_.-]+), or one allowed scope ([\\x21\\x23-\\x5B\\x5D-\\x7E]+), 1-255 characters."""
+    scoped: list[str] = []
+    for i, perm in enumerate(perms):
+        if len(perm) > VALUE_MAX:
+            problems.append(f"{key}[{i}]: {len(perm)} characters; AgentCore takes at most {VALUE_MAX}")
+        elif CLAIM_VALUE_RE.fullmatch(perm):
+            continue
+        elif not SCOPE_VALUE_RE.fullmatch(perm):
+            problems.append(
+                f"{key}[{i}]: got {perm!r}: AgentCore can require it neither as a claim value ([A-Za-z0-9_.-]+) "
+                'nor as an allowed scope (printable ASCII without space, " or \\)'
+            )
+        else:
+            scoped.append(perm)
+    if len(scoped) > 1:
+        problems.append(
+            f"{key}: {', '.join(repr(x) for x in scoped)} contain characters AgentCore refuses in claim rules "
+            "(':' among them), so each would be an allowed scope, and AWS does not document whether several "
+            "allowed scopes mean all or any of them. Require at most one such permission per gateway, or name "
+            "the others with letters, digits, '_', '.' and '-' only (e.g. tools.execute)"
+        )
 
 
 def _leaves(value: Any) -> list[str]:
@@ -413,6 +471,9 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
     elif not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", str(region)):
         problems.append(f"aws:region: got {region!r}: not an AWS region name such as us-east-1")
 
+    aws_client, aws_tags, aws_problems = client_settings(raw)
+    problems.extend(aws_problems)
+
     cfg: ProjectConfig | None = None
     if f"{NAMESPACE}:gateways" in raw and "gateways" not in project:
         pass  # unparsable: already reported
@@ -442,4 +503,6 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
         issuer=issuer,
         aws_region=str(region),
         aws_profile=str(profile) if profile else None,
+        aws_client=aws_client,
+        aws_default_tags=aws_tags,
     )

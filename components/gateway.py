@@ -1,34 +1,41 @@
-"""McpGateway: one AgentCore gateway (created or adopted) and the authorizer that trusts Auth0."""
+"""McpGateway: one AgentCore gateway (created or adopted), its service role, and its authorizer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
-from components.authorizer import GatewayAuthorizer
+from components.awsmodel import partition_for
+from components.gateway_resource import AgentCoreGateway
 from components.naming import (
+    TAG_GATEWAY,
+    TAG_PROJECT,
+    TAG_STACK,
     gateway_physical_name,
     gateway_trust_policy,
-    permission_claim_rules,
-    placeholder_audience,
-    resource_url,
+    legacy_gateway_name,
+    permission_rules,
 )
 
 
 @dataclass(frozen=True)
 class McpGatewayArgs:
     gateway: str  # the config name, e.g. "tools"
+    project: str
     stack: str
     description: str
     existing_gateway_id: str | None
+    domain: str | None
     required_permissions: list[str]
     discovery_url: str
     region: str
-    profile: str | None
+    aws_client: dict[str, Any]
     account_id: pulumi.Input[str]
     protect: bool
+    default_tags: dict[str, str] = field(default_factory=dict)
 
 
 class McpGateway(pulumi.ComponentResource):
@@ -36,61 +43,59 @@ class McpGateway(pulumi.ComponentResource):
     gateway_url: pulumi.Output[str]
     resource_url: pulumi.Output[str]
     allowed_audiences: pulumi.Output[list[str]]
-    authorizer: GatewayAuthorizer
+    resource: AgentCoreGateway
 
     def __init__(self, name: str, args: McpGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:McpGateway", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
-
-        gateway: aws.bedrock.AgentcoreGateway
-        if args.existing_gateway_id:
-            # Adopted: read, never managed, so `pulumi destroy` leaves the gateway in place.
-            gateway = aws.bedrock.AgentcoreGateway.get(f"{name}-gateway", args.existing_gateway_id, opts=child)
-        else:
+        role_arn: pulumi.Input[str] = ""
+        if not args.existing_gateway_id:
+            partition = partition_for(args.region)
             role = aws.iam.Role(
                 f"{name}-role",
                 assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
-                    lambda account: gateway_trust_policy(account, args.region)
+                    lambda account: gateway_trust_policy(account, args.region, partition)
                 ),
                 description=f"AgentCore gateway {args.gateway} ({args.stack}), managed by mcpauth",
-                opts=child,
+                opts=pulumi.ResourceOptions(parent=self),
             )
-            gateway = aws.bedrock.AgentcoreGateway(
-                f"{name}-gateway",
-                name=gateway_physical_name(args.stack, args.gateway),
-                description=args.description or f"MCP gateway {args.gateway} ({args.stack})",
-                role_arn=role.arn,
-                protocol_type="MCP",
-                authorizer_type="CUSTOM_JWT",
-                authorizer_configuration=aws.bedrock.AgentcoreGatewayAuthorizerConfigurationArgs(
-                    custom_jwt_authorizer=aws.bedrock.AgentcoreGatewayAuthorizerConfigurationCustomJwtAuthorizerArgs(
-                        discovery_url=args.discovery_url,
-                        allowed_audiences=[placeholder_audience(args.gateway)],
-                    )
-                ),
-                opts=pulumi.ResourceOptions(
-                    parent=self,
-                    protect=args.protect,
-                    # GatewayAuthorizer owns the authorizer after creation; without this the
-                    # next `up` would put the placeholder audience back.
-                    ignore_changes=["authorizerConfiguration"],
-                ),
-            )
-
-        self.gateway_id = gateway.gateway_id
-        self.gateway_url = gateway.gateway_url
-        self.resource_url = gateway.gateway_url.apply(resource_url)
-        self.authorizer = GatewayAuthorizer(
-            f"{name}-authorizer",
-            gateway_id=gateway.gateway_id,
-            region=args.region,
-            profile=args.profile,
-            discovery_url=args.discovery_url,
-            allowed_audiences=self.resource_url.apply(lambda url: [url]),
-            custom_claims=permission_claim_rules(args.required_permissions),
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[gateway]),
+            role_arn = role.arn
+        scopes, claims = permission_rules(args.required_permissions)
+        tags = {
+            **args.default_tags,
+            TAG_PROJECT: args.project,
+            TAG_STACK: args.stack,
+            TAG_GATEWAY: args.gateway,
+        }
+        self.resource = AgentCoreGateway(
+            f"{name}-gateway",
+            {
+                "name": args.existing_gateway_id or gateway_physical_name(args.project, args.stack, args.gateway),
+                "autoName": not args.existing_gateway_id,
+                "legacyName": "" if args.existing_gateway_id else legacy_gateway_name(args.stack, args.gateway),
+                "region": args.region,
+                "aws": args.aws_client,
+                "existingGatewayId": args.existing_gateway_id or "",
+                "roleArn": role_arn,
+                "description": args.description or f"MCP gateway {args.gateway} ({args.stack})",
+                "domain": args.domain or "",
+                "discoveryUrl": args.discovery_url,
+                # Auth0 DCR clients get ids nobody knows in advance: a client list would lock them
+                # out. The audience is the gate.
+                "allowedClients": [],
+                "allowedScopes": scopes,
+                "customClaims": claims,
+                "tags": {} if args.existing_gateway_id else tags,
+            },
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        self.allowed_audiences = self.authorizer.allowedAudiences
+        self.gateway_id = self.resource.gatewayId
+        self.gateway_url = self.resource.gatewayUrl
+        # With a custom domain the resource URL is known before the gateway exists, so the Auth0
+        # API does not wait for it (and keeps its identifier if the gateway is ever replaced).
+        self.resource_url = (
+            pulumi.Output.from_input(f"https://{args.domain}/mcp") if args.domain else self.resource.resourceUrl
+        )
+        self.allowed_audiences = self.resource.allowedAudiences
         self.register_outputs(
             {
                 "gatewayId": self.gateway_id,

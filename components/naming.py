@@ -6,6 +6,8 @@ on their own, directly.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from typing import Any
@@ -45,17 +47,46 @@ def discovery_url(issuer: str) -> str:
     return f"{issuer.rstrip('/')}/.well-known/openid-configuration"
 
 
-def gateway_physical_name(stack: str, gateway: str) -> str:
-    """AWS gateway names: ([0-9a-zA-Z][-]?){1,100}, unique per account and region; the stack
-    name is part of it so two environments in one account never collide."""
-    slug = re.sub(r"[^0-9a-zA-Z]+", "-", f"{gateway}-{stack}").strip("-")
-    slug = re.sub(r"-{2,}", "-", slug)
-    return slug[:100].rstrip("-")
+# AWS: GatewayName is ([0-9a-zA-Z][-]?){1,48} and unique in the account (model: CreateGateway
+# `name`). The Terraform provider that pulumi-aws bridges still allows 100, so only the service
+# refuses longer names.
+GATEWAY_NAME_MAX = 48
+_GATEWAY_NAME_RE = re.compile(r"([0-9a-zA-Z][-]?){1,48}")
+_HASH_LEN = 8
 
 
-def gateway_trust_policy(account_id: str, region: str) -> str:
-    """Only AgentCore gateways in this account and region may assume the gateway role
-    (the confused-deputy conditions AWS recommends for service roles)."""
+def gateway_physical_name(project: str, stack: str, gateway: str) -> str:
+    """A gateway name that fits AWS's pattern and is unique per project, stack and gateway:
+    `<gateway>-<stack>`, shortened to fit, then 8 characters of a hash of the three. The hash
+    tells apart pairs the readable part cannot (stack `eu-prod` + gateway `tools` and stack `prod`
+    + gateway `tools-eu` both read `tools-eu-prod`)."""
+    digest = hashlib.sha256(f"{project}\0{stack}\0{gateway}".encode()).digest()
+    suffix = base64.b32encode(digest).decode().lower()[:_HASH_LEN]
+    readable = re.sub(r"-{2,}", "-", re.sub(r"[^0-9a-zA-Z]+", "-", f"{gateway}-{stack}")).strip("-")
+    readable = readable[: GATEWAY_NAME_MAX - _HASH_LEN - 1].rstrip("-")
+    name = f"{readable}-{suffix}" if readable else suffix
+    if not _GATEWAY_NAME_RE.fullmatch(name):  # pragma: no cover - by construction
+        raise ValueError(f"derived gateway name {name!r} does not fit AWS's GatewayName pattern")
+    return name
+
+
+# Tags that mark a gateway as created by this program for one project, stack and gateway, so a
+# create interrupted after CreateGateway is resumed, not duplicated (model: TagKey and TagValue
+# pattern [a-zA-Z0-9\s._:/=+@-]*, at most 50 tags).
+TAG_PROJECT, TAG_STACK, TAG_GATEWAY = "mcpauth:project", "mcpauth:stack", "mcpauth:gateway"
+
+
+def legacy_gateway_name(stack: str, gateway: str) -> str:
+    """The name the first release gave a gateway (`<gateway>-<stack>`, up to 100): looked for
+    before creating, so an un-migrated stack is stopped instead of getting a second gateway."""
+    slug_ = re.sub(r"[^0-9a-zA-Z]+", "-", f"{gateway}-{stack}").strip("-")
+    return re.sub(r"-{2,}", "-", slug_)[:100].rstrip("-")
+
+
+def gateway_trust_policy(account_id: str, region: str, partition: str = "aws") -> str:
+    """Only AgentCore gateways in this account and region may assume the gateway role (the
+    confused-deputy conditions of AWS's gateway prerequisites page: aws:SourceAccount and
+    aws:SourceArn)."""
     return json.dumps(
         {
             "Version": "2012-10-17",
@@ -66,7 +97,7 @@ def gateway_trust_policy(account_id: str, region: str) -> str:
                     "Action": "sts:AssumeRole",
                     "Condition": {
                         "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": f"arn:aws:bedrock-agentcore:{region}:{account_id}:*"},
+                        "ArnLike": {"aws:SourceArn": f"arn:{partition}:bedrock-agentcore:{region}:{account_id}:*"},
                     },
                 }
             ],
@@ -75,20 +106,41 @@ def gateway_trust_policy(account_id: str, region: str) -> str:
     )
 
 
-def permission_claim_rules(required_permissions: list[str]) -> list[dict[str, Any]]:
-    """The gateway-side claim rules for `requiredPermissions`, in the AgentCore API's shape:
-    the token's `permissions` array must contain each one."""
-    return [
+# Where AgentCore accepts a required permission (model, CustomJWTAuthorizerConfiguration): a claim
+# rule's value is MatchValueString [A-Za-z0-9_.-]+ (no `:`); an allowed scope is AllowedScopeType
+# [\x21\x23-\x5B\x5D-\x7E]+ (`:` allowed); 1-255 characters each.
+CLAIM_VALUE_RE = re.compile(r"[A-Za-z0-9_.-]+")
+SCOPE_VALUE_RE = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
+VALUE_MAX = 255
+
+
+def permission_rules(required_permissions: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
+    """(allowedScopes, customClaims) that make a gateway require every permission.
+
+    A CUSTOM_JWT authorizer checks all of its settings (AgentCore developer guide, inbound JWT
+    authorizer: "the authorizer will verify them all"), so each permission AgentCore accepts as a
+    claim value gets its own rule on the token's `permissions` array: CONTAINS_ANY of a one-item
+    list, the operator both AWS's guide (for STRING_ARRAY it "must be CONTAINS_ANY") and the model
+    ("contains any of the strings") give for arrays. A permission with `:` (the Auth0/MCP
+    convention, `read:tools`) cannot be a claim value, only an allowed scope; whether several
+    allowed scopes mean any or all is not documented, so the config allows at most one such
+    permission per gateway (with one, both readings agree). `components.config` refuses anything
+    else before this runs.
+    """
+    scopes = [p for p in required_permissions if not CLAIM_VALUE_RE.fullmatch(p)]
+    claims = [
         {
             "inboundTokenClaimName": "permissions",
             "inboundTokenClaimValueType": "STRING_ARRAY",
             "authorizingClaimMatchValue": {
-                "claimMatchOperator": "CONTAINS",
-                "claimMatchValue": {"matchValueString": perm},
+                "claimMatchOperator": "CONTAINS_ANY",
+                "claimMatchValue": {"matchValueStringList": [p]},
             },
         }
-        for perm in required_permissions
+        for p in required_permissions
+        if CLAIM_VALUE_RE.fullmatch(p)
     ]
+    return scopes, claims
 
 
 def role_grants(roles: dict[str, list[str]]) -> list[tuple[str, str]]:

@@ -31,7 +31,7 @@ def raw_config() -> dict[str, Any]:
     keys: dict[str, Any] = {}
     for source in (rc.get_config_env(), rc.CONFIG.get()):
         for key, value in source.items():
-            if key.startswith(NAMESPACE + ":") or key in _PROVIDER_KEYS:
+            if key.startswith((NAMESPACE + ":", "aws:")) or key in _PROVIDER_KEYS:
                 keys[key] = value
     for key in _PROVIDER_KEYS:
         value = rc.get_config(key)
@@ -52,15 +52,18 @@ def build(settings: Settings) -> dict[str, Any]:
             f"gw-{gw.name}",
             McpGatewayArgs(
                 gateway=gw.name,
+                project=pulumi.get_project(),
                 stack=settings.stack,
                 description=gw.description,
                 existing_gateway_id=gw.existing_gateway_id,
+                domain=gw.domain,
                 required_permissions=list(gw.required_permissions),
                 discovery_url=settings.discovery_url,
                 region=settings.aws_region,
-                profile=settings.aws_profile,
+                aws_client=settings.aws_client,
                 account_id=account_id,
                 protect=cfg.protect,
+                default_tags=settings.aws_default_tags,
             ),
         )
 

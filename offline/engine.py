@@ -25,6 +25,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 ROOT = Path(__file__).resolve().parent.parent
+GATEWAY_TYPE = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"
 ACCOUNT_ID = "111122223333"
 SECRET = "[secret]"
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
@@ -60,6 +61,25 @@ class RealisticMocks(pmocks.Mocks):
     def _seed(self, typ: str, name: str) -> str:
         return f"{self.stack}/{typ}/{name}"
 
+    def _gateway(self, inputs: dict[str, Any], seed: str) -> dict[str, Any]:
+        """What AgentCoreGateway's create returns: the id AWS derives from the name (name, a hyphen,
+        10 characters: model GatewayId), its URL, and the resource URL the provider sets as the
+        only allowed audience."""
+        from components.naming import resource_url
+
+        gid = inputs.get("existingGatewayId") or f"{str(inputs.get('name', '')).lower()}-{_token(seed, 10, _LOWER)}"
+        url = gateway_url_for(gid, str(inputs.get("region") or self.region))
+        domain = inputs.get("domain")
+        resource = f"https://{domain}/mcp" if domain else resource_url(url)
+        return {
+            "gatewayId": gid,
+            "gatewayUrl": url,
+            "gatewayArn": f"arn:aws:bedrock-agentcore:{self.region}:{ACCOUNT_ID}:gateway/{gid}",
+            "resourceUrl": resource,
+            "allowedAudiences": [resource],
+            "status": "READY",
+        }
+
     def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
@@ -78,19 +98,10 @@ class RealisticMocks(pmocks.Mocks):
         seed = self._seed(typ, name)
         out = dict(inputs)
         rid = f"{name}_id"
-        if typ == "aws:bedrock/agentcoreGateway:AgentcoreGateway":
-            if args.resource_id:  # an adopted gateway, read by id
-                gid = args.resource_id
-                out.update(name=gid.rsplit("-", 1)[0], protocolType="MCP", authorizerType="CUSTOM_JWT")
-            else:
-                gid = f"{inputs.get('name', name).lower()[:40]}-{_token(seed, 10, _LOWER)}"
-            rid = gid
-            out.update(
-                gatewayId=gid,
-                gatewayUrl=gateway_url_for(gid, self.region),
-                gatewayArn=f"arn:aws:bedrock-agentcore:{self.region}:{ACCOUNT_ID}:gateway/{gid}",
-                status="READY",
-            )
+        if typ == GATEWAY_TYPE:
+            out.pop("__provider", None)
+            out.update(self._gateway(inputs, seed))
+            rid = out["gatewayId"]
         elif typ == "aws:iam/role:Role":
             role_name = f"{name[:38]}-{_token(seed, 7, _LOWER)}"
             rid = role_name
@@ -114,11 +125,6 @@ class RealisticMocks(pmocks.Mocks):
             rid = "cgr_" + _token(seed, 16)
         elif typ == "auth0:index/tenant:Tenant":
             rid = _token(seed, 8, "0123456789abcdef")
-        elif typ.startswith("pulumi-python:dynamic"):
-            out.pop("__provider", None)
-            gid = inputs.get("gatewayId") or ""
-            rid = f"{gid}/authorizer"
-            out.update(gatewayUrl=gateway_url_for(gid, inputs.get("region") or self.region), status="READY")
         if self.hook is not None:
             out = self.hook(typ, name, inputs, out)
         return rid, out

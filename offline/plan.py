@@ -26,14 +26,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.authorizer import TYPE_TOKEN as AUTHORIZER
+from components import agentcore, awsmodel
 from components.config import ConfigError, Settings, load_settings
+from components.gateway_resource import TYPE_TOKEN as GATEWAY
+from components.gateway_resource import _spec as gateway_spec
 from components.naming import discovery_url, resource_url
 from offline.engine import ROOT, Evaluation, OutputHook, Registered, run_program
 from offline.stackfile import StackConfig, StackFileError, load_stack
 from offline.tenants import TenantView, tenant_view
 
-GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"
 API = "auth0:index/resourceServer:ResourceServer"
 TENANT = "auth0:index/tenant:Tenant"
 
@@ -43,12 +44,13 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 REVIEW_INPUTS: dict[str, tuple[str, ...]] = {
     GATEWAY: (
         "name",
-        "protocolType",
-        "authorizerType",
-        "authorizerConfiguration.customJwtAuthorizer.discoveryUrl",
-        "authorizerConfiguration.customJwtAuthorizer.allowedAudiences",
+        "existingGatewayId",
+        "domain",
+        "discoveryUrl",
+        "allowedClients",
+        "allowedScopes",
+        "customClaims",
     ),
-    AUTHORIZER: ("gatewayId", "discoveryUrl", "allowedAudiences", "allowedClients", "customClaims"),
     "aws:iam/role:Role": ("assumeRolePolicy",),
     API: ("identifier", "signingAlg", "enforcePolicies", "tokenDialect", "tokenLifetime"),
     "auth0:index/resourceServerScopes:ResourceServerScopes": ("resourceServerIdentifier", "scopes"),
@@ -119,39 +121,41 @@ def wiring_table(ev: Evaluation, settings: Settings) -> list[WiringRow]:
     tenant = ev.of_type(TENANT)
     default_aud = tenant[0].inputs.get("defaultAudience") or None if tenant else None
     apis = {_component_of(r, by_urn).removeprefix("api-"): r for r in ev.of_type(API)}
-    auths = {_component_of(r, by_urn).removeprefix("gw-"): r for r in ev.of_type(AUTHORIZER)}
     gateways = {_component_of(r, by_urn).removeprefix("gw-"): r for r in ev.of_type(GATEWAY)}
     want_discovery = discovery_url(settings.issuer)
     identifiers = {a.inputs.get("identifier") for a in apis.values()}
 
     rows = []
     for gw in settings.project.gateways:
-        g, api, auth = gateways.get(gw.name), apis.get(gw.name), auths.get(gw.name)
-        raw_url = str((g.outputs if g else {}).get("gatewayUrl") or "")
+        g, api = gateways.get(gw.name), apis.get(gw.name)
+        outs = g.outputs if g else {}
+        raw_url = str(outs.get("gatewayUrl") or "")
+        problem: list[str] = []
         try:
-            url = resource_url(raw_url)
+            url = f"https://{gw.domain}/mcp" if gw.domain else resource_url(raw_url)
         except ValueError as e:
             url = raw_url
-            problem = [f"gateway URL: {e}"]
-        else:
-            problem = []
+            problem.append(f"gateway URL: {e}")
+        if g is not None and outs.get("resourceUrl") != url:
+            problem.append(f"the gateway resource's resource URL {outs.get('resourceUrl')!r} != {url!r}")
         ident = api.inputs.get("identifier") if api else None
-        audiences = list(auth.inputs.get("allowedAudiences") or []) if auth else []
-        disc = auth.inputs.get("discoveryUrl") if auth else None
+        audiences = list(outs.get("allowedAudiences") or [])
+        disc = g.inputs.get("discoveryUrl") if g else None
         row = WiringRow(gw.name, url, ident, audiences, disc, settings.issuer, None, problem)
         if api is None:
             row.problems.append("no Auth0 API for this gateway")
         elif ident != url:
             row.problems.append(f"API identifier {ident!r} != resource URL {url!r}")
-        if auth is None:
-            row.problems.append("no authorizer for this gateway")
+        if g is None:
+            row.problems.append("no gateway resource")
         else:
             if audiences != [ident]:
                 row.problems.append(f"allowed audiences {audiences!r} != [API identifier {ident!r}]")
             if disc != want_discovery:
                 row.problems.append(f"discovery URL {disc!r} != {want_discovery!r} (from the issuer)")
-            if auth.inputs.get("allowedClients"):
+            if g.inputs.get("allowedClients"):
                 row.problems.append("allowed clients set: DCR clients would be refused")
+            row.problems.extend(aws_model_problems(g))
         if default_aud is not None and gw.name == settings.project.tenant.default_audience:
             row.default_audience = default_aud
             if default_aud != ident:
@@ -162,6 +166,31 @@ def wiring_table(ev: Evaluation, settings: Settings) -> list[WiringRow]:
             row.problems.append(f"tenant default audience {default_aud!r} is no API's identifier")
             break
     return rows
+
+
+def aws_model_problems(gateway: Registered) -> list[str]:
+    """The requests the gateway resource will send (CreateGateway, then UpdateGateway with the final
+    authorizer), checked against the AgentCore service model boto3 ships, as AWS checks them."""
+    props = {**gateway.inputs, "roleArn": gateway.inputs.get("roleArn") or None}
+    if props["roleArn"] in (None, "[unknown]"):
+        props["roleArn"] = None if gateway.inputs.get("existingGatewayId") else "arn:aws:iam::111122223333:role/r"
+    spec = gateway_spec(props)
+    live = {
+        "gatewayId": gateway.outputs.get("gatewayId") or gateway.id,
+        "name": gateway.inputs.get("name"),
+        "gatewayUrl": gateway.outputs.get("gatewayUrl") or "",
+        "roleArn": props["roleArn"] or "arn:aws:iam::111122223333:role/adopted",
+        "authorizerType": "CUSTOM_JWT",
+        "status": "READY",
+    }
+    requests = [("UpdateGateway", agentcore.desired_request(live, spec))]
+    if not spec.adopted:
+        requests.insert(0, ("CreateGateway", agentcore.create_request(spec)))
+    return [
+        f"AWS would refuse {op} of {gateway.type.rsplit(':', 1)[-1]} '{gateway.name}': {v}"
+        for op, req in requests
+        for v in awsmodel.validate(op, req)
+    ]
 
 
 def critical_path(ev: Evaluation) -> list[str]:

@@ -19,7 +19,7 @@ from policies.common import (
     AUTHORIZER,
     CLIENT_GRANT,
     CONNECTION,
-    GATEWAY,
+    GATEWAYS,
     ROLE_PERMISSION,
     ROLE_PERMISSIONS,
     TENANT,
@@ -31,6 +31,7 @@ from policies.common import (
     label,
     of_type,
     option,
+    required_values,
     strings,
 )
 
@@ -125,20 +126,12 @@ def _validate_scopes(args: StackValidationArgs, report: ReportViolation) -> None
         for s in [] if scopes is UNKNOWN else scopes:
             check(g, get(g.props, "audience"), s, "grants scope")
     authorizers = of_type(resources, AUTHORIZER)
-    for gw in of_type(resources, GATEWAY):
+    for gw in of_type(resources, *GATEWAYS):
         audiences, source = final_audiences(gw, authorizers)
         if audiences is UNKNOWN or len(audiences) != 1:
             continue
-        claims = items(get(source.props, "customClaims"))
-        if source is gw:
-            claims = items(get(gw.props, "authorizerConfiguration.customJwtAuthorizer.customClaims"))
-        for c in claims:
-            if get(c, "inboundTokenClaimName") != "permissions":
-                continue
-            value = get(c, "authorizingClaimMatchValue.claimMatchValue")
-            wanted = [get(value, "matchValueString"), *(strings(get(value, "matchValueStringLists")) or [])]
-            for w in wanted:
-                check(source, audiences[0], w, "requires permission")
+        for w in required_values(source):
+            check(source, audiences[0], w, "requires permission")
 
 
 scopes_defined_on_api = StackValidationPolicy(
@@ -223,7 +216,7 @@ def _validate_audience_resolution(args: StackValidationArgs, report: ReportViola
     default = get(tenant.props, "defaultAudience")
     if default is UNKNOWN:
         return
-    gateways = of_type(resources, GATEWAY)
+    gateways = of_type(resources, *GATEWAYS)
     if not default:
         report(
             f"{label(tenant)}: MCP clients send `resource`, not `audience`; with resourceParameterProfile "

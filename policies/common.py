@@ -13,8 +13,10 @@ from typing import Any, Protocol
 
 from pulumi_policy.proxy import UnknownValueError, _is_unknown
 
-GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"
-AUTHORIZER = "pulumi-python:dynamic/mcpauth:GatewayAuthorizer"
+GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"  # pulumi-aws's, in other programs' stacks
+AUTHORIZER = "pulumi-python:dynamic/mcpauth:GatewayAuthorizer"  # the first release's, until migrated
+MCP_GATEWAY = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"  # ours: the gateway and its authorizer
+GATEWAYS = (GATEWAY, MCP_GATEWAY)
 API = "auth0:index/resourceServer:ResourceServer"
 API_SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
 API_SCOPE = "auth0:index/resourceServerScope:ResourceServerScope"
@@ -118,6 +120,14 @@ def stack_name(urn: str) -> str:
 def final_audiences(gateway: Res, authorizers: list[Res]) -> tuple[list[str] | Any, Res]:
     """The audiences a gateway finally gets: from our authorizer resource when one points at
     it (by gatewayId, or by being declared in the same component), else its own."""
+    if gateway.resource_type == MCP_GATEWAY:
+        # Our resource sets exactly one audience, its resource URL, which is known before `up` only
+        # on a custom domain; missing means computed at `up` (the offline plan knows it).
+        audiences = get(gateway.props, "allowedAudiences")
+        if audiences is None:
+            domain = get(gateway.props, "domain")
+            return ([f"https://{domain}/mcp"] if isinstance(domain, str) and domain else UNKNOWN), gateway
+        return strings(audiences), gateway
     gid = get(gateway.props, "gatewayId")
     parent = _parent_urn(gateway)
     for auth in authorizers:
@@ -128,6 +138,23 @@ def final_audiences(gateway: Res, authorizers: list[Res]) -> tuple[list[str] | A
         strings(get(gateway.props, "authorizerConfiguration.customJwtAuthorizer.allowedAudiences")),
         gateway,
     )
+
+
+def required_values(source: Res) -> list[Any]:
+    """The permissions a gateway (or the first release's authorizer) requires of a token: its
+    allowed scopes and the values of its claim rules on `permissions`."""
+    if source.resource_type == GATEWAY:
+        base = "authorizerConfiguration.customJwtAuthorizer."
+        list_key = "matchValueStringLists"  # the Terraform provider's name
+    else:
+        base, list_key = "", "matchValueStringList"  # the AgentCore API's names
+    wanted: list[Any] = list(strings(get(source.props, base + "allowedScopes")) or [])
+    for c in items(get(source.props, base + "customClaims")):
+        if get(c, "inboundTokenClaimName") != "permissions":
+            continue
+        value = get(c, "authorizingClaimMatchValue.claimMatchValue")
+        wanted += [get(value, "matchValueString"), *(strings(get(value, list_key)) or [])]
+    return [w for w in wanted if isinstance(w, str)]
 
 
 def _parent_urn(r: Res) -> str | None:

@@ -18,7 +18,8 @@ from pulumi_policy import (
 from policies.common import (
     API,
     AUTHORIZER,
-    GATEWAY,
+    GATEWAYS,
+    MCP_GATEWAY,
     UNKNOWN,
     WELL_KNOWN,
     final_audiences,
@@ -32,7 +33,7 @@ from policies.common import (
 
 def _jwt(args: ResourceValidationArgs) -> tuple[Any, Any, Any]:
     """(authorizer type, discovery URL, allowed clients) of a gateway or of our authorizer."""
-    if args.resource_type == AUTHORIZER:
+    if args.resource_type in (AUTHORIZER, MCP_GATEWAY):
         return "CUSTOM_JWT", get(args.props, "discoveryUrl"), strings(get(args.props, "allowedClients"))
     base = "authorizerConfiguration.customJwtAuthorizer"
     return (
@@ -43,7 +44,7 @@ def _jwt(args: ResourceValidationArgs) -> tuple[Any, Any, Any]:
 
 
 def _validate_custom_jwt(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type not in (GATEWAY, AUTHORIZER):
+    if args.resource_type not in (*GATEWAYS, AUTHORIZER):
         return
     kind, url, _ = _jwt(args)
     who = label(args)
@@ -104,7 +105,7 @@ def _is_auth0(url: Any, extra_hosts: list[str]) -> bool:
 
 
 def _validate_no_allowed_clients(args: ResourceValidationArgs, report: ReportViolation) -> None:
-    if args.resource_type not in (GATEWAY, AUTHORIZER):
+    if args.resource_type not in (*GATEWAYS, AUTHORIZER):
         return
     _, url, clients = _jwt(args)
     hosts = list(args.get_config().get("auth0Hosts") or [])
@@ -154,7 +155,7 @@ def _validate_audience(args: StackValidationArgs, report: ReportViolation) -> No
                 "URL https://<gateway-host>/mcp.",
                 api.urn,
             )
-    for gw in of_type(resources, GATEWAY):
+    for gw in of_type(resources, *GATEWAYS):
         audiences, source = final_audiences(gw, authorizers)
         if audiences is UNKNOWN:
             continue  # computed at `up`; the offline plan checks the values

@@ -20,7 +20,7 @@ from policies.common import (
     API,
     CLIENT,
     CLIENT_GRANT,
-    GATEWAY,
+    GATEWAYS,
     TENANT,
     TRIGGER_ACTION,
     TRIGGER_ACTIONS,
@@ -105,7 +105,7 @@ def _validate_protect(args: StackValidationArgs, report: ReportViolation) -> Non
     patterns = list(args.get_config().get("stackPatterns", ["prod*"]))
     if not any(fnmatch.fnmatchcase(stack, p) for p in patterns):
         return
-    for r in of_type(resources, API, TENANT, GATEWAY):
+    for r in of_type(resources, API, TENANT, *GATEWAYS):
         opts = getattr(r, "opts", None)
         if opts is not None and not getattr(opts, "protect", False):
             report(

@@ -72,9 +72,10 @@ def to_policy_resources(resources: Sequence[Recorded]) -> list[PolicyResource]:
             additional_secret_outputs=[],
             parent=r.parent or None,
         )
-        out[r.urn] = PolicyResource(
-            r.type, unknown_checking_proxy(dict(r.inputs)), r.urn, r.name, opts, None, None, [], {}
-        )
+        # After `up` a stack policy sees each resource's state: its inputs and what the provider
+        # computed (a gateway's audiences), which the offline plan knows and a preview does not.
+        props = {**r.inputs, **dict(getattr(r, "outputs", None) or {})}
+        out[r.urn] = PolicyResource(r.type, unknown_checking_proxy(props), r.urn, r.name, opts, None, None, [], {})
     for r in custom:
         pr = out[r.urn]
         pr.parent = out.get(r.parent)

@@ -1,4 +1,5 @@
-"""The UpdateGateway code against a real moto server (bedrock-agentcore-control) on 127.0.0.1."""
+"""The gateway resource against a real moto server on 127.0.0.1, corrected to refuse what AWS
+refuses (tests/agentcore_double.py), and through Pulumi's own provider host over gRPC."""
 
 from __future__ import annotations
 
@@ -12,38 +13,24 @@ from typing import Any
 
 import pytest
 
-from components import agentcore
-from components.agentcore import AgentCoreError, DesiredAuthorizer, converge
-from components.authorizer import TYPE_TOKEN, _Provider
-from components.naming import permission_claim_rules, placeholder_audience, resource_url
+from components import agentcore, awsmodel
+from components.agentcore import AgentCoreError, ClientSettings, GatewaySpec
+from components.gateway_resource import TYPE_TOKEN, _Provider
+from components.naming import permission_rules
+from tests import agentcore_double
 from tests.conftest import ROOT
 
 REGION = "us-west-2"
+ROLE = "arn:aws:iam::123456789012:role/gw"
 DISCOVERY = "https://acme.us.auth0.com/.well-known/openid-configuration"
-
-
-def _moto_updates_finish() -> None:
-    """moto gap: its gateways go CREATING -> READY but stay UPDATING forever after
-    UpdateGateway; AWS moves them on to READY. Teach the emulator that one transition."""
-    from moto.bedrockagentcorecontrol.models import Gateway
-
-    if getattr(Gateway.update, "_mcpauth", False):
-        return
-    original = Gateway.update
-
-    def update(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        self._transitions = [("CREATING", "READY"), ("UPDATING", "READY")]
-
-    update._mcpauth = True  # type: ignore[attr-defined]
-    Gateway.update = update  # type: ignore[method-assign]
+FAST = {"interval": 0.01, "timeout": 5}
 
 
 @pytest.fixture(scope="module")
 def moto_endpoint() -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
-    _moto_updates_finish()
+    agentcore_double.install()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -53,244 +40,526 @@ def moto_endpoint() -> Iterator[str]:
 
 @pytest.fixture
 def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    # boto3's own standard endpoint override: the code under test passes no endpoint itself.
+    # boto3's own endpoint override: the code under test passes no endpoint itself.
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    # Every client the code makes refuses what the service model refuses, as AWS does.
+    real = agentcore.make_client
+
+    def enforced(settings: ClientSettings) -> Any:
+        client = real(settings)
+        awsmodel.enforce_on(client)
+        return client
+
+    monkeypatch.setattr(agentcore, "make_client", enforced)
     return moto_endpoint
 
 
-class Writes:
-    """Counts UpdateGateway calls and keeps what was sent, through botocore's event hooks."""
+@pytest.fixture
+def client(aws_env: str) -> Any:
+    return agentcore.make_client(ClientSettings(REGION))
+
+
+class Calls:
+    """What the code sent, per operation, through botocore's event hooks."""
 
     def __init__(self, client: Any) -> None:
-        self.sent: list[dict[str, Any]] = []
-        client.meta.events.register("provide-client-params.bedrock-agentcore-control.UpdateGateway", self._hook)
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        client.meta.events.register("provide-client-params.bedrock-agentcore-control.*", self._hook)
 
-    def _hook(self, params: dict[str, Any], **_: Any) -> None:
-        self.sent.append(dict(params))
+    def _hook(self, params: dict[str, Any], model: Any, **_: Any) -> None:
+        self.sent.append((model.name, dict(params)))
+
+    def of(self, op: str) -> list[dict[str, Any]]:
+        return [p for o, p in self.sent if o == op]
 
 
-def new_gateway(client: Any, name: str = "tools-test", **extra: Any) -> str:
-    gw = client.create_gateway(
+def spec(name: str, perms: list[str] | None = None, **kw: Any) -> GatewaySpec:
+    scopes, claims = permission_rules(perms if perms is not None else ["read:tools"])
+    base: dict[str, Any] = dict(
         name=name,
-        roleArn="arn:aws:iam::123456789012:role/gw",
-        protocolType="MCP",
-        authorizerType="CUSTOM_JWT",
-        authorizerConfiguration={
-            "customJWTAuthorizer": {
-                "discoveryUrl": DISCOVERY,
-                "allowedAudience": [placeholder_audience("tools")],
-            }
-        },
-        **extra,
-    )
-    return gw["gatewayId"]
-
-
-def desired_for(client: Any, gid: str, perms: list[str] | None = None) -> DesiredAuthorizer:
-    url = client.get_gateway(gatewayIdentifier=gid)["gatewayUrl"]
-    return DesiredAuthorizer(
         discovery_url=DISCOVERY,
-        allowed_audiences=[resource_url(url)],
-        custom_claims=permission_claim_rules(perms or []),
+        role_arn=ROLE,
+        description="Tools",
+        allowed_scopes=tuple(scopes),
+        custom_claims=tuple(claims),
+        tags={"mcpauth:project": "mcpauth", "mcpauth:stack": "test", "mcpauth:gateway": name},
     )
+    base.update(kw)
+    return GatewaySpec(**base)
 
 
-def fast(client: Any, gid: str, desired: DesiredAuthorizer) -> agentcore.ConvergeResult:
-    return converge(client, gid, desired, interval=0.01, timeout=5)
+def jwt_of(client: Any, gid: str) -> dict[str, Any]:
+    return dict(client.get_gateway(gatewayIdentifier=gid)["authorizerConfiguration"]["customJWTAuthorizer"])
 
 
-def test_create_then_converge_sets_the_resource_url_as_the_only_audience(aws_env: str) -> None:
-    client = agentcore.make_client(REGION)
-    gid = new_gateway(client, description="keep me", protocolConfiguration={"mcp": {"searchType": "SEMANTIC"}})
-    writes = Writes(client)
-    result = fast(client, gid, desired_for(client, gid, ["read:tools"]))
-    assert result.changed and result.status == "READY"
-    got = client.get_gateway(gatewayIdentifier=gid)
-    jwt = got["authorizerConfiguration"]["customJWTAuthorizer"]
-    # moto's URL has no /mcp; the audience must still be the /mcp resource URL.
-    assert not got["gatewayUrl"].endswith("/mcp")
-    assert jwt["allowedAudience"] == [got["gatewayUrl"] + "/mcp"]
-    assert jwt["discoveryUrl"] == DISCOVERY
-    assert "allowedClients" not in jwt
-    assert jwt["customClaims"][0]["inboundTokenClaimName"] == "permissions"
-    # UpdateGateway replaces the whole definition: the other settings were sent back.
-    (sent,) = writes.sent
-    assert sent["description"] == "keep me"
-    assert sent["protocolConfiguration"] == {"mcp": {"searchType": "SEMANTIC"}}
-    assert sent["roleArn"] == "arn:aws:iam::123456789012:role/gw" and sent["name"] == "tools-test"
-    assert got["description"] == "keep me"
-
-
-def test_converging_twice_makes_no_second_write(aws_env: str) -> None:
-    client = agentcore.make_client(REGION)
-    gid = new_gateway(client, name="twice")
-    desired = desired_for(client, gid, ["read:tools", "execute:tools"])
-    writes = Writes(client)
-    assert fast(client, gid, desired).changed
-    before = client.get_gateway(gatewayIdentifier=gid)["updatedAt"]
-    second = fast(client, gid, desired)
-    assert not second.changed
-    assert len(writes.sent) == 1
-    assert client.get_gateway(gatewayIdentifier=gid)["updatedAt"] == before
-
-
-def test_reordered_claims_are_not_a_change(aws_env: str) -> None:
-    client = agentcore.make_client(REGION)
-    gid = new_gateway(client, name="order")
-    fast(client, gid, desired_for(client, gid, ["a", "b"]))
-    writes = Writes(client)
-    assert not fast(client, gid, desired_for(client, gid, ["b", "a"])).changed
-    assert writes.sent == []
-
-
-def test_adopting_an_existing_gateway_with_a_url_ending_in_mcp(aws_env: str) -> None:
-    client = agentcore.make_client(REGION)
-    gid = new_gateway(client, name="adopted")
-    url = client.get_gateway(gatewayIdentifier=gid)["gatewayUrl"]
-    # The real service's form: the same URL with /mcp normalises to the same audience.
-    assert resource_url(url + "/mcp") == resource_url(url)
-    desired = DesiredAuthorizer(DISCOVERY, [resource_url(url + "/mcp/")])
-    assert fast(client, gid, desired).changed
-    assert client.get_gateway(gatewayIdentifier=gid)["authorizerConfiguration"]["customJWTAuthorizer"][
-        "allowedAudience"
-    ] == [url + "/mcp"]
-
-
-def test_a_missing_gateway_names_the_id_the_code_and_the_fix(aws_env: str) -> None:
-    client = agentcore.make_client(REGION)
-    with pytest.raises(AgentCoreError) as info:
-        fast(client, "nosuchgw123", DesiredAuthorizer(DISCOVERY, ["https://x.example.com/mcp"]))
-    msg = str(info.value)
-    assert "'nosuchgw123'" in msg
-    assert "ResourceNotFoundException" in msg
-    assert "existingGatewayId" in msg and "aws:region" in msg
-
-
-def test_an_aws_error_on_update_names_its_code_and_gateway(aws_env: str) -> None:
-    client = agentcore.make_client(REGION)
-    gid = new_gateway(client, name="denied")
-
-    def deny(**_: Any) -> None:
-        from botocore.exceptions import ClientError
-
-        raise ClientError(
-            {
-                "Error": {
-                    "Code": "AccessDeniedException",
-                    "Message": "not authorized to perform UpdateGateway",
-                }
-            },
-            "UpdateGateway",
-        )
-
-    # A real client and server for the read; the write refused as IAM would refuse it.
-    client.meta.events.register("before-call.bedrock-agentcore-control.UpdateGateway", lambda **kw: deny())
-    with pytest.raises(AgentCoreError) as info:
-        fast(client, gid, desired_for(client, gid))
-    msg = str(info.value)
-    assert f"'{gid}'" in msg and "AccessDeniedException" in msg and "iam:PassRole" in msg
-    # Nothing half-done: the gateway still has its old authorizer and is READY.
-    got = client.get_gateway(gatewayIdentifier=gid)
-    assert got["authorizerConfiguration"]["customJWTAuthorizer"]["allowedAudience"] == [placeholder_audience("tools")]
-
-
-def test_a_gateway_that_never_gets_ready_times_out_with_a_retry_hint(aws_env: str) -> None:
-    client = agentcore.make_client(REGION)
-    gid = new_gateway(client, name="slow")
-    clock = iter(range(0, 10_000, 100))
-    calls = {"n": 0}
-    real = client.get_gateway
-
-    def stuck(**kw: Any) -> dict[str, Any]:
-        calls["n"] += 1
-        return {**real(**kw), "status": "UPDATING"}
-
-    with pytest.raises(AgentCoreError, match="still UPDATING after 300s; run the same command again"):
-        agentcore.wait_ready(
-            type("C", (), {"get_gateway": staticmethod(stuck)})(),
-            gid,
-            timeout=300,
-            sleep=lambda _: None,
-            clock=lambda: next(clock),
-        )
-    assert calls["n"] == 3  # polled at t=0.1k, 0.2k, 0.3k s, then gave up
-
-
-def test_the_dynamic_provider_creates_reads_and_diffs_against_aws(aws_env: str) -> None:
-    client = agentcore.make_client(REGION)
-    gid = new_gateway(client, name="dyn")
-    url = resource_url(client.get_gateway(gatewayIdentifier=gid)["gatewayUrl"])
-    props = {
-        "gatewayId": gid,
+def props(name: str, **kw: Any) -> dict[str, Any]:
+    scopes, claims = permission_rules(["read:tools", "tools.execute"])
+    base: dict[str, Any] = {
+        "name": name,
+        "autoName": True,
         "region": REGION,
-        "profile": "",
+        "aws": {},
+        "existingGatewayId": "",
+        "roleArn": ROLE,
+        "description": "Tools (test)",
+        "domain": "",
         "discoveryUrl": DISCOVERY,
-        "allowedAudiences": [url],
         "allowedClients": [],
-        "customClaims": permission_claim_rules(["read:tools"]),
+        "allowedScopes": scopes,
+        "customClaims": claims,
+        "tags": {"mcpauth:project": "mcpauth", "mcpauth:stack": "test", "mcpauth:gateway": name},
     }
+    base.update(kw)
+    return base
+
+
+# --- the double refuses what AWS refuses ---------------------------------------------------------
+
+
+def test_the_double_refuses_a_claim_rule_value_with_a_colon(client: Any) -> None:
+    """The first release's claim rule: moto alone accepted it; AWS and the corrected double refuse it."""
+    from botocore.exceptions import ClientError
+
+    rule = {
+        "inboundTokenClaimName": "permissions",
+        "inboundTokenClaimValueType": "STRING_ARRAY",
+        "authorizingClaimMatchValue": {
+            "claimMatchOperator": "CONTAINS",
+            "claimMatchValue": {"matchValueString": "read:tools"},
+        },
+    }
+    with pytest.raises(ClientError, match="ValidationException"):
+        client.create_gateway(
+            name="colon",
+            roleArn=ROLE,
+            authorizerType="CUSTOM_JWT",
+            authorizerConfiguration={
+                "customJWTAuthorizer": {"discoveryUrl": DISCOVERY, "allowedAudience": ["a"], "customClaims": [rule]}
+            },
+        )
+    assert agentcore.find_by_name(client, "colon") is None
+
+
+# --- create ---------------------------------------------------------------------------------------
+
+
+def test_create_ends_with_the_resource_url_as_the_only_audience_and_every_permission_required(client: Any) -> None:
+    calls = Calls(client)
+    result = agentcore.create(client, spec("created", ["read:tools", "tools.execute"]), **FAST)
+    gw = result.gateway
+    assert gw["status"] == "READY"
+    assert gw["gatewayId"].startswith("created-")
+    jwt = jwt_of(client, gw["gatewayId"])
+    assert jwt["allowedAudience"] == [gw["gatewayUrl"]] and gw["gatewayUrl"].endswith("/mcp")
+    assert jwt["allowedScopes"] == ["read:tools"]
+    assert [c["authorizingClaimMatchValue"]["claimMatchValue"] for c in jwt["customClaims"]] == [
+        {"matchValueStringList": ["tools.execute"]}
+    ]
+    assert "allowedClients" not in jwt and jwt["discoveryUrl"] == DISCOVERY
+    # CreateGateway with a placeholder no API has, then one UpdateGateway with the URL.
+    (create,) = calls.of("CreateGateway")
+    assert create["authorizerConfiguration"]["customJWTAuthorizer"]["allowedAudience"] == [
+        "urn:mcpauth:pending-authorizer:created"
+    ]
+    assert len(calls.of("UpdateGateway")) == 1
+    assert result.resource_url == gw["gatewayUrl"]
+
+
+def test_with_a_custom_domain_the_gateway_is_created_final_in_one_call(client: Any) -> None:
+    calls = Calls(client)
+    result = agentcore.create(client, spec("domained", domain="MCP.example.com"), **FAST)
+    (create,) = calls.of("CreateGateway")
+    assert create["domainOverride"] == {"defaultDomain": "mcp.example.com"}
+    assert create["authorizerConfiguration"]["customJWTAuthorizer"]["allowedAudience"] == [
+        "https://mcp.example.com/mcp"
+    ]
+    assert calls.of("UpdateGateway") == []
+    got = client.get_gateway(gatewayIdentifier=result.gateway["gatewayId"])
+    assert got["domainOverride"] == {"defaultDomain": "mcp.example.com"}
+    assert result.resource_url == "https://mcp.example.com/mcp"
+
+
+def test_a_create_interrupted_after_create_gateway_resumes_instead_of_duplicating(client: Any) -> None:
+    s = spec("resumed")
+    first = client.create_gateway(**agentcore.create_request(s))  # the run that died right after
+    result = agentcore.create(client, s, **FAST)
+    assert result.gateway["gatewayId"] == first["gatewayId"]
+    assert jwt_of(client, first["gatewayId"])["allowedAudience"] == [result.gateway["gatewayUrl"]]
+
+
+def test_a_name_taken_by_someone_else_is_refused_with_the_fix(client: Any) -> None:
+    client.create_gateway(**{**agentcore.create_request(spec("taken")), "tags": {"owner": "someone"}})
+    with pytest.raises(AgentCoreError, match="was not created by this stack; adopt it with"):
+        agentcore.create(client, spec("taken"), **FAST)
+
+
+def test_create_waits_out_iam_role_propagation(client: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    refusals = {"n": 2}
+
+    def not_yet(**_: Any) -> None:
+        if refusals["n"]:
+            refusals["n"] -= 1
+            raise ClientError(
+                {"Error": {"Code": "ValidationException", "Message": "The role cannot be assumed by AgentCore"}},
+                "CreateGateway",
+            )
+
+    client.meta.events.register("before-call.bedrock-agentcore-control.CreateGateway", not_yet)
+    slept: list[float] = []
+    result = agentcore.create(client, spec("propagating"), sleep=slept.append, interval=0.01, timeout=5)
+    assert result.gateway["status"] == "READY" and refusals["n"] == 0
+    assert len(slept) >= 2
+    # Any other refusal is not retried.
+    client.meta.events.unregister("before-call.bedrock-agentcore-control.CreateGateway", not_yet)
+
+
+def test_a_validation_error_unrelated_to_the_role_is_not_retried(client: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    def refuse(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ValidationException", "Message": "bad kms key"}}, "CreateGateway")
+
+    client.meta.events.register("before-call.bedrock-agentcore-control.CreateGateway", refuse)
+    slept: list[float] = []
+    with pytest.raises(AgentCoreError, match="ValidationException: bad kms key"):
+        agentcore.create(client, spec("notretried"), sleep=slept.append, **FAST)
+    assert slept == []
+
+
+def test_an_earlier_releases_gateway_stops_the_create_with_the_migration_step(client: Any) -> None:
+    client.create_gateway(**{**agentcore.create_request(spec("tools-prod")), "tags": {}})
+    with pytest.raises(AgentCoreError, match="make migrate-state"):
+        agentcore.create(client, spec("tools-prod-abcdefgh", legacy_name="tools-prod"), **FAST)
+    assert agentcore.find_by_name(client, "tools-prod-abcdefgh") is None
+
+
+def test_a_gateway_that_fails_to_create_is_removed_so_the_rerun_creates_it(client: Any) -> None:
+    real = client.create_gateway
+
+    def failing(**kw: Any) -> Any:
+        out = real(**kw)
+        agentcore_double.set_status(out["gatewayId"], "FAILED", ["role not usable"])
+        return out
+
+    client.create_gateway = failing
+    with pytest.raises(AgentCoreError, match="FAILED: role not usable; it was deleted, run the same command"):
+        agentcore.create(client, spec("failed"), **FAST)
+    client.create_gateway = real
+    assert agentcore.find_by_name(client, "failed") is None
+    assert agentcore.create(client, spec("failed"), **FAST).gateway["status"] == "READY"
+
+
+# --- converge: one owner, the live gateway compared ---------------------------------------------
+
+
+def test_converge_writes_nothing_when_the_live_gateway_is_as_wanted(client: Any) -> None:
+    s = spec("twice")
+    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
+    calls = Calls(client)
+    assert agentcore.converge(client, gid, s, **FAST).changed == []
+    assert calls.of("UpdateGateway") == []
+
+
+def test_a_stale_full_definition_update_is_repaired_by_the_next_diff_and_update(client: Any, aws_env: str) -> None:
+    """(a) What pulumi-aws sent on any gateway change: the whole definition with the placeholder
+    audience that ignoreChanges kept, and no claim rules. The resource's diff reads the live
+    gateway, so the next preview shows it and the next update puts the authorizer back."""
+    p = props("stale")
     provider = _Provider()
-    assert provider.check({}, props).failures == []
-    created = provider.create(props)
-    assert created.id == f"{gid}/authorizer"
-    assert created.outs["status"] == "READY"
-    read = provider.read(created.id, created.outs)
-    assert read.outs["allowedAudiences"] == [url]
-    assert read.outs["allowedClients"] == []
-    assert provider.diff(created.id, read.outs, props).changes is False
-    # Someone adds a trailing slash by hand in the console: refresh shows it, up fixes it.
+    created = provider.create(p)
+    gid = created.id
     client.update_gateway(
         gatewayIdentifier=gid,
-        name="dyn",
-        roleArn="arn:aws:iam::123456789012:role/gw",
+        name="stale",
+        roleArn=ROLE,
         protocolType="MCP",
         authorizerType="CUSTOM_JWT",
-        authorizerConfiguration={"customJWTAuthorizer": {"discoveryUrl": DISCOVERY, "allowedAudience": [url + "/"]}},
+        description="new description",
+        authorizerConfiguration={
+            "customJWTAuthorizer": {"discoveryUrl": DISCOVERY, "allowedAudience": ["urn:mcpauth:pending-authorizer:x"]}
+        },
     )
-    drifted = provider.read(created.id, created.outs)
-    assert drifted.outs["allowedAudiences"] == [url + "/"]
-    assert provider.diff(created.id, drifted.outs, props).changes is True
-    provider.update(created.id, drifted.outs, props)
-    assert provider.read(created.id, created.outs).outs["allowedAudiences"] == [url]
-    assert provider.diff(created.id, props, {**props, "gatewayId": "other"}).replaces == ["gatewayId"]
+    assert provider.diff(gid, created.outs, p).changes is True
+    provider.update(gid, created.outs, p)
+    jwt = jwt_of(client, gid)
+    assert jwt["allowedAudience"] == [created.outs["resourceUrl"]]
+    assert jwt["allowedScopes"] == ["read:tools"] and len(jwt["customClaims"]) == 1
+    assert client.get_gateway(gatewayIdentifier=gid)["description"] == "Tools (test)"
+    assert provider.diff(gid, created.outs, p).changes is False
 
 
-def test_the_provider_check_names_missing_inputs() -> None:
-    failures = _Provider().check({}, {"gatewayId": "", "region": "us-east-1"}).failures
-    assert {f.property for f in failures} == {"gatewayId", "discoveryUrl", "allowedAudiences"}
+@pytest.mark.parametrize(
+    "drift",
+    [
+        {"allowedClients": ["someclient"]},
+        {"allowedAudience": ["TRAILING/"]},
+        {"discoveryUrl": "https://other.us.auth0.com/.well-known/openid-configuration"},
+        {"allowedScopes": ["read:tools", "admin"]},
+        {"customClaims": None},
+    ],
+    ids=["clients", "audience", "discovery", "scopes", "claims"],
+)
+def test_an_out_of_band_change_shows_in_preview_and_is_repaired_with_or_without_refresh(
+    client: Any, aws_env: str, drift: dict[str, Any]
+) -> None:
+    """(b) A change in the console: `preview` (diff against the live gateway) shows it without a
+    refresh; `refresh` records it; `up` repairs it either way."""
+    name = "drift" + str(abs(hash(tuple(drift))) % 10_000)
+    p = props(name)
+    provider = _Provider()
+    created = provider.create(p)
+    gid = created.id
+    jwt = jwt_of(client, gid)
+    for k, v in drift.items():
+        v = [created.outs["resourceUrl"] + "/"] if v == ["TRAILING/"] else v
+        if v is None:
+            jwt.pop(k)
+        else:
+            jwt[k] = v
+    live = client.get_gateway(gatewayIdentifier=gid)
+    client.update_gateway(
+        gatewayIdentifier=gid,
+        name=live["name"],
+        roleArn=live["roleArn"],
+        protocolType="MCP",
+        authorizerType="CUSTOM_JWT",
+        description=live["description"],
+        authorizerConfiguration={"customJWTAuthorizer": jwt},
+    )
+    assert provider.diff(gid, created.outs, p).changes is True  # preview, no refresh
+    refreshed = provider.read(gid, created.outs)
+    assert refreshed.id == gid
+    assert provider.diff(gid, refreshed.outs, p).changes is True  # preview after refresh
+    provider.update(gid, refreshed.outs, p)
+    want = jwt_of(client, gid)
+    assert want["allowedAudience"] == [created.outs["resourceUrl"]]
+    assert "allowedClients" not in want and want["discoveryUrl"] == DISCOVERY
+    assert want["allowedScopes"] == ["read:tools"]
+    assert want["customClaims"] == p["customClaims"]
+    assert provider.diff(gid, provider.read(gid, created.outs).outs, p).changes is False
 
 
-def test_the_client_honours_aws_profile(aws_env: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """`aws:profile` reaches boto3: a profile's credentials are used, and an unknown profile is a
-    clear error rather than a silent fallback to other credentials."""
+def test_a_gateway_deleted_out_of_band_is_reported_gone_by_refresh(client: Any, aws_env: str) -> None:
+    """(c) refresh: an empty id, which the engine records as deleted; no crash, no adoption hint.
+    Without a refresh, the diff plans to create it again."""
+    p = props("vanished")
+    provider = _Provider()
+    created = provider.create(p)
+    client.delete_gateway(gatewayIdentifier=created.id)
+    read = provider.read(created.id, created.outs)
+    assert read.id == "" and read.outs == {}
+    diff = provider.diff(created.id, created.outs, p)
+    assert diff.changes is True and diff.replaces == ["gatewayId"]
+    provider.delete(created.id, created.outs)  # a delete of what is gone succeeds
+
+
+def test_an_adopted_gateway_that_vanished_names_the_key_to_change(client: Any, aws_env: str) -> None:
+    gid = agentcore.create(client, spec("adoptgone"), **FAST).gateway["gatewayId"]
+    p = props(gid, existingGatewayId=gid, roleArn="", autoName=False, tags={})
+    client.delete_gateway(gatewayIdentifier=gid)
+    with pytest.raises(AgentCoreError, match="existingGatewayId"):
+        _Provider().diff(gid, p, p)
+
+
+def test_update_unsuccessful_is_recovered_by_sending_the_definition_again(client: Any) -> None:
+    s = spec("unsuccessful")
+    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
+    agentcore_double.set_status(gid, "UPDATE_UNSUCCESSFUL", ["internal error"])
+    calls = Calls(client)
+    result = agentcore.converge(client, gid, s, **FAST)
+    assert len(calls.of("UpdateGateway")) == 1
+    assert result.gateway["status"] == "READY"
+
+
+def test_failed_is_terminal_with_its_reasons(client: Any) -> None:
+    s = spec("failedgw")
+    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
+    agentcore_double.set_status(gid, "FAILED", ["kms key disabled"])
+    with pytest.raises(AgentCoreError, match="is FAILED: kms key disabled"):
+        agentcore.converge(client, gid, s, **FAST)
+
+
+def test_the_wait_times_out_with_a_rerun_hint() -> None:
+    clock = iter(range(0, 10_000, 100))
+
+    class Stuck:
+        def get_gateway(self, **_: Any) -> dict[str, Any]:
+            return {"gatewayId": "g-0123456789", "status": "UPDATING"}
+
+    with pytest.raises(AgentCoreError, match="still UPDATING after 300s; run the same command again"):
+        agentcore.wait_settled(Stuck(), "g-0123456789", timeout=300, sleep=lambda _: None, clock=lambda: next(clock))
+
+
+# --- UpdateGateway keeps what we do not own -------------------------------------------------------
+
+
+def _example(shape: str, depth: int = 0) -> Any:
+    """A value of a model shape that the model accepts (the first enum value, a string matching
+    a simple stand-in), enough to prove a field is carried over."""
+    s = awsmodel._shape("bedrock-agentcore-control", shape)
+    kind = s["type"]
+    if kind == "structure":
+        members = s.get("members", {})
+        names = list(members)[:1] if s.get("union") else list(s.get("required", [])) or list(members)[:1]
+        return {m: _example(members[m]["shape"], depth + 1) for m in names}
+    if kind == "list":
+        return [_example(s["member"]["shape"], depth + 1)]
+    if kind == "map":
+        return {"k": _example(s["value"]["shape"], depth + 1)}
+    if kind == "boolean":
+        return True
+    if kind in ("integer", "long"):
+        return int(s.get("min", 1))
+    return s.get("enum", ["x-" + shape])[0]
+
+
+def test_every_field_get_returns_and_update_accepts_is_sent_back() -> None:
+    """Derived from the model: a field AWS adds later to both shapes fails here until handled."""
+    model_fields = awsmodel.input_members("UpdateGateway") & awsmodel.output_members("GetGatewayResponse")
+    jwt_fields = awsmodel._members("bedrock-agentcore-control", "CustomJWTAuthorizerConfiguration")
+    live: dict[str, Any] = {"gatewayId": "g-0123456789", "gatewayUrl": "https://g.example.com/mcp", "status": "READY"}
+    request_shape = awsmodel._shape("bedrock-agentcore-control", "UpdateGatewayRequest")["members"]
+    for f in model_fields:
+        live[f] = _example(request_shape[f]["shape"])
+    jwt_shape = awsmodel._shape("bedrock-agentcore-control", "CustomJWTAuthorizerConfiguration")["members"]
+    live["authorizerConfiguration"] = {"customJWTAuthorizer": {f: _example(jwt_shape[f]["shape"]) for f in jwt_fields}}
+    s = spec("keep", existing_gateway_id="g-0123456789", role_arn=None, description=None)
+    request = agentcore.desired_request(live, s)
+    owned_top = {"gatewayIdentifier", "authorizerType", "authorizerConfiguration", "domainOverride"}
+    for f in model_fields - owned_top:
+        assert request[f] == live[f], f
+    got_jwt = request["authorizerConfiguration"]["customJWTAuthorizer"]
+    for f in jwt_fields - set(agentcore.OWNED_JWT_KEYS) - {"advertisedScopeMapping"}:
+        assert got_jwt[f] == live["authorizerConfiguration"]["customJWTAuthorizer"][f], f
+    assert set(agentcore.OWNED_JWT_KEYS) <= jwt_fields  # what we own exists in the model
+    assert "allowedClients" not in got_jwt
+
+
+def test_a_live_gateway_keeps_its_settings_through_a_converge(client: Any) -> None:
+    """The corrected double resets what UpdateGateway is not sent, as AWS does: these survive only
+    because they are sent back."""
+    s = spec("keeper")
+    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
+    live = client.get_gateway(gatewayIdentifier=gid)
+    jwt = dict(live["authorizerConfiguration"]["customJWTAuthorizer"])
+    jwt["allowedClients"] = ["x"]  # drift, so the converge writes
+    client.update_gateway(
+        gatewayIdentifier=gid,
+        name=live["name"],
+        roleArn=ROLE,
+        protocolType="MCP",
+        authorizerType="CUSTOM_JWT",
+        description="Tools",
+        protocolConfiguration={"mcp": {"searchType": "SEMANTIC", "supportedVersions": ["2025-06-18"]}},
+        exceptionLevel="DEBUG",
+        wafConfiguration={"failureMode": "FAIL_OPEN"},
+        authorizerConfiguration={"customJWTAuthorizer": jwt},
+    )
+    assert agentcore.converge(client, gid, s, **FAST).changed == [
+        "authorizerConfiguration.customJWTAuthorizer.allowedClients"
+    ]
+    got = client.get_gateway(gatewayIdentifier=gid)
+    assert got["protocolConfiguration"] == {"mcp": {"searchType": "SEMANTIC", "supportedVersions": ["2025-06-18"]}}
+    assert got["exceptionLevel"] == "DEBUG" and got["wafConfiguration"] == {"failureMode": "FAIL_OPEN"}
+    assert "allowedClients" not in got["authorizerConfiguration"]["customJWTAuthorizer"]
+
+
+# --- the resource ---------------------------------------------------------------------------------
+
+
+def test_check_keeps_the_auto_name_from_the_state_and_names_missing_inputs() -> None:
+    provider = _Provider()
+    kept = provider.check(props("old-name"), props("new-name")).inputs
+    assert kept["name"] == "old-name"
+    explicit = provider.check(props("old-name"), props("new-name", autoName=False)).inputs
+    assert explicit["name"] == "new-name"
+    failures = provider.check({}, {"region": "us-east-1", "allowedClients": ["c"]}).failures
+    assert {f.property for f in failures} == {"name", "discoveryUrl", "roleArn", "allowedClients"}
+
+
+def test_a_new_name_region_or_adopted_id_replaces(aws_env: str) -> None:
+    p = props("rep")
+    for key, value in (("name", "other"), ("region", "eu-west-1"), ("existingGatewayId", "x-0123456789")):
+        assert _Provider().diff("rep-0123456789", p, {**p, key: value}).replaces == [key]
+
+
+def test_unknown_inputs_at_preview_are_a_change_without_calling_aws() -> None:
+    p = props("unk", roleArn="04da6b54-80e4-46f7-96ec-b56ff0331ba9")
+    assert _Provider().diff("unk-0123456789", props("unk"), p).changes is True
+
+
+def test_an_adopted_gateway_is_converged_and_never_deleted(client: Any, aws_env: str) -> None:
+    gid = agentcore.create(client, spec("adoptme", []), **FAST).gateway["gatewayId"]
+    p = props(gid, existingGatewayId=gid, roleArn="", autoName=False, tags={}, description="")
+    provider = _Provider()
+    created = provider.create(p)
+    assert created.id == gid and created.outs["allowedAudiences"] == [created.outs["resourceUrl"]]
+    assert client.get_gateway(gatewayIdentifier=gid)["description"] == "Tools"  # not ours: kept
+    provider.delete(gid, created.outs)
+    assert client.get_gateway(gatewayIdentifier=gid)["status"] == "READY"
+
+
+def test_delete_removes_a_created_gateway(client: Any, aws_env: str) -> None:
+    provider = _Provider()
+    created = provider.create(props("deleteme"))
+    provider.delete(created.id, created.outs)
+    assert agentcore.find_by_name(client, "deleteme") is None
+
+
+# --- credentials: the AWS provider's own config ---------------------------------------------------
+
+
+def test_the_client_honours_aws_profile(aws_env: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     creds = tmp_path / "credentials"
     creds.write_text("[deployer]\naws_access_key_id = fromprofile\naws_secret_access_key = s\n")
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
-    client = agentcore.make_client(REGION, "deployer")
-    assert client.meta.region_name == REGION
-    assert client._request_signer._credentials.access_key == "fromprofile"
-    gid = new_gateway(client, name="profiled")
-    assert agentcore.get_gateway(client, gid)["gatewayId"] == gid
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    c = agentcore.make_client(ClientSettings(REGION, profile="deployer", shared_credentials_file=str(creds)))
+    assert c.meta.region_name == REGION
+    assert c._request_signer._credentials.access_key == "fromprofile"
     with pytest.raises(AgentCoreError, match="aws:profile 'nobody' is not in the AWS config"):
-        agentcore.make_client(REGION, "nobody")
+        agentcore.make_client(ClientSettings(REGION, profile="nobody"))
 
 
-# --- The dynamic provider as `pulumi up` runs it -------------------------------------------------
-# The CLI does not call _Provider in the program's process: it starts the SDK's provider host
-# (`pulumi-resource-pulumi-python`, i.e. `<venv>/bin/python -u -m pulumi.dynamic`) in the project
-# directory and sends it, over gRPC, the `__provider` string the program registered (the provider
-# pickled by dill). The tests below run that same host and send it what our program registered.
+def test_the_client_assumes_aws_assume_roles_in_order(aws_env: str) -> None:
+    settings = ClientSettings.from_props(
+        REGION,
+        {"assumeRoles": [{"roleArn": "arn:aws:iam::123456789012:role/deployer", "sessionName": "ci"}]},
+    )
+    c = agentcore.make_client(settings)
+    key = c._request_signer._credentials.access_key
+    assert key != "testing" and key.startswith("ASIA")  # STS session credentials, not the base ones
+    assert agentcore.find_by_name(c, "nothing-here") is None
 
 
-def registered_authorizer(gateway_id: str) -> dict[str, Any]:
-    """The GatewayAuthorizer inputs, `__provider` included, that the program registers for a stack
-    adopting `gateway_id` (evaluated under the mock engine, as `make plan` does)."""
+def test_the_client_takes_the_endpoint_from_aws_endpoints(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    c = agentcore.make_client(ClientSettings.from_props(REGION, {"endpoint": moto_endpoint}))
+    assert c.meta.endpoint_url == moto_endpoint
+    assert agentcore.find_by_name(c, "nothing-here") is None
+
+
+def test_account_guards_are_enforced(aws_env: str) -> None:
+    with pytest.raises(AgentCoreError, match="aws:allowedAccountIds"):
+        agentcore.make_client(ClientSettings(REGION, allowed_account_ids=("999999999999",)))
+    with pytest.raises(AgentCoreError, match="aws:forbiddenAccountIds"):
+        agentcore.make_client(ClientSettings(REGION, forbidden_account_ids=("123456789012",)))
+
+
+# --- through Pulumi's provider host, as the CLI runs it ------------------------------------------
+
+
+def registered_gateway(config_gateways: list[dict[str, Any]]) -> dict[str, Any]:
+    """The AgentCoreGateway inputs, `__provider` included, that the program registers (under the
+    mock engine, as `make plan` does)."""
     from pulumi.runtime import rpc
 
     from offline.engine import run_program
@@ -303,10 +572,7 @@ def registered_authorizer(gateway_id: str) -> dict[str, Any]:
             seen.update(inputs)
         return out
 
-    config = {**make_config([{"name": "tools", "existingGatewayId": gateway_id}]), "aws:region": REGION}
-    run_program(config, "dev", hook=keep)
-    # The SDK registers the pickled provider as a secret; the host answers Configure with
-    # acceptSecrets=false, so the engine hands it over unwrapped, as here.
+    run_program({**make_config(config_gateways), "aws:region": REGION}, "dev", hook=keep)
     wrapped = seen["__provider"]
     assert wrapped[rpc._special_sig_key] == rpc._special_secret_sig, "the SDK registers __provider as a secret"
     return {**seen, "__provider": wrapped["value"]}
@@ -314,18 +580,20 @@ def registered_authorizer(gateway_id: str) -> dict[str, Any]:
 
 @contextmanager
 def provider_host(cwd: Path, moto: str) -> Iterator[Any]:
-    """The SDK's dynamic provider host as the CLI starts it, and a gRPC stub speaking to it."""
+    """The SDK's dynamic provider host as the CLI starts it, with the corrected double's model
+    check on every client (tests/hosted.py), and a gRPC stub speaking to it."""
     import grpc
     from pulumi.runtime.proto import provider_pb2_grpc
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
     env.update(AWS_ENDPOINT_URL=moto, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    env["PYTHONPATH"] = str(ROOT / "tests" / "hostpath")
     host = subprocess.Popen(
         [sys.executable, "-u", "-m", "pulumi.dynamic"], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True
     )
     try:
         assert host.stdout is not None
-        port = int(host.stdout.readline())  # the host's first line: its port
+        port = int(host.stdout.readline())
         with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
             yield provider_pb2_grpc.ResourceProviderStub(channel)
     finally:
@@ -347,51 +615,60 @@ def plain(s: Any) -> dict[str, Any]:
     return dict(json_format.MessageToDict(s))
 
 
-URN = f"urn:pulumi:dev::mcpauth::mcpauth:index:McpGateway${TYPE_TOKEN}::gw-tools-authorizer"
+URN = f"urn:pulumi:dev::mcpauth::mcpauth:index:McpGateway${TYPE_TOKEN}::gw-tools-gateway"
 
 
-def test_the_provider_host_runs_what_the_program_registered(aws_env: str) -> None:
-    """Check, create, refresh (read) and diff through the real host process, with the provider
-    the program serialized: the gateway in AWS ends with exactly the program's audience."""
+def test_the_provider_host_runs_what_the_program_registered(client: Any, aws_env: str) -> None:
+    """Check, create, refresh and diff through the host process with the provider the program
+    serialized; then an out-of-band change, seen by the next diff and repaired by an update."""
     from pulumi.runtime.proto import provider_pb2
 
-    client = agentcore.make_client(REGION)
-    gid = new_gateway(client, name="hosted")
-    inputs = registered_authorizer(gid)
+    inputs = registered_gateway([{"name": "tools", "requiredPermissions": ["read:tools"]}])
+    inputs["roleArn"] = ROLE  # the role pulumi-aws would have created
     with provider_host(ROOT, aws_env) as host:
         host.Configure(provider_pb2.ConfigureRequest(args=struct({})))
         checked = host.Check(provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct(inputs)))
         assert list(checked.failures) == []
         created = host.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
-        assert created.id == f"{gid}/authorizer"
-        assert plain(created.properties)["status"] == "READY"
-        jwt = client.get_gateway(gatewayIdentifier=gid)["authorizerConfiguration"]["customJWTAuthorizer"]
-        assert jwt["allowedAudience"] == inputs["allowedAudiences"]
-        assert jwt["discoveryUrl"] == inputs["discoveryUrl"] and "allowedClients" not in jwt
-        # `pulumi refresh` then `preview --expect-no-changes`: nothing to do.
+        outs = plain(created.properties)
+        assert outs["status"] == "READY" and created.id.startswith(inputs["name"].lower() + "-")
+        jwt = jwt_of(client, created.id)
+        assert jwt["allowedAudience"] == [outs["resourceUrl"]] and jwt["allowedScopes"] == ["read:tools"]
         read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=created.properties))
         diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=read.properties, news=checked.inputs))
         assert diff.changes == provider_pb2.DiffResponse.DIFF_NONE
-        # A missing input comes back as a check failure naming it, before anything is called.
-        bad = host.Check(
-            provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct({**inputs, "allowedAudiences": []}))
+        live = client.get_gateway(gatewayIdentifier=created.id)
+        client.update_gateway(
+            gatewayIdentifier=created.id,
+            name=live["name"],
+            roleArn=ROLE,
+            protocolType="MCP",
+            authorizerType="CUSTOM_JWT",
+            authorizerConfiguration={"customJWTAuthorizer": {**jwt, "allowedClients": ["someone"]}},
         )
-        assert [(f.property, f.reason) for f in bad.failures] == [
-            ("allowedAudiences", "at least one audience is required")
-        ]
+        diff = host.Diff(provider_pb2.DiffRequest(id=created.id, urn=URN, olds=created.properties, news=checked.inputs))
+        assert diff.changes == provider_pb2.DiffResponse.DIFF_SOME
+        host.Update(provider_pb2.UpdateRequest(id=created.id, urn=URN, olds=created.properties, news=checked.inputs))
+        assert "allowedClients" not in jwt_of(client, created.id)
+        bad = host.Check(
+            provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct({**inputs, "allowedClients": ["x"]}))
+        )
+        assert [f.property for f in bad.failures] == ["allowedClients"]
+        # What the engine sends when the gateway is gone: an empty id.
+        client.delete_gateway(gatewayIdentifier=created.id)
+        gone = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=created.properties))
+        assert gone.id == ""
 
 
 def test_the_registered_provider_is_a_reference_to_the_projects_code(aws_env: str, tmp_path: Path) -> None:
-    """The pickled provider names `components.authorizer._Provider`; the host imports it from the
-    project directory. So the checkout you run `up`/`refresh`/`destroy` from is the code that runs,
-    and renaming that class or module breaks every existing stack's state: keep them."""
+    """The pickled provider names `components.gateway_resource._Provider`; the host imports it from
+    the project directory, so keep that module and class name for existing stacks."""
     import base64
 
     from pulumi.runtime.proto import provider_pb2
 
-    inputs = registered_authorizer("gw-anything")
+    inputs = registered_gateway([{"name": "tools"}])
     pickled = base64.b64decode(inputs["__provider"])
-    assert b"components.authorizer" in pickled and b"_Provider" in pickled
-    # Not the project directory:
+    assert b"components.gateway_resource" in pickled and b"_Provider" in pickled
     with provider_host(tmp_path, aws_env) as host, pytest.raises(Exception, match="No module named 'components'"):
         host.Check(provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct(inputs)))

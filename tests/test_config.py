@@ -58,9 +58,9 @@ def test_custom_domain_issuer_gets_exactly_one_trailing_slash() -> None:
         (make_config([]), "mcpauth:gateways", "at least one"),
         (make_config([{"name": "Tools_1"}]), "mcpauth:gateways[0].name", "lower-case"),
         (
-            make_config([{"name": "a", "requiredPermissions": ["read:tools", "read:tool"]}]),
+            make_config([{"name": "a", "requiredPermissions": ["read:tools", "tools.read"]}]),
             "mcpauth:gateways[0].requiredPermissions[1]",
-            "'read:tool'",
+            "'tools.read'",
         ),
         (
             make_config([{"name": "a", "thirdPartyScopes": ["nope"]}]),
@@ -127,6 +127,48 @@ def test_custom_domain_issuer_gets_exactly_one_trailing_slash() -> None:
             "60",
         ),
         (make_config(protect="maybe"), "mcpauth:protect", "bool"),
+        # What AgentCore refuses (the service model), named by the key before anything is created:
+        (
+            make_config([{"name": "a", "requiredPermissions": ["read:tools", "execute:tools"]}]),
+            "mcpauth:gateways[0].requiredPermissions",
+            "at most one such permission",
+        ),
+        (
+            make_config([{"name": "a", "requiredPermissions": ['say"hi']}], scopes={'say"hi': "x"}, roles={}),
+            "mcpauth:gateways[0].requiredPermissions[0]",
+            "neither as a claim value",
+        ),
+        (
+            make_config([{"name": "a", "requiredPermissions": ["x" * 256]}], scopes={"x" * 256: "x"}, roles={}),
+            "mcpauth:gateways[0].requiredPermissions[0]",
+            "at most 255",
+        ),
+        (
+            make_config(
+                [{"name": "a", "existingGatewayId": "arn:aws:bedrock-agentcore:us-east-1:1:gateway/g-0123456789"}]
+            ),
+            "mcpauth:gateways[0].existingGatewayId",
+            "that is an ARN",
+        ),
+        (
+            make_config([{"name": "a", "existingGatewayId": " g-0123456789 "}]),
+            "mcpauth:gateways[0].existingGatewayId",
+            "no spaces",
+        ),
+        (make_config([{"name": "a", "domain": "https://mcp.example.com/"}]), "mcpauth:gateways[0].domain", "bare DNS"),
+        (make_config([{"name": "a", "description": "x" * 201}]), "mcpauth:gateways[0].description", "200"),
+        ({**make_config(), "aws:accessKey": "AKIAEXAMPLE"}, "aws:accessKey", "aws:profile"),
+        ({**make_config(), "aws:insecure": "true"}, "aws:insecure", "TLS verification"),
+        (
+            {**make_config(), "aws:assumeRoles": '[{"roleArn": "arn:aws:iam::1:role/x", "duration": "2d"}]'},
+            "aws:assumeRoles[0].duration",
+            "between 15m and 12h",
+        ),
+        (
+            {**make_config(), "aws:sharedConfigFiles": '["a", "b"]'},
+            "aws:sharedConfigFiles",
+            "exactly one path",
+        ),
         (
             make_config(scopes={"read:tools": "a", "read_tools": "b"}, roles={}),
             "mcpauth:scopes",
@@ -134,7 +176,9 @@ def test_custom_domain_issuer_gets_exactly_one_trailing_slash() -> None:
         ),
         (make_config(scopes={"read tools": "a"}, roles={}), "mcpauth:scopes", "no spaces"),
         (
-            make_config([{"name": "a", "existingGatewayId": "g-1"}, {"name": "b", "existingGatewayId": "g-1"}]),
+            make_config(
+                [{"name": "a", "existingGatewayId": "g-0123456789"}, {"name": "b", "existingGatewayId": "g-0123456789"}]
+            ),
             "mcpauth:gateways[1].existingGatewayId",
             "already adopted",
         ),
@@ -212,3 +256,34 @@ def test_a_secret_config_value_is_redacted_from_errors() -> None:
         load_settings(cfg, "test", frozenset({"mcpauth:issuer"}))
     assert "hunter2" not in str(info.value)
     assert "mcpauth:issuer: got [secret]" in str(info.value)
+
+
+def test_the_aws_provider_config_reaches_the_gateway_client() -> None:
+    cfg = {
+        **make_config(),
+        "aws:profile": "deployer",
+        "aws:assumeRoles": json.dumps(
+            [{"roleArn": "arn:aws:iam::123456789012:role/deploy", "sessionName": "ci", "duration": "1h"}]
+        ),
+        "aws:endpoints": '[{"bedrockagentcore": "https://agentcore.internal", "sts": "https://sts.internal"}]',
+        "aws:defaultTags": '{"tags": {"team": "platform"}}',
+        "aws:allowedAccountIds": '["123456789012"]',
+        "aws:maxRetries": "5",  # no bearing on where calls go: ignored
+    }
+    s = load_settings(cfg, "test")
+    assert s.aws_client == {
+        "profile": "deployer",
+        "assumeRoles": [
+            {"roleArn": "arn:aws:iam::123456789012:role/deploy", "sessionName": "ci", "durationSeconds": 3600}
+        ],
+        "endpoint": "https://agentcore.internal",
+        "stsEndpoint": "https://sts.internal",
+        "allowedAccountIds": ["123456789012"],
+    }
+    assert s.aws_default_tags == {"team": "platform"}
+
+
+def test_a_secret_aws_key_is_named_but_never_echoed() -> None:
+    cfg = {**make_config(), "aws:secretKey": "wJalrXUtnFEMI/K7MDENG"}
+    (msg,) = problems(cfg)
+    assert msg.startswith("aws:secretKey:") and "wJalrXUtnFEMI" not in msg

@@ -1,17 +1,24 @@
 """The strings Auth0 and the gateway compare byte for byte, tested directly."""
 
 import json
+import re
 
 import pytest
 
+from components import awsmodel
+from components.awsmodel import partition_for
 from components.naming import (
     discovery_url,
     gateway_physical_name,
     gateway_trust_policy,
-    permission_claim_rules,
+    legacy_gateway_name,
+    permission_rules,
     resource_url,
     role_grants,
 )
+
+ROLE = "arn:aws:iam::123456789012:role/gw"
+DISCOVERY = "https://acme.us.auth0.com/.well-known/openid-configuration"
 
 HOST = "https://tools-dev-abc123.gateway.bedrock-agentcore.us-east-1.amazonaws.com"
 
@@ -44,12 +51,43 @@ def test_discovery_url_follows_the_issuer_with_or_without_slash() -> None:
     assert discovery_url("https://login.example.com") == want
 
 
-def test_gateway_names_fit_aws_rules_and_keep_stacks_apart() -> None:
-    assert gateway_physical_name("dev", "tools") == "tools-dev"
-    assert gateway_physical_name("org/prod_eu.1", "tools") == "tools-org-prod-eu-1"
-    assert gateway_physical_name("dev", "tools") != gateway_physical_name("prod", "tools")
-    long = gateway_physical_name("s" * 90, "g" * 40)
-    assert len(long) <= 100 and not long.endswith("-")
+GATEWAY_NAME = re.compile(r"([0-9a-zA-Z][-]?){1,48}")  # model: GatewayName
+
+
+@pytest.mark.parametrize(
+    ("stack", "gateway"),
+    [("dev", "tools"), ("org/prod_eu.1", "tools"), ("s" * 90, "g" * 40), ("-_-", "x"), ("a" * 200, "b")],
+)
+def test_gateway_names_fit_the_service_model(stack: str, gateway: str) -> None:
+    name = gateway_physical_name("mcpauth", stack, gateway)
+    assert GATEWAY_NAME.fullmatch(name), name
+    assert len(name) <= 48
+    assert awsmodel.validate("CreateGateway", {"name": name, "roleArn": ROLE, "authorizerType": "NONE"}) == []
+
+
+def test_gateway_names_are_readable_and_unique_per_project_stack_and_gateway() -> None:
+    assert gateway_physical_name("mcpauth", "dev", "tools").startswith("tools-dev-")
+    # The pair that read the same under the first release's `<gateway>-<stack>`:
+    assert legacy_gateway_name("eu-prod", "tools") == legacy_gateway_name("prod", "tools-eu") == "tools-eu-prod"
+    assert gateway_physical_name("mcpauth", "eu-prod", "tools") != gateway_physical_name("mcpauth", "prod", "tools-eu")
+    names = {
+        gateway_physical_name(p, s, g)
+        for p in ("mcpauth", "fork")
+        for s in ("dev", "prod", "eu-prod", "s" * 60, "s" * 61)
+        for g in ("tools", "tools-eu", "docs", "g" * 40)
+    }
+    assert len(names) == 2 * 5 * 4
+    assert gateway_physical_name("mcpauth", "dev", "tools") == gateway_physical_name("mcpauth", "dev", "tools")
+
+
+def test_partition_matches_botocores_partition_data() -> None:
+    import boto3
+
+    session = boto3.session.Session()
+    regions = {r for p in session.get_available_partitions() for r in session.get_available_regions("ec2", p)}
+    regions |= {"us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1", "cn-north-1", "us-gov-west-1"}
+    for region in sorted(regions):
+        assert partition_for(region) == session.get_partition_for_region(region), region
 
 
 def test_trust_policy_admits_only_agentcore_in_this_account_and_region() -> None:
@@ -57,18 +95,28 @@ def test_trust_policy_admits_only_agentcore_in_this_account_and_region() -> None
     (stmt,) = doc["Statement"]
     assert stmt["Principal"] == {"Service": "bedrock-agentcore.amazonaws.com"}
     assert stmt["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
-    assert stmt["Condition"]["ArnLike"]["aws:SourceArn"].startswith("arn:aws:bedrock-agentcore:eu-west-1:123456789012:")
+    assert stmt["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:bedrock-agentcore:eu-west-1:123456789012:*"
+    china = json.loads(gateway_trust_policy("123456789012", "cn-north-1", partition_for("cn-north-1")))
+    assert china["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"].startswith("arn:aws-cn:")
 
 
-def test_claim_rules_require_each_permission_in_the_permissions_array() -> None:
-    rules = permission_claim_rules(["read:tools", "execute:tools"])
-    assert [r["authorizingClaimMatchValue"]["claimMatchValue"]["matchValueString"] for r in rules] == [
-        "read:tools",
-        "execute:tools",
+def test_permissions_without_colon_become_one_claim_rule_each_and_with_colon_an_allowed_scope() -> None:
+    scopes, rules = permission_rules(["read:tools", "tools.execute", "admin"])
+    assert scopes == ["read:tools"]
+    assert [r["authorizingClaimMatchValue"]["claimMatchValue"] for r in rules] == [
+        {"matchValueStringList": ["tools.execute"]},
+        {"matchValueStringList": ["admin"]},
     ]
     assert {r["inboundTokenClaimName"] for r in rules} == {"permissions"}
-    assert {r["authorizingClaimMatchValue"]["claimMatchOperator"] for r in rules} == {"CONTAINS"}
-    assert permission_claim_rules([]) == []
+    assert {r["inboundTokenClaimValueType"] for r in rules} == {"STRING_ARRAY"}
+    assert {r["authorizingClaimMatchValue"]["claimMatchOperator"] for r in rules} == {"CONTAINS_ANY"}
+    assert permission_rules([]) == ([], [])
+    # Every value lands where the service model accepts it.
+    jwt = {"discoveryUrl": DISCOVERY, "allowedAudience": ["https://x.example.com/mcp"], "allowedScopes": scopes}
+    jwt["customClaims"] = rules
+    request = {"name": "g", "roleArn": ROLE, "authorizerType": "CUSTOM_JWT"}
+    request["authorizerConfiguration"] = {"customJWTAuthorizer": jwt}
+    assert awsmodel.validate("CreateGateway", request) == []
 
 
 def test_role_grants_are_one_per_role_and_scope_without_duplicates() -> None:

@@ -43,7 +43,7 @@ def test_text_plan_of_dev_shows_tree_wiring_path_and_outputs(capsys: pytest.Capt
     assert "tokenDialect: access_token_authz" in out
     assert "  tools: ok" in out and "  docs: ok" in out
     assert "Critical path (5 resources in sequence)" in out
-    assert "→ aws:bedrock/agentcoreGateway:AgentcoreGateway" in out
+    assert "→ pulumi-python:dynamic/mcpauth:AgentCoreGateway" in out
     assert "machineClientSecrets: [secret]" in out
     assert out.rstrip().endswith("plan: ok")
     for secret in mock_secrets("dev"):
@@ -102,22 +102,72 @@ def test_a_forced_trailing_slash_on_the_api_side_is_caught(
     assert out.rstrip().endswith("plan: FAILED (see ✗ above)")
 
 
-def test_a_trailing_slash_on_the_authorizer_side_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
-    import components.gateway as gwmod
+def test_a_trailing_slash_on_the_gateway_side_is_caught() -> None:
+    def slash(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        if typ == "pulumi-python:dynamic/mcpauth:AgentCoreGateway":
+            out["allowedAudiences"] = [a + "/" for a in out["allowedAudiences"]]
+        return out
 
-    real = gwmod.GatewayAuthorizer
-
-    def slash(name: str, **kw: Any) -> Any:
-        kw["allowed_audiences"] = pulumi.Output.from_input(kw["allowed_audiences"]).apply(
-            lambda auds: [a + "/" for a in auds]
-        )
-        return real(name, **kw)
-
-    monkeypatch.setattr(gwmod, "GatewayAuthorizer", slash)
-    plan = planmod.make_plan("dev")
+    plan = planmod.make_plan("dev", hook=slash)
     assert plan.failed
     problems = [p for w in plan.wiring for p in w.problems]
     assert len(problems) == 2 and all("allowed audiences" in p for p in problems)
+
+
+def test_a_custom_domain_shortens_the_critical_path() -> None:
+    """The API waits for the gateway only when the gateway's URL is its resource URL."""
+    from offline.engine import run_program
+    from tests.conftest import make_config
+
+    def path(gateways: list[dict[str, Any]]) -> list[str]:
+        return planmod.critical_path(run_program(make_config(gateways), "cp"))
+
+    without = [u.rsplit("::", 1)[-1] for u in path([{"name": "tools"}])]
+    with_domain = [u.rsplit("::", 1)[-1] for u in path([{"name": "tools", "domain": "mcp.example.com"}])]
+    assert without == [
+        "gw-tools-role",
+        "gw-tools-gateway",
+        "api-tools-api",
+        "api-tools-scopes",
+        "api-tools-third-party-grant",
+    ]
+    assert with_domain == ["api-tools-api", "api-tools-scopes", "api-tools-third-party-grant"]
+
+
+def test_the_plan_refuses_what_the_agentcore_service_model_refuses() -> None:
+    """Every request the gateway resource will send is checked against the model in the plan."""
+
+    def long_tag(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        return out
+
+    from offline.engine import Registered
+
+    gw = Registered(
+        urn="u",
+        type="pulumi-python:dynamic/mcpauth:AgentCoreGateway",
+        name="gw-tools-gateway",
+        parent="",
+        custom=True,
+        read=False,
+        id="tools-x-0123456789",
+        inputs={
+            "name": "tools-x",
+            "discoveryUrl": "https://a.example.com/.well-known/openid-configuration",
+            "roleArn": "arn:aws:iam::111122223333:role/r",
+            "description": "d",
+            "tags": {"bad key!": "v"},
+            "allowedScopes": [],
+            "customClaims": [],
+        },
+        outputs={"gatewayId": "tools-x-0123456789", "gatewayUrl": "https://tools-x-0123456789.gateway.example.com/mcp"},
+        depends_on=[],
+        property_dependencies={},
+        protect=False,
+        ignore_changes=[],
+    )
+    (problem,) = planmod.aws_model_problems(gw)
+    assert "CreateGateway of AgentCoreGateway 'gw-tools-gateway'" in problem
+    assert 'tags["bad key!"]' in problem and "pattern" in problem
 
 
 def test_a_default_audience_that_is_no_api_identifier_is_caught(tmp_path: Path) -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from components.authorizer import TYPE_TOKEN as AUTHORIZER
-from components.naming import placeholder_audience
+from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from offline.engine import SECRET, Evaluation, gateway_url_for
 from tests.conftest import make_config
 
-GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"
 API = "auth0:index/resourceServer:ResourceServer"
 SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
 ROLE_PERMISSION = "auth0:index/rolePermission:RolePermission"
@@ -21,14 +19,14 @@ CLIENT = "auth0:index/client:Client"
 
 
 def wiring(ev: Evaluation) -> dict[str, tuple[str, list[str], str]]:
-    """gateway resource URL -> (API identifier, authorizer audiences, discovery URL), all read
-    from what the resources were given, not from the program's own outputs."""
+    """gateway resource URL -> (API identifier, allowed audiences, discovery URL), read from what
+    the resources were given and what the gateway resource returns, not from the stack outputs."""
     apis = {r.inputs["identifier"] for r in ev.of_type(API)}
     out = {}
-    for auth in ev.of_type(AUTHORIZER):
-        url = auth.outputs["gatewayUrl"]
+    for gw in ev.of_type(GATEWAY):
+        url = gw.outputs["resourceUrl"]
         (ident,) = [a for a in apis if a == url] or [None]
-        out[url] = (ident, auth.inputs["allowedAudiences"], auth.inputs["discoveryUrl"])
+        out[url] = (ident, gw.outputs["allowedAudiences"], gw.inputs["discoveryUrl"])
     return out
 
 
@@ -42,26 +40,61 @@ def test_dev_stack_wires_each_gateway_to_its_api_by_one_string(dev_eval: Evaluat
         assert identifier == url, "API identifier must equal the gateway resource URL"
         assert audiences == [url], "allowed audience must be exactly the API identifier"
         assert disc == "https://mcpauth-dev.us.auth0.com/.well-known/openid-configuration"
-    # The gateway itself is created with a placeholder that no API has, then left to the authorizer.
+    # One resource owns each gateway whole: no pulumi-aws gateway, no second authorizer resource.
+    assert dev_eval.of_type("aws:bedrock/agentcoreGateway:AgentcoreGateway") == []
+    assert dev_eval.of_type("pulumi-python:dynamic/mcpauth:GatewayAuthorizer") == []
     for gw in ev_gateways:
-        jwt = gw.inputs["authorizerConfiguration"]["customJwtAuthorizer"]
-        assert jwt["allowedAudiences"][0].startswith(placeholder_audience(""))
-        assert "authorizerConfiguration" in gw.ignore_changes
-        assert gw.inputs["authorizerType"] == "CUSTOM_JWT" and gw.inputs["protocolType"] == "MCP"
+        assert gw.ignore_changes == []
+        assert len(gw.inputs["name"]) <= 48 and gw.inputs["autoName"] is True
 
 
 def test_no_gateway_ever_gates_on_client_ids(dev_eval: Evaluation) -> None:
-    for auth in dev_eval.of_type(AUTHORIZER):
-        assert auth.inputs["allowedClients"] == []
     for gw in dev_eval.of_type(GATEWAY):
-        assert "allowedClients" not in gw.inputs["authorizerConfiguration"]["customJwtAuthorizer"]
+        assert gw.inputs["allowedClients"] == []
 
 
-def test_required_permissions_become_claim_rules_on_permissions(dev_eval: Evaluation) -> None:
-    by_gateway = {a.inputs["gatewayId"].split("-")[0]: a for a in dev_eval.of_type(AUTHORIZER)}
-    rules = by_gateway["tools"].inputs["customClaims"]
-    assert [r["authorizingClaimMatchValue"]["claimMatchValue"]["matchValueString"] for r in rules] == ["read:tools"]
-    assert rules[0]["inboundTokenClaimName"] == "permissions"
+def test_required_permissions_become_an_allowed_scope_or_claim_rules(evaluate) -> None:
+    ev = evaluate(make_config([{"name": "tools", "requiredPermissions": ["read:tools", "admin"]}]))
+    (gw,) = ev.of_type(GATEWAY)
+    assert gw.inputs["allowedScopes"] == ["read:tools"]
+    (rule,) = gw.inputs["customClaims"]
+    assert rule["inboundTokenClaimName"] == "permissions"
+    assert rule["authorizingClaimMatchValue"] == {
+        "claimMatchOperator": "CONTAINS_ANY",
+        "claimMatchValue": {"matchValueStringList": ["admin"]},
+    }
+
+
+def test_gateway_names_are_unique_for_stacks_and_gateways_that_read_alike(evaluate) -> None:
+    a = evaluate(make_config([{"name": "tools"}]), stack="eu-prod").of_type(GATEWAY)[0].inputs["name"]
+    b = evaluate(make_config([{"name": "tools-eu"}]), stack="prod").of_type(GATEWAY)[0].inputs["name"]
+    assert a != b and a.startswith("tools-eu-prod-") and b.startswith("tools-eu-prod-")
+
+
+def test_a_custom_domain_fixes_the_resource_url_before_the_gateway_exists(evaluate) -> None:
+    ev = evaluate(make_config([{"name": "tools", "domain": "MCP.Example.com"}]))
+    (gw,) = ev.of_type(GATEWAY)
+    (api,) = ev.of_type(API)
+    assert gw.inputs["domain"] == "mcp.example.com"
+    assert api.inputs["identifier"] == "https://mcp.example.com/mcp" == gw.outputs["allowedAudiences"][0]
+    # The API no longer waits for the gateway.
+    assert gw.urn not in api.depends_on and gw.urn not in [d for v in api.property_dependencies.values() for d in v]
+
+
+def test_the_aws_provider_config_and_default_tags_reach_the_gateway(evaluate) -> None:
+    cfg = {**make_config(), "aws:profile": "deployer", "aws:defaultTags": '{"tags": {"team": "platform"}}'}
+    (gw,) = evaluate(cfg).of_type(GATEWAY)
+    assert gw.inputs["aws"] == {"profile": "deployer"}
+    assert gw.inputs["tags"]["team"] == "platform" and gw.inputs["tags"]["mcpauth:gateway"] == "tools"
+
+
+def test_the_role_trust_policy_uses_the_regions_partition(evaluate) -> None:
+    import json
+
+    ev = evaluate({**make_config(), "aws:region": "cn-north-1"})
+    (role,) = ev.of_type("aws:iam/role:Role")
+    arn = json.loads(role.inputs["assumeRolePolicy"])["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"]
+    assert arn.startswith("arn:aws-cn:bedrock-agentcore:cn-north-1:")
 
 
 def test_apis_are_rs256_rbac_with_permissions_in_the_token(dev_eval: Evaluation) -> None:
@@ -148,23 +181,10 @@ def test_generated_stacks_keep_every_gateway_wired(evaluate, count: int) -> None
     assert g0_url in {r.inputs["identifier"] for r in ev.of_type(API)}
 
 
-def test_a_gateway_url_without_mcp_still_yields_the_mcp_resource_url(evaluate) -> None:
-    def moto_like(typ, name, inputs, out):
-        if typ == GATEWAY:
-            out["gatewayUrl"] = out["gatewayUrl"].removesuffix("/mcp") + "/"
-        return out
-
-    ev = evaluate(make_config(), hook=moto_like)
-    (api,) = ev.of_type(API)
-    (auth,) = ev.of_type(AUTHORIZER)
-    assert api.inputs["identifier"].endswith(".amazonaws.com/mcp")
-    assert auth.inputs["allowedAudiences"] == [api.inputs["identifier"]]
-
-
 def test_custom_domain_issuer_reaches_the_authorizer(evaluate) -> None:
     ev = evaluate(make_config(issuer="https://login.acme.com"))
-    (auth,) = ev.of_type(AUTHORIZER)
-    assert auth.inputs["discoveryUrl"] == "https://login.acme.com/.well-known/openid-configuration"
+    (gw,) = ev.of_type(GATEWAY)
+    assert gw.inputs["discoveryUrl"] == "https://login.acme.com/.well-known/openid-configuration"
     assert ev.outputs["issuer"] == "https://login.acme.com/"
 
 
@@ -192,15 +212,14 @@ def test_protect_reaches_api_tenant_and_gateways(evaluate) -> None:
         assert [r.protect for r in off.of_type(typ)] == [False], typ
 
 
-def test_adopting_an_existing_gateway_reads_it_and_creates_no_role(evaluate) -> None:
+def test_adopting_an_existing_gateway_creates_no_role_and_uses_its_url(evaluate) -> None:
     ev = evaluate(make_config([{"name": "tools", "existingGatewayId": "legacy-tools-a1b2c3d4e5"}]))
     (gw,) = ev.of_type(GATEWAY)
-    assert gw.read and gw.id == "legacy-tools-a1b2c3d4e5"
+    assert gw.id == "legacy-tools-a1b2c3d4e5" and gw.inputs["existingGatewayId"] == "legacy-tools-a1b2c3d4e5"
+    assert gw.inputs["roleArn"] == "" and gw.inputs["autoName"] is False and gw.inputs["tags"] == {}
     assert ev.of_type("aws:iam/role:Role") == []
-    (auth,) = ev.of_type(AUTHORIZER)
     url = gateway_url_for("legacy-tools-a1b2c3d4e5", "eu-west-1")
-    assert auth.inputs["gatewayId"] == "legacy-tools-a1b2c3d4e5"
-    assert auth.inputs["allowedAudiences"] == [url]
+    assert gw.outputs["allowedAudiences"] == [url]
     (api,) = ev.of_type(API)
     assert api.inputs["identifier"] == url
 

@@ -101,8 +101,8 @@ def test_owner_with_audience_profile_and_many_gateways_is_flagged(tmp_path: Path
 def test_adoption_reads_the_gateway_and_sets_its_authorizer() -> None:
     plan = make_plan("adopt", stack_dir=ADOPT)
     ev = plan.evaluation
-    (gw,) = ev.of_type("aws:bedrock/agentcoreGateway:AgentcoreGateway")
-    assert gw.read and gw.id == "tools-gateway-k3j9x2m1ab"
+    (gw,) = ev.of_type("pulumi-python:dynamic/mcpauth:AgentCoreGateway")
+    assert gw.inputs["existingGatewayId"] == gw.id == "tools-gateway-k3j9x2m1ab"
     assert ev.of_type("aws:iam/role:Role") == []
     (w,) = plan.wiring
     assert w.resource_url == "https://tools-gateway-k3j9x2m1ab.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"

@@ -158,9 +158,9 @@ def test_resource_parameter_not_accepted_without_compatibility(sandbox: Any) -> 
 
 def test_missing_required_permission(sandbox: Any) -> None:
     def require_admin(spec: SandboxSpec) -> None:
-        from components.naming import permission_claim_rules
+        from components.naming import permission_rules
 
-        spec.gateways["tools"].custom_claims = permission_claim_rules(["admin"])
+        spec.gateways["tools"].allowed_scopes, spec.gateways["tools"].custom_claims = permission_rules(["admin"])
         spec.outputs["gateways"]["tools"]["requiredPermissions"] = ["admin"]
 
     bad = failed(verify(sandbox(require_admin)))

@@ -273,13 +273,21 @@ def request_token(
 def check_token(
     token: str, jwks: dict[str, Any], issuer: str, audience: str, client_id: str, required: list[str]
 ) -> Check:
-    from components.naming import permission_claim_rules
-
     name = "token claims"
+    # verify's own reading: the token's `permissions` array holds every required permission.
+    rules = [
+        {
+            "inboundTokenClaimName": "permissions",
+            "inboundTokenClaimValueType": "STRING_ARRAY",
+            "authorizingClaimMatchValue": {
+                "claimMatchOperator": "CONTAINS",
+                "claimMatchValue": {"matchValueString": p},
+            },
+        }
+        for p in required
+    ]
     try:
-        claims = validate(
-            token, jwks, Rules(issuer=issuer, audiences=[audience], custom_claims=permission_claim_rules(required))
-        )
+        claims = validate(token, jwks, Rules(issuer=issuer, audiences=[audience], custom_claims=rules))
     except TokenError as e:
         return Check(name, False, e.code, e.cause, e.fix)
     if claims.get("azp") != client_id:

@@ -145,7 +145,7 @@ def spec_from_plan(plan: Any) -> SandboxSpec:
             clients[cid].grants[rebase(g.inputs["audience"])] = list(g.inputs.get("scopes", []))
 
     gateways: dict[str, GatewaySpec] = {}
-    for a in of("pulumi-python:dynamic/mcpauth:GatewayAuthorizer"):
+    for a in of("pulumi-python:dynamic/mcpauth:AgentCoreGateway"):
         name = by_urn[a.parent].name.removeprefix("gw-")
         gw_out = ev.outputs["gateways"][name]
         gateways[name] = GatewaySpec(
@@ -153,8 +153,9 @@ def spec_from_plan(plan: Any) -> SandboxSpec:
             port=gw_ports[name],
             resource_url=rebase(gw_out["resourceUrl"]),
             discovery_url=rebase(a.inputs["discoveryUrl"]),
-            allowed_audiences=rebase(list(a.inputs.get("allowedAudiences", []))),
+            allowed_audiences=rebase(list(a.outputs.get("allowedAudiences", []))),
             allowed_clients=list(a.inputs.get("allowedClients", [])),
+            allowed_scopes=list(a.inputs.get("allowedScopes", [])),
             custom_claims=list(a.inputs.get("customClaims", [])),
         )
 

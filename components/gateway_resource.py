@@ -1,0 +1,208 @@
+"""AgentCoreGateway: one Pulumi dynamic resource that owns an AgentCore gateway whole.
+
+Why not pulumi-aws's `aws.bedrock.AgentcoreGateway` plus a second resource for the authorizer
+(the design of the first release): the gateway's URL, which must be the authorizer's allowed
+audience, exists only after CreateGateway, so two resources had to write one object. pulumi-aws's
+update sends the whole definition with the old authorizer input that `ignoreChanges` keeps
+(Pulumi docs, resource options, ignoreChanges), UpdateGateway resets what it is not sent (model:
+UpdateGateway documentation), and each resource diffed only its own inputs, so the placeholder
+audience came back on any later gateway change and nothing noticed. Here one resource creates the
+gateway, sets its final authorizer in the same create, and on every preview and update compares
+what it wants with the live gateway (GetGateway), so drift from anywhere shows and is repaired.
+The README ("One owner of the gateway") lists the options weighed and their failure modes.
+
+The provider is pickled into the state by reference (module `components.gateway_resource`, class
+`_Provider`): keep both names, or existing stacks cannot refresh or delete.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi.dynamic as dyn
+
+TYPE_TOKEN = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"
+
+# Inputs; a change of any of them is an update unless listed in _REPLACES.
+INPUT_KEYS = (
+    "name",
+    "autoName",
+    "region",
+    "aws",
+    "existingGatewayId",
+    "roleArn",
+    "description",
+    "domain",
+    "discoveryUrl",
+    "allowedClients",
+    "allowedScopes",
+    "customClaims",
+    "tags",
+)
+# A new region or adopted id is another gateway; the name is immutable (model: UpdateGateway
+# `name` "must be the same as the one when the gateway was created").
+_REPLACES = ("region", "existingGatewayId", "name")
+_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"  # the engine's unknown-value sentinel
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return bool(value == _UNKNOWN)
+
+
+def _spec(props: dict[str, Any]) -> Any:
+    from components.agentcore import GatewaySpec
+
+    return GatewaySpec(
+        name=str(props["name"]),
+        discovery_url=str(props["discoveryUrl"]),
+        existing_gateway_id=props.get("existingGatewayId") or None,
+        role_arn=props.get("roleArn") or None,
+        description=props.get("description") or None,
+        domain=props.get("domain") or None,
+        allowed_scopes=tuple(props.get("allowedScopes") or ()),
+        custom_claims=tuple(dict(c) for c in props.get("customClaims") or ()),
+        tags=dict(props.get("tags") or {}),
+        legacy_name=props.get("legacyName") or None,
+    )
+
+
+def _client(props: dict[str, Any]) -> Any:
+    from components import agentcore
+
+    return agentcore.make_client(agentcore.ClientSettings.from_props(str(props["region"]), props.get("aws")))
+
+
+def _outs(props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
+    """The state: our inputs plus what AWS computed."""
+    jwt = (live.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}
+    spec = _spec(props)
+    return {
+        **{k: props.get(k) for k in (*INPUT_KEYS, "legacyName") if k in props},
+        "gatewayId": live.get("gatewayId", ""),
+        "gatewayArn": live.get("gatewayArn", ""),
+        "gatewayUrl": live.get("gatewayUrl", ""),
+        "resourceUrl": spec.resource_url(str(live.get("gatewayUrl") or "")),
+        "allowedAudiences": list(jwt.get("allowedAudience") or []),
+        "status": live.get("status", ""),
+    }
+
+
+class _Provider(dyn.ResourceProvider):
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:
+        failures = [
+            dyn.CheckFailure(key, f"{key} is required")
+            for key in ("name", "region", "discoveryUrl")
+            if not news.get(key)
+        ]
+        if not news.get("existingGatewayId") and not news.get("roleArn"):
+            failures.append(dyn.CheckFailure("roleArn", "roleArn is required for a gateway this stack creates"))
+        if news.get("allowedClients"):
+            failures.append(
+                dyn.CheckFailure("allowedClients", "must be empty: DCR clients' ids are not known in advance")
+            )
+        # Auto-naming as Pulumi's providers do it: a name the program derived is kept from the
+        # state on later runs (Pulumi docs, "Resource names: autonaming"), so a stack deployed by an
+        # earlier release keeps its gateway when the derivation changes.
+        if olds.get("name") and olds.get("autoName") and news.get("autoName"):
+            news = {**news, "name": olds["name"]}
+        return dyn.CheckResult(news, failures)
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
+        from components import agentcore
+
+        replaces = [k for k in _REPLACES if olds.get(k) != news.get(k)]
+        changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
+        if replaces or _has_unknown(news):
+            return dyn.DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+        # The live gateway, not the state: a change made in the console, or by anything else,
+        # shows here at preview and is repaired by the next update, refresh or not.
+        try:
+            live = agentcore.get_gateway(_client(news), id_)
+        except agentcore.GatewayGone:
+            if news.get("existingGatewayId"):
+                raise agentcore.AgentCoreError(
+                    f"the adopted gateway {id_!r} no longer exists; remove mcpauth:gateways[].existingGatewayId "
+                    "to let this stack create one, or point it at the gateway's new id"
+                ) from None
+            return dyn.DiffResult(changes=True, replaces=["gatewayId"], delete_before_replace=False)
+        drift = agentcore.differences(live, agentcore.desired_request(live, _spec(news)))
+        busy = live.get("status") != "READY"
+        return dyn.DiffResult(changes=bool(changed or drift or busy), replaces=[], delete_before_replace=False)
+
+    def create(self, props: dict[str, Any]) -> dyn.CreateResult:
+        from components import agentcore
+
+        client = _client(props)
+        spec = _spec(props)
+        if spec.adopted:
+            result = agentcore.converge(client, str(spec.existing_gateway_id), spec)
+        else:
+            result = agentcore.create(client, spec)
+        return dyn.CreateResult(id_=str(result.gateway["gatewayId"]), outs=_outs(props, result.gateway))
+
+    def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.UpdateResult:
+        from components import agentcore
+
+        result = agentcore.converge(_client(news), id_, _spec(news))
+        return dyn.UpdateResult(outs=_outs(news, result.gateway))
+
+    def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
+        """`pulumi refresh`: the live gateway. Gone: an empty id, which the engine takes as
+        "deleted" and drops from the state (a later `up` creates it again)."""
+        from components import agentcore
+
+        try:
+            live = agentcore.get_gateway(_client(props), id_)
+        except agentcore.GatewayGone:
+            return dyn.ReadResult(id_="", outs={})
+        jwt = (live.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}
+        outs = _outs(props, live)
+        # Refreshed inputs follow the live gateway, so the next diff also sees the drift.
+        outs.update(
+            discoveryUrl=jwt.get("discoveryUrl", ""),
+            allowedClients=list(jwt.get("allowedClients") or []),
+            allowedScopes=list(jwt.get("allowedScopes") or []),
+            customClaims=list(jwt.get("customClaims") or []),
+        )
+        if not props.get("existingGatewayId"):
+            outs.update(description=live.get("description", ""), roleArn=live.get("roleArn", ""))
+        return dyn.ReadResult(id_=id_, outs=outs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        from components import agentcore
+
+        if props.get("existingGatewayId"):
+            return  # adopted: never ours to delete; it keeps its last authorizer
+        agentcore.delete(_client(props), id_)
+
+
+class AgentCoreGateway(dyn.Resource, module="mcpauth", name="AgentCoreGateway"):
+    """An AgentCore gateway, created or adopted, with its CUSTOM_JWT authorizer."""
+
+    gatewayId: pulumi.Output[str]
+    gatewayArn: pulumi.Output[str]
+    gatewayUrl: pulumi.Output[str]
+    resourceUrl: pulumi.Output[str]
+    allowedAudiences: pulumi.Output[list[str]]
+    status: pulumi.Output[str]
+
+    def __init__(self, name: str, props: dict[str, Any], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__(
+            _Provider(),
+            name,
+            {
+                **props,
+                "gatewayId": None,
+                "gatewayArn": None,
+                "gatewayUrl": None,
+                "resourceUrl": None,
+                "allowedAudiences": None,
+                "status": None,
+            },
+            opts,
+        )

@@ -1,0 +1,140 @@
+"""moto's bedrock-agentcore-control gateways, corrected where they accept what AWS refuses or
+keep what AWS resets. A double encodes the service's documented facts; each fix names its source
+("the model": botocore's data/bedrock-agentcore-control/2023-06-05/service-2.json).
+
+- Every request is checked against the model (`components.awsmodel.enforce_on`): moto checks no
+  pattern, length or enum.
+- Gateway ids are `<name>-<10 chars>` (model: GatewayId `([0-9a-z][-]?){1,100}-[0-9a-z]{10}`;
+  moto makes 10 hex characters) and URLs end in `/mcp`, as the real service's do.
+- UpdateGateway replaces the whole definition: an optional field it is not sent is reset (model:
+  UpdateGateway documentation). moto keeps every field it is not sent.
+- Fields moto does not store (domainOverride, wafConfiguration, customTransformConfiguration, and
+  any later one) are stored and returned.
+- Names are unique in an account (model: CreateGateway `name`): a second CreateGateway with a taken
+  name is a ConflictException.
+- UPDATING becomes READY on the next read, as CREATING does (moto leaves it UPDATING forever).
+
+Patches the classes in this process; the threaded moto server serves from it.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from typing import Any
+
+from components import awsmodel
+
+_PATCHED = "_mcpauth_double"
+
+
+def install() -> None:
+    from moto.bedrockagentcorecontrol import models, responses
+    from moto.bedrockagentcorecontrol.exceptions import ConflictException
+
+    if getattr(models.Gateway, _PATCHED, False):
+        return
+    gateway_cls = models.Gateway
+    backend_cls = models.BedrockAgentCoreControlBackend
+    response_cls = responses.BedrockAgentCoreControlResponse
+    handled = {
+        "name",
+        "roleArn",
+        "protocolType",
+        "authorizerType",
+        "description",
+        "protocolConfiguration",
+        "authorizerConfiguration",
+        "kmsKeyArn",
+        "interceptorConfigurations",
+        "policyEngineConfiguration",
+        "exceptionLevel",
+        "tags",
+        "clientToken",
+        "gatewayIdentifier",
+    }
+    original_init = gateway_cls.__init__
+    original_to_dict = gateway_cls.to_dict
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original_init(self, *args, **kwargs)
+        suffix = "".join(random.choices(string.ascii_lowercase + string.digits, k=10))
+        self.gateway_id = f"{self.name.lower()}-{suffix}"
+        partition = awsmodel.partition_for(self.region_name)
+        self.gateway_arn = (
+            f"arn:{partition}:bedrock-agentcore:{self.region_name}:{self.account_id}:gateway/{self.gateway_id}"
+        )
+        self.gateway_url = f"https://{self.gateway_id}.gateway.bedrock-agentcore.{self.region_name}.amazonaws.com/mcp"
+        self.extra = {}
+        self._transitions = [("CREATING", "READY"), ("UPDATING", "READY")]
+
+    def update(self: Any, **kw: Any) -> None:
+        self.name = kw["name"]
+        self.role_arn = kw["role_arn"]
+        self.protocol_type = kw["protocol_type"]
+        self.authorizer_type = kw["authorizer_type"]
+        # Reset what was not sent.
+        self.description = kw.get("description") or ""
+        self.protocol_configuration = kw.get("protocol_configuration")
+        self.authorizer_configuration = kw.get("authorizer_configuration")
+        self.kms_key_arn = kw.get("kms_key_arn")
+        self.interceptor_configurations = kw.get("interceptor_configurations")
+        self.policy_engine_configuration = kw.get("policy_engine_configuration")
+        self.exception_level = kw.get("exception_level")
+        self.extra = {}
+        self.updated_at = models.utcnow()
+        self.status = "UPDATING"
+
+    def to_dict(self: Any) -> dict[str, Any]:
+        out = original_to_dict(self)
+        if not out.get("description"):
+            out.pop("description", None)  # model: GatewayDescription is 1-200 characters
+        out.update(getattr(self, "extra", {}))
+        if getattr(self, "status_reasons", None):
+            out["statusReasons"] = list(self.status_reasons)
+        return out
+
+    original_create = backend_cls.create_gateway
+
+    def create_gateway(self: Any, **kw: Any) -> Any:
+        if any(g.name == kw["name"] for g in self.gateways.values()):
+            raise ConflictException(f"A gateway named {kw['name']} already exists")
+        return original_create(self, **kw)
+
+    def _keep_extra(method: Any) -> Any:
+        def wrapped(self: Any) -> Any:
+            params = self._get_params()
+            result = method(self)
+            data = result.result
+            gid = data.get("gatewayId") if isinstance(data, dict) else None
+            if gid:
+                gw = self.backend.gateways[gid]
+                gw.extra = {k: v for k, v in params.items() if k not in handled}
+                data.update(gw.extra)
+            return result
+
+        return wrapped
+
+    gateway_cls.__init__ = init  # type: ignore[method-assign]
+    gateway_cls.update = update  # type: ignore[method-assign]
+    gateway_cls.to_dict = to_dict  # type: ignore[method-assign]
+    backend_cls.create_gateway = create_gateway  # type: ignore[method-assign]
+    response_cls.create_gateway = _keep_extra(response_cls.create_gateway)  # type: ignore[method-assign]
+    response_cls.update_gateway = _keep_extra(response_cls.update_gateway)  # type: ignore[method-assign]
+    setattr(gateway_cls, _PATCHED, True)
+
+
+def set_status(gateway_id: str, status: str, reasons: list[str] | None = None) -> None:
+    """Put a gateway into a status as AWS would after an event the double cannot produce
+    (an update AWS could not apply: UPDATE_UNSUCCESSFUL; a create that failed: FAILED)."""
+    from moto.bedrockagentcorecontrol.models import bedrockagentcorecontrol_backends
+
+    for account in bedrockagentcorecontrol_backends.values():
+        for backend in account.values():
+            gw = backend.gateways.get(gateway_id)
+            if gw is not None:
+                gw._status = status
+                gw._transitions = [("CREATING", "READY"), ("UPDATING", "READY")]
+                gw.status_reasons = reasons or []
+                return
+    raise KeyError(gateway_id)

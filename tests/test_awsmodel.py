@@ -1,0 +1,521 @@
+"""components.awsmodel: requests checked against the bedrock-agentcore-control model botocore ships."""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import importlib.util
+import json
+import re
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.awsmodel import (
+    ModelViolation,
+    Violation,
+    check,
+    enforce_on,
+    input_members,
+    output_members,
+    validate,
+)
+from tests.conftest import ROOT
+
+ROLE = "arn:aws:iam::123456789012:role/gw"
+DISCOVERY = "https://acme.us.auth0.com/.well-known/openid-configuration"
+CLAIM_PATH = "authorizerConfiguration.customJWTAuthorizer.customClaims[0].authorizingClaimMatchValue.claimMatchValue"
+
+
+@cache
+def raw_model() -> dict[str, Any]:
+    """The model file read independently of the module under test, to cross-check it."""
+    spec = importlib.util.find_spec("botocore")
+    assert spec is not None and spec.submodule_search_locations
+    base = Path(next(iter(spec.submodule_search_locations))) / "data" / "bedrock-agentcore-control"
+    (path,) = sorted(base.glob("*/service-2.json.gz"))[-1:]
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        model: dict[str, Any] = json.load(fh)
+    return model
+
+
+def pattern_of(shape: str) -> str:
+    return str(raw_model()["shapes"][shape]["pattern"])
+
+
+def claim(value: dict[str, Any], name: str = "permissions") -> dict[str, Any]:
+    return {
+        "inboundTokenClaimName": name,
+        "inboundTokenClaimValueType": "STRING_ARRAY",
+        "authorizingClaimMatchValue": {"claimMatchValue": value, "claimMatchOperator": "CONTAINS"},
+    }
+
+
+def gateway(**overrides: Any) -> dict[str, Any]:
+    """A CreateGateway request the model accepts; overrides replace top-level members."""
+    request: dict[str, Any] = {
+        "name": "tools",
+        "roleArn": ROLE,
+        "protocolType": "MCP",
+        "authorizerType": "CUSTOM_JWT",
+        "authorizerConfiguration": {
+            "customJWTAuthorizer": {
+                "discoveryUrl": DISCOVERY,
+                "allowedAudience": ["https://example.com/mcp"],
+                "customClaims": [claim({"matchValueString": "read.tools"})],
+            }
+        },
+    }
+    request.update(overrides)
+    return request
+
+
+def jwt(request: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = request["authorizerConfiguration"]["customJWTAuthorizer"]
+    return result
+
+
+def paths(violations: list[Violation]) -> list[str]:
+    return [v.path for v in violations]
+
+
+# --- the claim rule that started it ------------------------------------------------------------
+
+
+def test_the_baseline_request_is_valid() -> None:
+    assert validate("CreateGateway", gateway()) == []
+    check("CreateGateway", gateway())  # does not raise
+
+
+def test_a_colon_in_a_match_value_string_is_exactly_one_pattern_violation() -> None:
+    request = gateway()
+    jwt(request)["customClaims"] = [claim({"matchValueString": "read:tools"})]
+    (violation,) = validate("CreateGateway", request)
+    assert violation.path == f"{CLAIM_PATH}.matchValueString"
+    assert violation.value == "'read:tools'"
+    assert str(violation) == (
+        f"{CLAIM_PATH}.matchValueString: 'read:tools' does not match pattern [A-Za-z0-9_.-]+ (MatchValueString)"
+    )
+    assert pattern_of("MatchValueString") == "[A-Za-z0-9_.-]+"
+
+
+def test_match_value_string_list_items_are_checked_with_their_index() -> None:
+    request = gateway()
+    jwt(request)["customClaims"] = [claim({"matchValueStringList": ["read.tools", "write:tools"]})]
+    (violation,) = validate("CreateGateway", request)
+    assert violation.path == f"{CLAIM_PATH}.matchValueStringList[1]"
+    assert "does not match pattern" in violation.constraint
+
+
+# --- gateway names: the model's pattern, matched whole ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a" * 48, "a" * 49, "a--b", "a-b", "tools-", "-tools", "tools_1", "Tools9", "", "a-" * 48, "a-" * 48 + "a"],
+)
+def test_gateway_name_follows_the_model_pattern_matched_whole(name: str) -> None:
+    allowed = re.fullmatch(pattern_of("GatewayName"), name) is not None
+    found = validate("CreateGateway", gateway(name=name))
+    assert (found == []) == allowed, found
+    if not allowed:
+        assert paths(found) == ["name"]
+        assert "([0-9a-zA-Z][-]?){1,48}" in str(found[0])
+
+
+def test_gateway_name_edges_as_the_model_says() -> None:
+    assert pattern_of("GatewayName") == "([0-9a-zA-Z][-]?){1,48}"
+    assert validate("CreateGateway", gateway(name="a" * 48)) == []
+    assert paths(validate("CreateGateway", gateway(name="a" * 49))) == ["name"]
+    assert paths(validate("CreateGateway", gateway(name="a--b"))) == ["name"]
+    # The pattern allows one dash after any character, the last one included.
+    assert validate("CreateGateway", gateway(name="tools-")) == []
+    assert paths(validate("CreateGateway", gateway(name="-tools"))) == ["name"]
+    # A partial match is not enough: AWS anchors the pattern.
+    assert paths(validate("CreateGateway", gateway(name="tools!"))) == ["name"]
+
+
+# --- required, unknown, types -------------------------------------------------------------------
+
+
+def test_missing_required_members_are_reported_at_every_depth() -> None:
+    request = gateway()
+    del request["roleArn"]
+    del jwt(request)["discoveryUrl"]
+    found = validate("CreateGateway", request)
+    assert paths(found) == ["authorizerConfiguration.customJWTAuthorizer.discoveryUrl", "roleArn"]
+    assert all("required" in v.constraint for v in found)
+    assert "CustomJWTAuthorizerConfiguration" in found[0].constraint
+    assert "CreateGatewayRequest" in found[1].constraint
+
+
+def test_required_member_inside_a_list_item() -> None:
+    request = gateway()
+    del jwt(request)["customClaims"][0]["authorizingClaimMatchValue"]["claimMatchOperator"]
+    assert paths(validate("CreateGateway", request)) == [
+        "authorizerConfiguration.customJWTAuthorizer.customClaims[0].authorizingClaimMatchValue.claimMatchOperator"
+    ]
+
+
+def test_unknown_members_are_reported_at_every_depth() -> None:
+    request = gateway(gatewayName="tools")
+    jwt(request)["audience"] = ["x"]
+    found = validate("CreateGateway", request)
+    assert paths(found) == ["authorizerConfiguration.customJWTAuthorizer.audience", "gatewayName"]
+    assert all("unknown member" in v.constraint for v in found)
+
+
+@pytest.mark.parametrize(
+    ("operation", "params", "path"),
+    [
+        ("CreateGateway", gateway(name=5), "name"),
+        ("CreateGateway", gateway(tags=[("k", "v")]), "tags"),
+        ("CreateGateway", gateway(authorizerConfiguration="CUSTOM_JWT"), "authorizerConfiguration"),
+        ("CreateGateway", gateway(name=None), "name"),
+        ("ListGateways", {"maxResults": "10"}, "maxResults"),
+        ("ListGateways", {"maxResults": True}, "maxResults"),
+        ("ListGateways", {"maxResults": 10.0}, "maxResults"),
+    ],
+)
+def test_type_mismatches(operation: str, params: dict[str, Any], path: str) -> None:
+    (violation,) = validate(operation, params)
+    assert violation.path == path
+    assert "expected" in violation.constraint
+
+
+def test_a_list_given_as_a_string_is_a_type_mismatch_not_a_list_of_characters() -> None:
+    request = gateway()
+    jwt(request)["allowedAudience"] = "https://example.com/mcp"
+    (violation,) = validate("CreateGateway", request)
+    assert violation.path == "authorizerConfiguration.customJWTAuthorizer.allowedAudience"
+    assert "expected list" in violation.constraint
+
+
+def test_params_that_are_not_a_mapping() -> None:
+    (violation,) = validate("GetGateway", ["x"])  # type: ignore[arg-type]
+    assert violation.path == "<params>"
+
+
+# --- enum, lists, unions, maps, ranges -----------------------------------------------------------
+
+
+def test_enum_violation() -> None:
+    (violation,) = validate("CreateGateway", gateway(protocolType="HTTP"))
+    assert violation.path == "protocolType"
+    assert "MCP" in violation.constraint
+    assert validate("CreateGateway", gateway(protocolType="MCP")) == []
+
+
+def test_list_min_items() -> None:
+    request = gateway()
+    jwt(request)["allowedAudience"] = []
+    (violation,) = validate("CreateGateway", request)
+    assert violation.path == "authorizerConfiguration.customJWTAuthorizer.allowedAudience"
+    assert "min 1" in violation.constraint
+
+
+def test_union_with_two_members_set() -> None:
+    request = gateway()
+    jwt(request)["customClaims"] = [claim({"matchValueString": "a", "matchValueStringList": ["b"]})]
+    (violation,) = validate("CreateGateway", request)
+    assert violation.path == CLAIM_PATH
+    assert "exactly one" in violation.constraint
+    assert "matchValueString, matchValueStringList" in violation.constraint
+
+
+def test_union_with_no_member_set() -> None:
+    request = gateway()
+    jwt(request)["customClaims"] = [claim({})]
+    (violation,) = validate("CreateGateway", request)
+    assert violation.path == CLAIM_PATH
+    assert "has 0" in violation.constraint
+
+
+def test_map_entry_count_bounds() -> None:
+    fifty = {f"k{i}": "v" for i in range(50)}
+    assert validate("CreateGateway", gateway(tags=fifty)) == []
+    assert validate("CreateGateway", gateway(tags={})) == []
+    (violation,) = validate("CreateGateway", gateway(tags=fifty | {"k50": "v"}))
+    assert violation.path == "tags"
+    assert "51 entries, above max 50" in violation.constraint
+
+
+def test_map_keys_and_values_are_checked_against_their_shapes() -> None:
+    assert re.fullmatch(pattern_of("TagKey"), "team!") is None
+    found = validate("CreateGateway", gateway(tags={"team!": "ok", "env": "dev|prod", "": "x"}))
+    assert [(v.path, v.value) for v in found] == [
+        ('tags[""]', "key ''"),
+        ('tags["env"]', "'dev|prod'"),
+        ('tags["team!"]', "key 'team!'"),
+    ]
+    assert "below min 1 (TagKey)" in found[0].constraint
+    assert "(TagValue)" in found[1].constraint
+    assert "does not match pattern" in found[2].constraint and "(TagKey)" in found[2].constraint
+
+
+def test_integer_range() -> None:
+    assert validate("ListGateways", {"maxResults": 1}) == []
+    assert validate("ListGateways", {"maxResults": 1000}) == []
+    for bad, bound in ((0, "below min 1"), (1001, "above max 1000")):
+        (violation,) = validate("ListGateways", {"maxResults": bad})
+        assert violation.path == "maxResults" and bound in violation.constraint
+
+
+def test_string_length_bounds() -> None:
+    assert validate("CreateGateway", gateway(description="d" * 200)) == []
+    (too_long,) = validate("CreateGateway", gateway(description="d" * 201))
+    assert too_long.path == "description" and "201 characters, above max 200" in too_long.constraint
+    (empty,) = validate("CreateGateway", gateway(description=""))
+    assert "below min 1" in empty.constraint
+
+
+def test_uri_members_are_checked_like_body_members() -> None:
+    location = raw_model()["shapes"]["GetGatewayRequest"]["members"]["gatewayIdentifier"]["location"]
+    assert location == "uri"
+    assert validate("GetGateway", {"gatewayIdentifier": "tools-abcde12345"}) == []
+    (violation,) = validate("GetGateway", {"gatewayIdentifier": "Tools"})
+    assert violation.path == "gatewayIdentifier" and "pattern" in violation.constraint
+    assert paths(validate("GetGateway", {})) == ["gatewayIdentifier"]
+
+
+def test_unicode_property_patterns_python_re_cannot_compile() -> None:
+    # PaymentsDescription is '[^\p{C}]*' (no control/format/unassigned characters): Java syntax.
+    assert pattern_of("PaymentsDescription") == r"[^\p{C}]*"
+    with pytest.raises(re.error):
+        re.compile(pattern_of("PaymentsDescription"))
+
+    def description(text: str) -> list[Violation]:
+        return validate("UpdatePaymentManager", {"paymentManagerId": "x", "description": text})
+
+    assert [v for v in description("Zahlungen für Agenten ✓ 支付") if v.path == "description"] == []
+    for bad in ("tab\there", "nul\x00", "zero\u200bwidth"):
+        assert [v.path for v in description(bad) if v.path == "description"] == ["description"], bad
+
+
+# --- how violations are shown --------------------------------------------------------------------
+
+
+def test_sensitive_values_are_never_shown() -> None:
+    secret = "s3cr3t-" + "x" * 250
+    assert raw_model()["shapes"]["GatewayDescription"].get("sensitive") is True
+    (violation,) = validate("CreateGateway", gateway(description=secret))
+    assert violation.path == "description"
+    assert violation.value == "[sensitive]"
+    for text in (str(violation), repr(violation)):
+        assert "s3cr3t" not in text
+    with pytest.raises(ModelViolation) as caught:
+        check("CreateGateway", gateway(description=secret))
+    assert "s3cr3t" not in str(caught.value)
+    assert "[sensitive]" in str(caught.value)
+
+
+def test_everything_inside_a_sensitive_map_is_hidden_keys_included() -> None:
+    assert raw_model()["shapes"]["EnvironmentVariablesMap"].get("sensitive") is True
+    request = {"agentRuntimeId": "x", "environmentVariables": {"API_TOKEN_hunter2": "hunter2" * 1000}}
+    found = [v for v in validate("UpdateAgentRuntime", request) if v.path.startswith("environmentVariables")]
+    assert [(v.path, v.value) for v in found] == [("environmentVariables[entry#1]", "[sensitive]")]
+    assert "hunter2" not in "\n".join(map(str, found))
+
+
+def test_long_values_are_truncated_to_80_characters() -> None:
+    (violation,) = validate("CreateGateway", gateway(name="n" * 300))
+    assert len(violation.value) == 80
+    assert violation.value.startswith("'nnn") and violation.value.endswith("...")
+    (short,) = validate("CreateGateway", gateway(name="a!"))
+    assert short.value == "'a!'"
+
+
+def test_violations_are_ordered_by_path_with_numeric_indexes() -> None:
+    request = gateway(name="bad name", protocolType="HTTP")
+    claims = [claim({"matchValueString": "ok"}) for _ in range(12)]
+    claims[10] = claim({"matchValueString": "bad:ten"})
+    claims[2] = claim({"matchValueString": "bad:two"})
+    jwt(request)["customClaims"] = claims
+    del request["roleArn"]
+    found = paths(validate("CreateGateway", request))
+    assert found == [
+        f"authorizerConfiguration.customJWTAuthorizer.customClaims[2]{CLAIM_PATH.split('[0]')[1]}.matchValueString",
+        f"authorizerConfiguration.customJWTAuthorizer.customClaims[10]{CLAIM_PATH.split('[0]')[1]}.matchValueString",
+        "name",
+        "protocolType",
+        "roleArn",
+    ]
+
+
+def test_check_lists_every_violation_one_per_line_prefixed_by_the_operation() -> None:
+    request = gateway(protocolType="HTTP")
+    del request["roleArn"]
+    with pytest.raises(ModelViolation) as caught:
+        check("CreateGateway", request)
+    lines = str(caught.value).splitlines()
+    assert lines == [
+        "CreateGateway: protocolType: 'HTTP' is not one of MCP (GatewayProtocolType)",
+        "CreateGateway: roleArn: required member missing (CreateGatewayRequest)",
+    ]
+    assert caught.value.operation == "CreateGateway"
+    assert paths(caught.value.violations) == ["protocolType", "roleArn"]
+
+
+def test_validate_does_not_modify_the_request() -> None:
+    request = gateway(tags={"bad key!": "v"})
+    before = copy.deepcopy(request)
+    validate("CreateGateway", request)
+    assert request == before
+
+
+def test_unknown_operation_is_an_error_not_a_silent_pass() -> None:
+    with pytest.raises(ValueError, match="NoSuchOperation"):
+        validate("NoSuchOperation", {})
+    with pytest.raises(ValueError, match="no-such-service"):
+        validate("GetGateway", {}, service="no-such-service")
+
+
+# --- member lists from the model -----------------------------------------------------------------
+
+
+def test_input_and_output_members() -> None:
+    update = input_members("UpdateGateway")
+    assert {"wafConfiguration", "domainOverride", "gatewayIdentifier", "authorizerConfiguration"} <= update
+    assert update == frozenset(raw_model()["shapes"]["UpdateGatewayRequest"]["members"])
+    response = output_members("GetGatewayResponse")
+    assert "gatewayUrl" in response
+    assert response == frozenset(raw_model()["shapes"]["GetGatewayResponse"]["members"])
+    assert isinstance(update, frozenset) and isinstance(response, frozenset)
+    with pytest.raises(ValueError):
+        output_members("NoSuchShape")
+    with pytest.raises(ValueError):
+        output_members("GatewayName")  # a string, not a structure
+
+
+# --- loading: no botocore import, the file found through find_spec -------------------------------
+
+
+def test_importing_and_validating_does_not_import_botocore() -> None:
+    code = (
+        "import components.awsmodel, sys; "
+        "components.awsmodel.validate('GetGateway', {'gatewayIdentifier': 'x'}); "
+        "print('botocore' in sys.modules, 'boto3' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False", out.stderr
+
+
+def test_plain_json_model_and_newest_api_version(tmp_path: Path) -> None:
+    """A botocore without the .gz: the plain service-2.json of the newest version is read."""
+    data = tmp_path / "site" / "botocore" / "data" / "toy"
+    (tmp_path / "site" / "botocore").mkdir(parents=True)
+    (tmp_path / "site" / "botocore" / "__init__.py").write_text("raise ImportError('must not be imported')\n")
+
+    def write(version: str, pattern: str) -> None:
+        model = {
+            "operations": {"Put": {"name": "Put", "input": {"shape": "PutRequest"}}},
+            "shapes": {
+                "PutRequest": {"type": "structure", "required": ["id"], "members": {"id": {"shape": "Id"}}},
+                "Id": {"type": "string", "pattern": pattern},
+            },
+        }
+        (data / version).mkdir(parents=True)
+        (data / version / "service-2.json").write_text(json.dumps(model))
+
+    write("2019-01-01", "[a-z]+")
+    write("2024-01-01", "[0-9]+")
+    code = textwrap.dedent(
+        """
+        import sys
+        from components.awsmodel import validate, input_members
+        print(input_members("Put", service="toy") == {"id"})
+        print([v.path for v in validate("Put", {"id": "abc"}, service="toy")])
+        print(validate("Put", {"id": "123"}, service="toy"))
+        print("botocore" in sys.modules)
+        """
+    )
+    env = {"PYTHONPATH": f"{tmp_path / 'site'}:{ROOT}", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:4] == ["True", "['id']", "[]", "False"]
+
+
+# --- enforce_on: a moto server that refuses what AWS refuses --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+
+
+def make_client(url: str) -> Any:
+    import boto3
+
+    return boto3.client(
+        "bedrock-agentcore-control",
+        region_name="us-west-2",
+        endpoint_url=url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def gateway_names(client: Any) -> set[str]:
+    return {g["name"] for g in client.list_gateways()["items"]}
+
+
+def bad_claim_gateway(name: str) -> dict[str, Any]:
+    request = gateway(name=name)
+    jwt(request)["customClaims"] = [claim({"matchValueString": "read:tools"})]
+    return request
+
+
+def test_without_the_hook_moto_accepts_what_aws_refuses(moto_url: str) -> None:
+    client = make_client(moto_url)
+    client.create_gateway(**bad_claim_gateway("unhooked"))
+    assert "unhooked" in gateway_names(client)
+
+
+def test_with_the_hook_the_double_refuses_like_the_service(moto_url: str) -> None:
+    from botocore.exceptions import ClientError
+
+    client = make_client(moto_url)
+    enforce_on(client)
+    enforce_on(client)  # idempotent: one handler, one refusal
+    with pytest.raises(ClientError) as caught:
+        client.create_gateway(**bad_claim_gateway("hooked"))
+    error = caught.value.response
+    assert error["Error"]["Code"] == "ValidationException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert f"{CLAIM_PATH}.matchValueString: 'read:tools' does not match pattern" in error["Error"]["Message"]
+    assert caught.value.operation_name == "CreateGateway"
+    assert isinstance(caught.value, client.exceptions.ValidationException)
+    assert "hooked" not in gateway_names(client)
+
+    created = client.create_gateway(**gateway(name="hooked-ok"))
+    assert created["name"] == "hooked-ok"
+    assert "hooked-ok" in gateway_names(client)
+
+
+def test_the_hook_checks_what_botocore_does_not(moto_url: str) -> None:
+    from botocore.exceptions import ClientError
+
+    client = make_client(moto_url)
+    enforce_on(client)
+    with pytest.raises(ClientError) as caught:
+        client.list_gateways(maxResults=5000)  # botocore checks min, never max
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "maxResults: 5000 is above max 1000" in caught.value.response["Error"]["Message"]
+    with pytest.raises(ClientError) as sensitive:
+        client.create_gateway(**gateway(name="secretive", description="top-secret " * 30))
+    assert "top-secret" not in str(sensitive.value)
+    assert "secretive" not in gateway_names(client)

@@ -1,0 +1,104 @@
+"""(d) A stack deployed by the first release moves to the one-resource gateway with no resource
+created, replaced or deleted: the state export is rewritten (tools/migrate_state.py), checked here
+against exports of the first release's dev and adopt stacks (tests/fixtures/state-*-0.json, made
+from that release's program under the mock engine, in `pulumi stack export`'s v3 shape)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+
+from components.gateway_resource import _REPLACES, TYPE_TOKEN, _Provider
+from offline.engine import run_program
+from offline.stackfile import load_stack
+from tests.conftest import ROOT
+from tools.migrate_state import OLD_AUTHORIZER, OLD_GATEWAY, migrate
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def export(stack: str) -> dict[str, Any]:
+    return dict(json.loads((FIXTURES / f"state-{stack}-0.json").read_text()))
+
+
+def by_urn(state: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["urn"]: r for r in state["deployment"]["resources"]}
+
+
+def registered(stack: str, stack_dir: Any = None) -> dict[str, Any]:
+    """URN -> inputs of what today's program registers for the stack (under the mocks)."""
+    seen: dict[str, Any] = {}
+    cfg = dict(load_stack(ROOT, stack, stack_dir).values)
+
+    def keep(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        return out
+
+    ev = run_program(cfg, stack, hook=keep)
+    for r in ev.resources:
+        seen[r.urn] = r
+    return seen
+
+
+@pytest.mark.parametrize(("stack", "stack_dir"), [("dev", None), ("adopt", ROOT / "examples" / "adopt")])
+def test_every_resource_the_program_declares_is_found_in_the_migrated_state(stack: str, stack_dir: Any) -> None:
+    before = export(stack)
+    after, report = migrate(before)
+    old, new = by_urn(before), by_urn(after)
+    assert not [r for r in new.values() if r["type"] in (OLD_GATEWAY, OLD_AUTHORIZER)]
+    gateways = [r for r in new.values() if r["type"] == TYPE_TOKEN]
+    assert len(gateways) == len(report) == len([r for r in old.values() if r["type"] == OLD_GATEWAY]) > 0
+    program = registered(stack, stack_dir)
+    custom = {u for u, r in program.items() if r.custom}
+    # Same URNs: the engine matches each declared resource to its state, so nothing is created
+    # (and since nothing is left over, nothing is deleted).
+    assert custom <= set(new), sorted(custom - set(new))
+    leftover = {u for u, r in new.items() if r.get("custom") and "pulumi:providers:" not in r["type"]} - custom
+    assert leftover == set()
+    for r in new.values():
+        for dep in [*r.get("dependencies", []), *[d for v in r.get("propertyDependencies", {}).values() for d in v]]:
+            assert dep in new, f"{r['urn']} depends on {dep}, which is not in the state"
+
+
+def test_each_gateway_keeps_its_id_name_url_and_audience_and_no_input_forces_a_replace() -> None:
+    before, (after, _) = export("dev"), migrate(export("dev"))
+    old = {r["id"]: r for r in before["deployment"]["resources"] if r["type"] == OLD_GATEWAY}
+    auths = {r["parent"]: r for r in before["deployment"]["resources"] if r["type"] == OLD_AUTHORIZER}
+    program = registered("dev")
+    for r in (r for r in after["deployment"]["resources"] if r["type"] == TYPE_TOKEN):
+        was = old[r["id"]]
+        assert r["outputs"]["name"] == was["outputs"]["name"]  # immutable in AWS
+        assert r["outputs"]["gatewayUrl"] == was["outputs"]["gatewayUrl"]
+        assert r["outputs"]["allowedAudiences"] == auths[was["parent"]]["outputs"]["allowedAudiences"]
+        assert r["provider"] == auths[was["parent"]]["provider"] and r["parent"] == was["parent"]
+        news = {**program[r["urn"]].inputs}
+        checked = _Provider().check(r["inputs"], news).inputs
+        assert [k for k in _REPLACES if r["inputs"].get(k) != checked.get(k)] == []
+        assert checked["name"] == was["outputs"]["name"]  # the derived name changed; the old one is kept
+
+
+def test_an_adopted_gateway_stays_adopted() -> None:
+    (after, _) = migrate(export("adopt"))
+    (gw,) = [r for r in after["deployment"]["resources"] if r["type"] == TYPE_TOKEN]
+    assert gw["inputs"]["existingGatewayId"] == gw["id"] and gw["inputs"]["roleArn"] == ""
+
+
+def test_a_migrated_state_migrates_to_itself_and_the_cli_reports_what_it_did(tmp_path: Any) -> None:
+    after, _ = migrate(export("dev"))
+    assert migrate(after) == (after, [])
+    src = tmp_path / "before.json"
+    src.write_text(json.dumps(export("dev")))
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "migrate_state.py"), str(src)], capture_output=True, text=True, check=True
+    )
+    assert json.loads(run.stdout) == after
+    assert run.stderr.count("-> urn:pulumi:dev::mcpauth::") == 2
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    fail = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "migrate_state.py"), str(bad)], capture_output=True, text=True
+    )
+    assert fail.returncode == 2 and "not a `pulumi stack export` file" in fail.stderr
