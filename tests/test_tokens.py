@@ -159,3 +159,25 @@ def test_the_gateway_refuses_no_token_with_its_metadata(gateway: Any) -> None:
     resp = gateway(None)
     assert resp.status_code == 401
     assert 'resource_metadata="http://127.0.0.1:' in resp.headers["www-authenticate"]
+
+
+def test_the_gateway_stand_in_requires_the_allowed_scope_and_every_claim_rule() -> None:
+    """The semantics mcpauth chose for AgentCore (components/naming.py, permission_rules): the
+    allowed scope must be in `scope`, and every claim rule must hold."""
+    from components.naming import permission_rules
+
+    w = World("https://acme.us.auth0.com/", AUD)
+    scopes, claims = permission_rules(["read:tools", "tools.execute"])
+    rules = Rules(issuer=w.issuer, audiences=[AUD], allowed_scopes=scopes, custom_claims=claims)
+    ok = w.sign(w.claims(scope="read:tools", permissions=["read:tools", "tools.execute"]))
+    assert validate(ok, w.jwks, rules)["scope"] == "read:tools"
+    for bad, code in (
+        (w.claims(scope="execute:tools", permissions=["read:tools", "tools.execute"]), "scope-not-allowed"),
+        (w.claims(scope="read:tools", permissions=["read:tools"]), "missing-permission"),
+    ):
+        with pytest.raises(TokenError) as info:
+            validate(w.sign(bad), w.jwks, rules)
+        assert info.value.code == code
+    both = Rules(issuer=w.issuer, audiences=[AUD], allowed_scopes=["read:tools", "admin"])
+    with pytest.raises(TokenError, match="lacks some of"):
+        validate(ok, w.jwks, both)  # the stricter reading of several allowed scopes: all of them

@@ -60,7 +60,7 @@ def _claim_rule_ok(claims: Mapping[str, Any], rule: Mapping[str, Any]) -> tuple[
             f"{name} CONTAINS {want.get('matchValueString')!r}"
         )
     if op == "CONTAINS_ANY":
-        options = list(want.get("matchValueStringLists") or [])
+        options = list(want.get("matchValueStringList") or [])  # the AgentCore API's name
         return isinstance(value, list) and any(o in value for o in options), f"{name} CONTAINS_ANY {options!r}"
     return False, f"{name}: unknown operator {op!r}"
 
