@@ -672,3 +672,47 @@ def test_the_registered_provider_is_a_reference_to_the_projects_code(aws_env: st
     assert b"components.gateway_resource" in pickled and b"_Provider" in pickled
     with provider_host(tmp_path, aws_env) as host, pytest.raises(Exception, match="No module named 'components'"):
         host.Check(provider_pb2.CheckRequest(urn=URN, olds=struct({}), news=struct(inputs)))
+
+
+def test_lists_in_another_order_are_not_a_difference() -> None:
+    """AWS may return lists reordered: that alone never causes a write."""
+    s = spec("order", ["a", "b"])
+    live = {
+        "gatewayId": "order-0123456789",
+        "name": "order",
+        "gatewayUrl": "https://order-0123456789.gateway.example.com/mcp",
+        "roleArn": ROLE,
+        "protocolType": "MCP",
+        "description": "Tools",
+        "authorizerType": "CUSTOM_JWT",
+        "status": "READY",
+    }
+    want = agentcore.desired_request(live, s)
+    live["authorizerConfiguration"] = want["authorizerConfiguration"]
+    assert agentcore.differences(live, want) == []
+    jwt = live["authorizerConfiguration"]["customJWTAuthorizer"]
+    live["authorizerConfiguration"] = {
+        "customJWTAuthorizer": {**jwt, "customClaims": list(reversed(jwt["customClaims"]))}
+    }
+    assert agentcore.differences(live, want) == []
+    live["authorizerConfiguration"] = {"customJWTAuthorizer": {**jwt, "customClaims": jwt["customClaims"][:1]}}
+    assert agentcore.differences(live, want) == ["authorizerConfiguration.customJWTAuthorizer.customClaims"]
+
+
+def test_no_legacy_lookup_without_a_legacy_name(client: Any) -> None:
+    calls = Calls(client)
+    agentcore.create(client, spec("nolegacy", legacy_name=None), **FAST)
+    assert calls.of("ListGateways") == []
+    calls2 = Calls(client)
+    agentcore.create(client, spec("samelegacy", legacy_name="samelegacy"), **FAST)
+    assert calls2.of("ListGateways") == []
+
+
+def test_a_delete_that_never_completes_says_so(client: Any) -> None:
+    gid = agentcore.create(client, spec("undying"), **FAST).gateway["gatewayId"]
+    real_get = client.get_gateway
+    client.delete_gateway = lambda **kw: {"gatewayId": gid, "status": "DELETING"}
+    client.get_gateway = lambda **kw: {**real_get(**kw), "status": "READY"}
+    clock = iter(range(0, 10_000, 100))
+    with pytest.raises(AgentCoreError, match="still exists 300s after DeleteGateway"):
+        agentcore.delete(client, gid, timeout=300, sleep=lambda _: None, clock=lambda: next(clock))
