@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,13 @@ OWNED_JWT_KEYS = ("discoveryUrl", "allowedAudience", "allowedClients", "allowedS
 # so CreateGateway is retried on a ValidationException or AccessDeniedException that names the
 # role, for up to this long.
 ROLE_PROPAGATION_SECONDS = 60.0
+
+# How often a busy gateway is polled; MCPAUTH_AGENTCORE_POLL_SECONDS overrides it (the tests poll fast).
+POLL_SECONDS_ENV = "MCPAUTH_AGENTCORE_POLL_SECONDS"
+
+
+def poll_seconds(interval: float | None = None) -> float:
+    return interval if interval is not None else float(os.environ.get(POLL_SECONDS_ENV) or 5.0)
 
 
 class AgentCoreError(Exception):
@@ -305,7 +313,7 @@ def wait_settled(
     gateway_id: str,
     *,
     timeout: float = 600.0,
-    interval: float = 5.0,
+    interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
@@ -324,7 +332,7 @@ def wait_settled(
             raise AgentCoreError(
                 f"gateway {gateway_id!r} still {status} after {timeout:.0f}s; run the same command again to resume"
             )
-        sleep(interval)
+        sleep(poll_seconds(interval))
 
 
 # --- what to write ----------------------------------------------------------------------------------
@@ -419,7 +427,7 @@ def converge(
     spec: GatewaySpec,
     *,
     timeout: float = 600.0,
-    interval: float = 5.0,
+    interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Converged:
     """Make the live gateway what `spec` wants; no write when nothing we own differs and it is READY."""
@@ -479,7 +487,7 @@ def create(
     spec: GatewaySpec,
     *,
     timeout: float = 600.0,
-    interval: float = 5.0,
+    interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     role_wait: float = ROLE_PROPAGATION_SECONDS,
@@ -541,7 +549,7 @@ def delete(
     gateway_id: str,
     *,
     timeout: float = 600.0,
-    interval: float = 5.0,
+    interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
@@ -567,4 +575,4 @@ def delete(
             raise AgentCoreError(
                 f"gateway {gateway_id!r} still exists {timeout:.0f}s after DeleteGateway; run the same command again"
             )
-        sleep(interval)
+        sleep(poll_seconds(interval))

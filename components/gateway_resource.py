@@ -77,6 +77,16 @@ def _client(props: dict[str, Any]) -> Any:
     return agentcore.make_client(agentcore.ClientSettings.from_props(str(props["region"]), props.get("aws")))
 
 
+def _live(props: dict[str, Any], gateway_id: str) -> dict[str, Any]:
+    """GetGateway; a gateway being deleted (DELETING, which only ends in its removal) counts as gone."""
+    from components import agentcore
+
+    live = agentcore.get_gateway(_client(props), gateway_id)
+    if live.get("status") == "DELETING":
+        raise agentcore.GatewayGone(f"gateway {gateway_id!r} is being deleted")
+    return live
+
+
 def _outs(props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
     """The state: our inputs plus what AWS computed."""
     jwt = (live.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}
@@ -122,7 +132,7 @@ class _Provider(dyn.ResourceProvider):
         # The live gateway, not the state: a change made in the console, or by anything else,
         # shows here at preview and is repaired by the next update, refresh or not.
         try:
-            live = agentcore.get_gateway(_client(news), id_)
+            live = _live(news, id_)
         except agentcore.GatewayGone:
             if news.get("existingGatewayId"):
                 raise agentcore.AgentCoreError(
@@ -157,7 +167,7 @@ class _Provider(dyn.ResourceProvider):
         from components import agentcore
 
         try:
-            live = agentcore.get_gateway(_client(props), id_)
+            live = _live(props, id_)
         except agentcore.GatewayGone:
             return dyn.ReadResult(id_="", outs={})
         jwt = (live.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}

@@ -12,7 +12,11 @@ keep what AWS resets. A double encodes the service's documented facts; each fix 
   any later one) are stored and returned.
 - Names are unique in an account (model: CreateGateway `name`): a second CreateGateway with a taken
   name is a ConflictException.
-- UPDATING becomes READY on the next read, as CREATING does (moto leaves it UPDATING forever).
+- Gateways are busy for a while, as AWS's are: CREATING (after CreateGateway) and UPDATING (after
+  UpdateGateway) for one read before READY, DELETING for one read before they are gone (moto
+  leaves UPDATING forever and deletes at once). A write to a busy gateway is a ConflictException,
+  the error both UpdateGateway and DeleteGateway model (AWS does not document which states it
+  covers; the stricter reading is taken).
 
 Patches the classes in this process; the threaded moto server serves from it.
 """
@@ -30,7 +34,11 @@ _PATCHED = "_mcpauth_double"
 
 def install() -> None:
     from moto.bedrockagentcorecontrol import models, responses
-    from moto.bedrockagentcorecontrol.exceptions import ConflictException
+    from moto.bedrockagentcorecontrol.exceptions import ConflictException, ResourceNotFoundException
+    from moto.moto_api import state_manager
+
+    # Each read advances a busy gateway once (moto's "manual" progression): one busy read, then READY.
+    state_manager.set_transition("bedrock-agentcore-control::gateway", {"progression": "manual", "times": 2})
 
     if getattr(models.Gateway, _PATCHED, False):
         return
@@ -84,6 +92,7 @@ def install() -> None:
         self.extra = {}
         self.updated_at = models.utcnow()
         self.status = "UPDATING"
+        self._tick = 0
 
     def to_dict(self: Any) -> dict[str, Any]:
         out = original_to_dict(self)
@@ -93,6 +102,36 @@ def install() -> None:
         if getattr(self, "status_reasons", None):
             out["statusReasons"] = list(self.status_reasons)
         return out
+
+    original_get = backend_cls.get_gateway
+    original_update = backend_cls.update_gateway
+    original_delete = backend_cls.delete_gateway
+
+    def get_gateway(self: Any, gateway_identifier: str) -> Any:
+        gw = self._get_gateway(gateway_identifier)
+        if getattr(gw, "deleting_reads", None) is not None:
+            if gw.deleting_reads == 0:
+                self.gateways.pop(gw.gateway_id)
+                raise ResourceNotFoundException(f"Could not find Gateway with ID {gateway_identifier}")
+            gw.deleting_reads -= 1
+            return gw
+        return original_get(self, gateway_identifier)
+
+    def _settled(gw: Any) -> None:
+        if gw._status in ("CREATING", "UPDATING", "DELETING"):
+            raise ConflictException(f"Gateway {gw.gateway_id} is {gw._status}")
+
+    def update_gateway(self: Any, **kw: Any) -> Any:
+        _settled(self._get_gateway(kw["gateway_identifier"]))
+        return original_update(self, **kw)
+
+    def delete_gateway(self: Any, gateway_identifier: str) -> Any:
+        gw = self._get_gateway(gateway_identifier)
+        _settled(gw)
+        gw._status = "DELETING"
+        gw._tick = 0
+        gw.deleting_reads = 1
+        return gw
 
     original_create = backend_cls.create_gateway
 
@@ -119,6 +158,10 @@ def install() -> None:
     gateway_cls.update = update  # type: ignore[method-assign]
     gateway_cls.to_dict = to_dict  # type: ignore[method-assign]
     backend_cls.create_gateway = create_gateway  # type: ignore[method-assign]
+    backend_cls.get_gateway = get_gateway  # type: ignore[method-assign]
+    backend_cls.update_gateway = update_gateway  # type: ignore[method-assign]
+    backend_cls.delete_gateway = delete_gateway  # type: ignore[method-assign]
+    del original_delete
     response_cls.create_gateway = _keep_extra(response_cls.create_gateway)  # type: ignore[method-assign]
     response_cls.update_gateway = _keep_extra(response_cls.update_gateway)  # type: ignore[method-assign]
     setattr(gateway_cls, _PATCHED, True)

@@ -45,6 +45,7 @@ def aws_env(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv(agentcore.POLL_SECONDS_ENV, "0.01")
     # Every client the code makes refuses what the service model refuses, as AWS does.
     real = agentcore.make_client
 
@@ -354,7 +355,7 @@ def test_a_gateway_deleted_out_of_band_is_reported_gone_by_refresh(client: Any, 
     read = provider.read(created.id, created.outs)
     assert read.id == "" and read.outs == {}
     diff = provider.diff(created.id, created.outs, p)
-    assert diff.changes is True and diff.replaces == ["gatewayId"]
+    assert diff.changes is True and diff.replaces == ["gatewayId"] and diff.delete_before_replace is False
     provider.delete(created.id, created.outs)  # a delete of what is gone succeeds
 
 
@@ -485,7 +486,8 @@ def test_check_keeps_the_auto_name_from_the_state_and_names_missing_inputs() -> 
 def test_a_new_name_region_or_adopted_id_replaces(aws_env: str) -> None:
     p = props("rep")
     for key, value in (("name", "other"), ("region", "eu-west-1"), ("existingGatewayId", "x-0123456789")):
-        assert _Provider().diff("rep-0123456789", p, {**p, key: value}).replaces == [key]
+        diff = _Provider().diff("rep-0123456789", p, {**p, key: value})
+        assert diff.replaces == [key] and diff.delete_before_replace is False
 
 
 def test_unknown_inputs_at_preview_are_a_change_without_calling_aws() -> None:
@@ -587,6 +589,7 @@ def provider_host(cwd: Path, moto: str) -> Iterator[Any]:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PULUMI_"))}
     env.update(AWS_ENDPOINT_URL=moto, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    env[agentcore.POLL_SECONDS_ENV] = "0.01"
     env["PYTHONPATH"] = str(ROOT / "tests" / "hostpath")
     host = subprocess.Popen(
         [sys.executable, "-u", "-m", "pulumi.dynamic"], cwd=cwd, env=env, stdout=subprocess.PIPE, text=True
@@ -716,3 +719,186 @@ def test_a_delete_that_never_completes_says_so(client: Any) -> None:
     clock = iter(range(0, 10_000, 100))
     with pytest.raises(AgentCoreError, match="still exists 300s after DeleteGateway"):
         agentcore.delete(client, gid, timeout=300, sleep=lambda _: None, clock=lambda: next(clock))
+
+
+# --- the pure merge, and the waits, directly -----------------------------------------------------
+
+LIVE = {
+    "gatewayId": "n-0123456789",
+    "name": "n",
+    "gatewayUrl": "https://n-0123456789.gateway.example.com/mcp",
+    "roleArn": ROLE,
+    "protocolType": "MCP",
+    "authorizerType": "CUSTOM_JWT",
+    "status": "READY",
+}
+
+
+def test_empty_nested_values_and_reordered_lists_are_no_difference() -> None:
+    a = {
+        "authorizerConfiguration": {
+            "customJWTAuthorizer": {"allowedScopes": ["b", "a"], "customClaims": [{"x": "1", "y": None}]}
+        }
+    }
+    b = {
+        "authorizerConfiguration": {"customJWTAuthorizer": {"allowedScopes": ["a", "b"], "customClaims": [{"x": "1"}]}}
+    }
+    assert agentcore.differences(a, b) == []
+
+
+def test_advertised_scope_mapping_keeps_only_allowed_scopes() -> None:
+    s = GatewaySpec(name="n", discovery_url=DISCOVERY, allowed_scopes=("read:tools",))
+    got = s.authorizer("aud", {"advertisedScopeMapping": {"read:tools": "r", "gone": "g"}})
+    assert got["advertisedScopeMapping"] == {"read:tools": "r"}
+    assert "advertisedScopeMapping" not in s.authorizer("aud", {"advertisedScopeMapping": {"gone": "g"}})
+    plain = GatewaySpec(name="n", discovery_url=DISCOVERY)
+    assert "advertisedScopeMapping" not in plain.authorizer("aud", {"advertisedScopeMapping": {"x": "y"}})
+
+
+def test_a_created_gateway_without_description_drops_the_live_one() -> None:
+    req = agentcore.desired_request({**LIVE, "description": "old"}, spec("n", description=None))
+    assert "description" not in req
+    assert agentcore.desired_request({**LIVE, "description": "old"}, spec("n"))["description"] == "Tools"
+
+
+def test_the_domain_override_is_set_and_the_alternates_kept() -> None:
+    live = {
+        **LIVE,
+        "domainOverride": {
+            "defaultDomain": "old.example.com",
+            "alternateDomains": ["mcp.example.com", "other.example.com"],
+        },
+    }
+    req = agentcore.desired_request(live, spec("n", domain="MCP.example.com"))
+    assert req["domainOverride"] == {"defaultDomain": "mcp.example.com", "alternateDomains": ["other.example.com"]}
+    only = {**LIVE, "domainOverride": {"defaultDomain": "old.example.com", "alternateDomains": ["mcp.example.com"]}}
+    assert agentcore.desired_request(only, spec("n", domain="mcp.example.com"))["domainOverride"] == {
+        "defaultDomain": "mcp.example.com"
+    }
+    assert "domainOverride" not in agentcore.desired_request(live, spec("n"))
+    assert agentcore.desired_request(live, spec("n", domain="mcp.example.com"))["authorizerConfiguration"][
+        "customJWTAuthorizer"
+    ]["allowedAudience"] == ["https://mcp.example.com/mcp"]
+
+
+class Scripted:
+    """A client whose GetGateway answers a script of statuses (then READY), and records deletes."""
+
+    def __init__(self, statuses: list[str], gone_after_delete: int | None = None) -> None:
+        self.statuses = list(statuses)
+        self.deleted = False
+        self.reads_after_delete = 0
+        self.gone_after = gone_after_delete
+
+    def get_gateway(self, **_: Any) -> dict[str, Any]:
+        from botocore.exceptions import ClientError
+
+        if self.deleted:
+            self.reads_after_delete += 1
+            if self.gone_after is not None and self.reads_after_delete > self.gone_after:
+                raise ClientError({"Error": {"Code": "ResourceNotFoundException", "Message": "gone"}}, "GetGateway")
+            return {**LIVE, "status": "DELETING"}
+        return {**LIVE, "status": self.statuses.pop(0) if self.statuses else "READY"}
+
+    def delete_gateway(self, **_: Any) -> dict[str, Any]:
+        self.deleted = True
+        return {"gatewayId": LIVE["gatewayId"], "status": "DELETING"}
+
+
+def test_wait_polls_a_busy_gateway_until_it_settles() -> None:
+    slept: list[float] = []
+    got = agentcore.wait_settled(
+        Scripted(["UPDATING", "CREATING"]), "n-0123456789", sleep=slept.append, clock=lambda: 0
+    )
+    assert got["status"] == "READY" and slept == [5.0, 5.0]
+
+
+def test_wait_gives_up_at_the_deadline_after_the_last_poll() -> None:
+    clock = iter(range(0, 10_000, 100))
+    client = Scripted(["UPDATING"] * 50)
+    with pytest.raises(AgentCoreError, match="still UPDATING after 300s"):
+        agentcore.wait_settled(client, "n-0123456789", timeout=300, sleep=lambda _: None, clock=lambda: next(clock))
+    assert len(client.statuses) == 47  # read at t=100, 200, 300: the deadline is inclusive
+
+
+def test_delete_waits_until_the_gateway_is_gone() -> None:
+    client = Scripted([], gone_after_delete=2)
+    slept: list[float] = []
+    agentcore.delete(client, "n-0123456789", sleep=slept.append, clock=lambda: 0)
+    assert client.deleted and client.reads_after_delete == 3 and len(slept) == 2
+
+
+def test_a_delete_refused_for_targets_says_to_delete_them() -> None:
+    from botocore.exceptions import ClientError
+
+    class Targets(Scripted):
+        def delete_gateway(self, **_: Any) -> dict[str, Any]:
+            raise ClientError(
+                {"Error": {"Code": "ValidationException", "Message": "Gateway has targets associated with it"}},
+                "DeleteGateway",
+            )
+
+    with pytest.raises(AgentCoreError, match="delete the gateway's targets first"):
+        agentcore.delete(Targets([]), "n-0123456789", sleep=lambda _: None)
+
+
+def test_an_update_that_ends_unsuccessful_is_an_error_with_its_reasons(client: Any) -> None:
+    s = spec("endsbad")
+    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
+
+    def after(**_: Any) -> None:
+        agentcore_double.set_status(gid, "UPDATE_UNSUCCESSFUL", ["quota hit"])
+
+    client.meta.events.register("after-call.bedrock-agentcore-control.UpdateGateway", after)
+    with pytest.raises(AgentCoreError, match="UPDATE_UNSUCCESSFUL: quota hit"):
+        agentcore.converge(client, gid, spec("endsbad", ["admin"]), **FAST)
+
+
+def test_a_conflict_for_a_name_nobody_has_is_raised(client: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    def busy(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ConflictException", "Message": "busy"}}, "CreateGateway")
+
+    client.meta.events.register("before-call.bedrock-agentcore-control.CreateGateway", busy)
+    with pytest.raises(AgentCoreError, match="ConflictException: busy"):
+        agentcore.create(client, spec("nobodyhas"), **FAST)
+
+
+def test_a_same_named_legacy_gateway_is_resumed_not_refused(client: Any) -> None:
+    s = spec("samename", legacy_name="samename")
+    first = client.create_gateway(**agentcore.create_request(s))
+    assert agentcore.create(client, s, **FAST).gateway["gatewayId"] == first["gatewayId"]
+
+
+def test_the_role_wait_polls_every_five_seconds() -> None:
+    from botocore.exceptions import ClientError
+
+    class RoleNotReady(Scripted):
+        calls = 0
+
+        def create_gateway(self, **_: Any) -> dict[str, Any]:
+            RoleNotReady.calls += 1
+            if RoleNotReady.calls == 1:
+                raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "cannot assume role"}}, "x")
+            return {"gatewayId": LIVE["gatewayId"]}
+
+        def update_gateway(self, **_: Any) -> dict[str, Any]:
+            return {}
+
+    slept: list[float] = []
+    agentcore.create(RoleNotReady([]), spec("n"), sleep=slept.append, clock=lambda: 0)
+    assert slept[0] == 5.0
+
+
+def test_an_unknown_inside_a_list_is_seen_without_calling_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(agentcore, "make_client", lambda _s: pytest.fail("diff called AWS"))
+    unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    assert _Provider().diff("unk-0123456789", props("unk"), props("unk", allowedScopes=[unknown])).changes is True
+    assert _Provider().diff("unk-0123456789", props("unk"), props("unk", aws={"profile": unknown})).changes is True
+
+
+def test_the_provider_creates_on_the_custom_domain(client: Any, aws_env: str) -> None:
+    created = _Provider().create(props("dom", domain="mcp.example.com"))
+    assert created.outs["resourceUrl"] == "https://mcp.example.com/mcp"
+    assert client.get_gateway(gatewayIdentifier=created.id)["domainOverride"] == {"defaultDomain": "mcp.example.com"}
