@@ -447,6 +447,19 @@ def converge(
     return Converged(after, changed or ["status"])
 
 
+def sync_tags(client: Any, gateway: Mapping[str, Any], spec: GatewaySpec) -> list[str]:
+    """Tags are not part of UpdateGateway (model: UpdateGatewayRequest has no `tags`): add or change
+    the ones the program sets with TagResource. Tags others added are left alone."""
+    if spec.adopted or not spec.tags:
+        return []
+    arn = str(gateway.get("gatewayArn", ""))
+    have = _call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {}
+    missing = {k: v for k, v in spec.tags.items() if have.get(k) != v}
+    if missing:
+        _call(client, "TagResource", arn, "tagging", resourceArn=arn, tags=missing)
+    return sorted(f"tags.{k}" for k in missing)
+
+
 def client_token(spec: GatewaySpec, attempt_seed: str) -> str:
     """CreateGateway's idempotency token (model: ClientToken, 33-256 chars, [a-zA-Z0-9](-*[a-zA-Z0-9]))."""
     return hashlib.sha256(f"{spec.name}/{attempt_seed}".encode()).hexdigest()[:40]

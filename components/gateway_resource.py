@@ -158,7 +158,9 @@ class _Provider(dyn.ResourceProvider):
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.UpdateResult:
         from components import agentcore
 
-        result = agentcore.converge(_client(news), id_, _spec(news))
+        client = _client(news)
+        result = agentcore.converge(client, id_, _spec(news))
+        agentcore.sync_tags(client, result.gateway, _spec(news))
         return dyn.UpdateResult(outs=_outs(news, result.gateway))
 
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:

@@ -907,3 +907,53 @@ def test_the_provider_creates_on_the_custom_domain(client: Any, aws_env: str) ->
     created = _Provider().create(props("dom", domain="mcp.example.com"))
     assert created.outs["resourceUrl"] == "https://mcp.example.com/mcp"
     assert client.get_gateway(gatewayIdentifier=created.id)["domainOverride"] == {"defaultDomain": "mcp.example.com"}
+
+
+def test_an_input_only_change_is_an_update_that_lands(client: Any, aws_env: str) -> None:
+    """Tags are no UpdateGateway field: a new tag (aws:defaultTags) is still a change, applied with TagResource."""
+    p = props("tagged")
+    provider = _Provider()
+    created = provider.create(p)
+    news = {**p, "tags": {**p["tags"], "team": "platform"}}
+    assert provider.diff(created.id, created.outs, news).changes is True
+    updated = provider.update(created.id, created.outs, news)
+    assert updated.outs["resourceUrl"] == created.outs["resourceUrl"] and updated.outs["status"] == "READY"
+    assert updated.outs["tags"]["team"] == "platform"
+    arn = client.get_gateway(gatewayIdentifier=created.id)["gatewayArn"]
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"]["team"] == "platform"
+
+
+def test_refresh_records_what_the_live_gateway_has(client: Any, aws_env: str) -> None:
+    p = props("refreshed")
+    provider = _Provider()
+    created = provider.create(p)
+    live = client.get_gateway(gatewayIdentifier=created.id)
+    jwt = dict(live["authorizerConfiguration"]["customJWTAuthorizer"])
+    other = "https://other.us.auth0.com/.well-known/openid-configuration"
+    other_claims = permission_rules(["other"])[1]
+    client.update_gateway(
+        gatewayIdentifier=created.id,
+        name=live["name"],
+        roleArn="arn:aws:iam::123456789012:role/other",
+        protocolType="MCP",
+        authorizerType="CUSTOM_JWT",
+        description="changed in the console",
+        authorizerConfiguration={
+            "customJWTAuthorizer": {
+                **jwt,
+                "discoveryUrl": other,
+                "allowedClients": ["c"],
+                "allowedScopes": ["admin"],
+                "customClaims": other_claims,
+            }
+        },
+    )
+    outs = provider.read(created.id, created.outs).outs
+    assert outs["discoveryUrl"] == other and outs["allowedClients"] == ["c"] and outs["allowedScopes"] == ["admin"]
+    assert outs["customClaims"] == other_claims and outs["description"] == "changed in the console"
+    assert outs["roleArn"] == "arn:aws:iam::123456789012:role/other"
+    assert outs["gatewayId"] == created.id and outs["status"] in ("UPDATING", "READY")
+    # An adopted gateway's description and role are not ours: refresh leaves them as configured.
+    adopted = props(created.id, existingGatewayId=created.id, roleArn="", autoName=False, tags={}, description="")
+    outs = provider.read(created.id, adopted).outs
+    assert outs["description"] == "" and outs["roleArn"] == ""
