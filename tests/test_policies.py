@@ -437,3 +437,54 @@ def test_config_schemas_declare_their_defaults() -> None:
         if p.config_schema:
             for key, spec in p.config_schema.properties.items():
                 assert "default" in spec and spec.get("description"), (p.name, key)
+
+
+# --- the gateway resource of this program (one resource: gateway and authorizer) ----------------
+
+MCP_GATEWAY = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"
+
+
+def mcp_gateway(**props: Any) -> R:
+    base: dict[str, Any] = {
+        "name": "tools-dev-abcdefgh",
+        "discoveryUrl": DISCOVERY,
+        "allowedClients": [],
+        "allowedScopes": ["read:tools"],
+        "customClaims": [],
+        "allowedAudiences": [URL],
+        "domain": "",
+    }
+    base.update(props)
+    return R(MCP_GATEWAY, {k: v for k, v in base.items() if v is not None}, name="gw-tools-gateway", parent=GW_PARENT)
+
+
+def test_the_rules_read_the_one_resource_gateway() -> None:
+    assert messages("gateway-audience-is-api-identifier", [mcp_gateway(), api()]) == []
+    (msg,) = messages("gateway-audience-is-api-identifier", [mcp_gateway(allowedAudiences=[URL + "/"]), api()])
+    assert "differs only by a trailing slash" in msg
+    (msg,) = messages("gateway-no-allowed-clients", [mcp_gateway(allowedClients=["abc"])])
+    assert "gw-tools-gateway" in msg
+    (msg,) = messages("gateway-custom-jwt", [mcp_gateway(discoveryUrl="https://acme.us.auth0.com/")])
+    assert "end in /.well-known/openid-configuration" in msg
+    # The allowed scope and claim rules name scopes the API must define.
+    rule = {
+        "inboundTokenClaimName": "permissions",
+        "authorizingClaimMatchValue": {"claimMatchValue": {"matchValueStringList": ["nope"]}},
+    }
+    found = messages(
+        "scopes-defined-on-api", [mcp_gateway(customClaims=[rule], allowedScopes=["missing:x"]), api(), scopes()]
+    )
+    assert len(found) == 2 and any("'nope'" in m for m in found) and any("'missing:x'" in m for m in found)
+
+
+def test_at_preview_a_new_gateways_audience_is_unknown_not_wrong() -> None:
+    """A preview of a new gateway has no allowedAudiences yet: no false failure; with a custom
+    domain the audience is known and checked."""
+    assert messages("gateway-audience-is-api-identifier", [mcp_gateway(allowedAudiences=None), api()]) == []
+    assert (
+        messages("gateway-audience-is-api-identifier", [mcp_gateway(allowedAudiences=UNKNOWN_ARRAY_VALUE), api()]) == []
+    )
+    domained = mcp_gateway(allowedAudiences=None, domain="mcp.example.com")
+    (msg,) = messages("gateway-audience-is-api-identifier", [domained, api()])
+    assert "'https://mcp.example.com/mcp'" in msg and "no Auth0 API has that identifier" in msg
+    assert messages("gateway-audience-is-api-identifier", [domained, api("https://mcp.example.com/mcp")]) == []
