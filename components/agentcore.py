@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components import awsmodel
-from components.naming import resource_url
+from components.naming import placeholder_audience, resource_url
 
 # Statuses (model: GatewayStatus). Settled ones end a wait.
 _BUSY = frozenset({"CREATING", "UPDATING", "DELETING"})
@@ -469,7 +469,7 @@ def create_request(spec: GatewaySpec) -> dict[str, Any]:
     """The CreateGateway request for `spec`. Without a custom domain the gateway's URL (the only
     audience we allow) exists only once AWS has created it, so the gateway starts with a
     placeholder audience no Auth0 API has, and `create` sets the real one before it returns."""
-    audience = spec.resource_url("") if spec.domain else f"urn:mcpauth:pending-authorizer:{spec.name}"
+    audience = spec.resource_url("") if spec.domain else placeholder_audience(spec.name)
     request: dict[str, Any] = {
         "name": spec.name,
         "roleArn": spec.role_arn,

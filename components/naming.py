@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 MCP_PATH = "/mcp"
 
 # The gateway's create-time audience. AWS generates the gateway URL, so the real audience can
-# only be set after creation (by our GatewayAuthorizer). No Auth0 API ever has this identifier,
-# so no token can match it in the seconds between the two steps.
+# only be set after CreateGateway (by the same resource's create, components/agentcore.py). No
+# Auth0 API ever has this identifier, so no token can match it in between.
 PLACEHOLDER_AUDIENCE_PREFIX = "urn:mcpauth:pending-authorizer:"
 
 

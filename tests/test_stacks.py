@@ -33,9 +33,9 @@ def test_prod_protects_and_trusts_its_custom_domain() -> None:
     for typ in (
         "auth0:index/resourceServer:ResourceServer",
         "auth0:index/tenant:Tenant",
-        "aws:bedrock/agentcoreGateway:AgentcoreGateway",
+        "pulumi-python:dynamic/mcpauth:AgentCoreGateway",
     ):
-        assert all(r.protect for r in ev.of_type(typ)), typ
+        assert ev.of_type(typ) and all(r.protect for r in ev.of_type(typ)), typ
     (w,) = plan.wiring
     assert w.issuer == "https://login.example.com/"
     assert w.discovery_url == "https://login.example.com/.well-known/openid-configuration"
