@@ -957,3 +957,133 @@ def test_refresh_records_what_the_live_gateway_has(client: Any, aws_env: str) ->
     adopted = props(created.id, existingGatewayId=created.id, roleArn="", autoName=False, tags={}, description="")
     outs = provider.read(created.id, adopted).outs
     assert outs["description"] == "" and outs["roleArn"] == ""
+
+
+# --- more of what the mutation run found untested ------------------------------------------------
+
+
+def test_refresh_of_a_gateway_missing_optional_fields_records_empty_values(monkeypatch: pytest.MonkeyPatch) -> None:
+    import components.gateway_resource as gr
+
+    bare = {k: v for k, v in LIVE.items() if k != "roleArn"}  # no description, role or authorizer
+    monkeypatch.setattr(gr, "_live", lambda _p, _id: bare)
+    outs = _Provider().read("n-0123456789", props("n")).outs
+    assert outs["description"] == "" and outs["roleArn"] == "" and outs["discoveryUrl"] == ""
+    assert outs["allowedClients"] == [] and outs["allowedScopes"] == [] and outs["customClaims"] == []
+
+
+def _claim(value: str) -> dict[str, Any]:
+    return permission_rules([value])[1][0]
+
+
+def test_differences_name_each_field_that_would_change() -> None:
+    live = {**LIVE, "authorizerConfiguration": {"customJWTAuthorizer": {"customClaims": [_claim("a")]}}}
+    want = {
+        **live,
+        "description": "new",
+        "authorizerConfiguration": {"customJWTAuthorizer": {"customClaims": [_claim("b")]}},
+    }
+    assert agentcore.differences(live, want) == [
+        "description",
+        "authorizerConfiguration.customJWTAuthorizer.customClaims",
+    ]
+    other = {"authorizerConfiguration": {"customJWTAuthorizer": {}, "somethingElse": {"x": 1}}}
+    assert agentcore.differences(other, {"authorizerConfiguration": {"customJWTAuthorizer": {}}}) == [
+        "authorizerConfiguration"
+    ]
+    nested_empty = {"authorizerConfiguration": {"customJWTAuthorizer": {"privateEndpoint": {"a": "x", "b": ""}}}}
+    nested = {"authorizerConfiguration": {"customJWTAuthorizer": {"privateEndpoint": {"a": "x"}}}}
+    assert agentcore.differences(nested_empty, nested) == []
+
+
+class ScriptedUpdates(Scripted):
+    def __init__(self, statuses: list[str], after_update: list[str]) -> None:
+        super().__init__(statuses)
+        self.after_update = after_update
+        self.updates: list[dict[str, Any]] = []
+
+    def update_gateway(self, **kw: Any) -> dict[str, Any]:
+        self.updates.append(kw)
+        self.statuses = list(self.after_update)
+        return {}
+
+
+def test_converge_passes_its_wait_settings_on_and_reports_a_status_only_write() -> None:
+    s = spec("n", [], description=None)
+    settled = {**LIVE, "authorizerConfiguration": {"customJWTAuthorizer": s.authorizer(LIVE["gatewayUrl"])}}
+
+    class Client(ScriptedUpdates):
+        def get_gateway(self, **kw: Any) -> dict[str, Any]:
+            return {**settled, "status": super().get_gateway(**kw)["status"]}
+
+    slept: list[float] = []
+    client = Client(["UPDATING", "UPDATE_UNSUCCESSFUL"], ["UPDATING"])
+    result = agentcore.converge(client, "n-0123456789", s, interval=2.0, sleep=slept.append)
+    assert slept == [2.0, 2.0] and len(client.updates) == 1
+    assert result.changed == ["status"]
+    with pytest.raises(AgentCoreError, match="still UPDATING after 0s"):
+        agentcore.converge(Client(["UPDATING"] * 5, []), "n-0123456789", s, timeout=0, sleep=slept.append)
+    with pytest.raises(AgentCoreError, match="still UPDATING after 0s"):
+        agentcore.converge(
+            Client([], ["UPDATING"] * 5), "n-0123456789", spec("n", ["x"]), timeout=0, sleep=slept.append
+        )
+
+
+def test_wait_uses_the_interval_it_is_given_and_joins_the_reasons() -> None:
+    slept: list[float] = []
+    agentcore.wait_settled(Scripted(["CREATING"]), "n-0123456789", interval=2.0, sleep=slept.append)
+    assert slept == [2.0]
+
+    class Failed(Scripted):
+        def get_gateway(self, **_: Any) -> dict[str, Any]:
+            return {**LIVE, "status": "FAILED", "statusReasons": self.statuses}
+
+    with pytest.raises(AgentCoreError, match=r"is FAILED: role; kms$"):
+        agentcore.wait_settled(Failed(["role", "kms"]), "n-0123456789")
+    with pytest.raises(AgentCoreError, match=r"is FAILED: no reason given$"):
+        agentcore.wait_settled(Failed([]), "n-0123456789")
+
+
+def test_an_update_refused_by_aws_names_the_gateway_the_action_and_the_code(client: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    s = spec("refusedupd")
+    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
+
+    def deny(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "UpdateGateway")
+
+    client.meta.events.register("before-call.bedrock-agentcore-control.UpdateGateway", deny)
+    with pytest.raises(AgentCoreError, match=f"^updating gateway '{gid}' failed: AccessDeniedException: no"):
+        agentcore.converge(client, gid, spec("refusedupd", ["admin"]), **FAST)
+
+
+def test_an_update_ending_unsuccessful_without_reasons_says_so(client: Any) -> None:
+    s = spec("nobadreason")
+    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
+    client.meta.events.register(
+        "after-call.bedrock-agentcore-control.UpdateGateway",
+        lambda **_: agentcore_double.set_status(gid, "UPDATE_UNSUCCESSFUL"),
+    )
+    with pytest.raises(AgentCoreError, match=r"UPDATE_UNSUCCESSFUL: no reason given\); the next run sends the whole"):
+        agentcore.converge(client, gid, spec("nobadreason", ["admin"]), **FAST)
+
+
+def test_a_busy_gateway_is_a_change_even_when_nothing_differs(client: Any, aws_env: str) -> None:
+    p = props("busy")
+    provider = _Provider()
+    created = provider.create(p)
+    live = client.get_gateway(gatewayIdentifier=created.id)
+    client.update_gateway(
+        gatewayIdentifier=created.id,
+        **{k: live[k] for k in agentcore.update_fields() if k in live},
+    )
+    assert provider.diff(created.id, created.outs, p).changes is True  # UPDATING: settle it on `up`
+
+
+def test_an_adopted_gateway_gone_says_how_to_go_on(client: Any, aws_env: str) -> None:
+    gid = agentcore.create(client, spec("adoptgone2"), **FAST).gateway["gatewayId"]
+    p = props(gid, existingGatewayId=gid, roleArn="", autoName=False, tags={})
+    client.delete_gateway(gatewayIdentifier=gid)
+    with pytest.raises(AgentCoreError, match=r"or point it at the gateway's new id$"):
+        _Provider().diff(gid, p, p)
