@@ -142,7 +142,7 @@ class _Provider(dyn.ResourceProvider):
             return dyn.DiffResult(changes=True, replaces=["gatewayId"], delete_before_replace=False)
         drift = agentcore.differences(live, agentcore.desired_request(live, _spec(news)))
         busy = live.get("status") != "READY"
-        return dyn.DiffResult(changes=bool(changed or drift or busy), replaces=[], delete_before_replace=False)
+        return dyn.DiffResult(changes=bool(changed or drift or busy))
 
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
         from components import agentcore

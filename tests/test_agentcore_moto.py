@@ -994,6 +994,9 @@ def test_differences_name_each_field_that_would_change() -> None:
     nested_empty = {"authorizerConfiguration": {"customJWTAuthorizer": {"privateEndpoint": {"a": "x", "b": ""}}}}
     nested = {"authorizerConfiguration": {"customJWTAuthorizer": {"privateEndpoint": {"a": "x"}}}}
     assert agentcore.differences(nested_empty, nested) == []
+    # Lists whose items differ in type still compare (AWS's lists are uniform, ours must not crash).
+    mixed = {"authorizerConfiguration": {"customJWTAuthorizer": {"customClaims": [{"a": "x"}, {"a": ["y"]}]}}}
+    assert agentcore.differences(mixed, mixed) == []
 
 
 class ScriptedUpdates(Scripted):
@@ -1067,6 +1070,17 @@ def test_an_update_ending_unsuccessful_without_reasons_says_so(client: Any) -> N
     )
     with pytest.raises(AgentCoreError, match=r"UPDATE_UNSUCCESSFUL: no reason given\); the next run sends the whole"):
         agentcore.converge(client, gid, spec("nobadreason", ["admin"]), **FAST)
+
+
+def test_an_update_ending_unsuccessful_lists_every_reason(client: Any) -> None:
+    s = spec("tworeasons")
+    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
+    client.meta.events.register(
+        "after-call.bedrock-agentcore-control.UpdateGateway",
+        lambda **_: agentcore_double.set_status(gid, "UPDATE_UNSUCCESSFUL", ["quota", "kms"]),
+    )
+    with pytest.raises(AgentCoreError, match="UPDATE_UNSUCCESSFUL: quota; kms"):
+        agentcore.converge(client, gid, spec("tworeasons", ["admin"]), **FAST)
 
 
 def test_a_busy_gateway_is_a_change_even_when_nothing_differs(client: Any, aws_env: str) -> None:
