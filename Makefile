@@ -78,7 +78,7 @@ plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json)
 POLICY_CONFIG = .policy-config.$(STACK).json
 
 $(POLICY_CONFIG): $(STAMP) FORCE
-	@$(BIN)/python -m offline.plan --stack $(STACK) --policy-config > $@
+	@$(BIN)/python -m offline.plan --stack $(STACK) --stack-dir $(STACK_DIR) --policy-config > $@.tmp && mv $@.tmp $@
 
 policy-config: $(POLICY_CONFIG) ## write .policy-config.STACK.json (pulumi --policy-pack-config)
 
@@ -106,7 +106,7 @@ verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or 
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))
 
 demo: $(STAMP) ## plan STACK, run the sandbox, verify it, then break the audience and show the diagnosis
-	@$(BIN)/python -m verify.demo --stack $(STACK)
+	@$(BIN)/python -m verify.demo --stack $(STACK) --stack-dir $(STACK_DIR)
 
 # Mutation testing (mutmut 3, settings in pyproject.toml): MUTANTS selects mutant-name globs, by
 # default the code that converges, diffs and reads the gateway. Slow (minutes per hundred mutants);

@@ -120,7 +120,7 @@ class TenantConfig(_Model):
         parts = urlsplit(v)
         if parts.scheme != "https" or not parts.hostname:
             raise ValueError("must be an https URL, e.g. https://mcp.example.com/")
-        host = parts.hostname.lower()
+        host = parts.hostname.lower().rstrip(".")  # `auth0.com.` is the same name, fully qualified
         for reserved in RESERVED_CLAIM_DOMAINS:
             if host == reserved or host.endswith("." + reserved):
                 raise ValueError(f"is on {reserved}, which Auth0 reserves; use a domain you own")

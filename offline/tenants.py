@@ -41,7 +41,8 @@ def tenant_view(stack: str, stack_dir: Path = ROOT) -> TenantView:
     """The stacks in `stack_dir` on the same tenant as `stack`, and what is wrong between them."""
     all_settings = _settings_of(stack_dir)
     me = all_settings[stack]
-    same = {n: s for n, s in all_settings.items() if s.auth0_domain == me.auth0_domain}
+    # DNS names are case-insensitive: Acme.us.auth0.com and acme.us.auth0.com are one tenant.
+    same = {n: s for n, s in all_settings.items() if s.auth0_domain.lower() == me.auth0_domain.lower()}
     owners = sorted(n for n, s in same.items() if s.project.tenant.manage)
     view = TenantView(me.auth0_domain, sorted(same), owners)
     if len(owners) > 1:

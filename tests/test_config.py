@@ -114,6 +114,11 @@ def test_custom_domain_issuer_gets_exactly_one_trailing_slash() -> None:
             "reserves",
         ),
         (
+            make_config(tenant={"claimsNamespace": "https://auth0.com./"}),
+            "mcpauth:tenant.claimsNamespace",
+            "reserves",
+        ),
+        (
             make_config(tenant={"resourceParameterProfile": "resource"}),
             "mcpauth:tenant.resourceParameterProfile",
             "'compatibility' or 'audience'",

@@ -129,3 +129,39 @@ def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
         check=True,
     )
     assert json.loads(done.stdout) == doc
+
+
+def test_stack_dir_reaches_policy_config_and_demo(tmp_path: Path) -> None:
+    """`make policy-config` (and so preview and up) and `make demo` read STACK_DIR like `make plan`."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", ".policy-config.adopt.json", "STACK=adopt", f"STACK_DIR={ADOPT}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    cfg_file = ROOT / ".policy-config.adopt.json"
+    try:
+        assert done.returncode == 0, done.stderr
+        cfg = json.loads(cfg_file.read_text())
+        assert cfg and "legacy-tenant" in json.dumps(cfg)
+    finally:
+        cfg_file.unlink(missing_ok=True)
+    demo = subprocess.run(
+        [sys.executable, "-m", "verify.demo", "--stack", "adopt", "--stack-dir", str(ADOPT)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert "demo: stack adopt" in demo.stdout, demo.stdout + demo.stderr
+
+
+def test_tenant_domains_compare_case_insensitively(tmp_path: Path) -> None:
+    for name in ("dev", "prod"):
+        shutil.copy(ROOT / f"Pulumi.{name}.yaml", tmp_path / f"Pulumi.{name}.yaml")
+    doc = yaml.safe_load((tmp_path / "Pulumi.prod.yaml").read_text())
+    doc["config"]["auth0:domain"] = "MCPAUTH-DEV.us.auth0.com"
+    (tmp_path / "Pulumi.prod.yaml").write_text(yaml.safe_dump(doc))
+    view = make_plan("dev", stack_dir=tmp_path).tenant
+    assert view is not None and sorted(view.stacks) == ["dev", "prod"]
+    assert any("2 stacks own tenant" in p for p in view.problems)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
+from offline.engine import ROOT
 from offline.plan import make_plan
 from verify.checks import Check, Target, run_all
 from verify.sandbox import Sandbox, SandboxSpec, spec_from_plan
@@ -26,8 +28,9 @@ def _run(title: str, spec: SandboxSpec) -> list[Check]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="make demo")
     ap.add_argument("--stack", default="dev")
+    ap.add_argument("--stack-dir", type=Path, default=ROOT, help="where Pulumi.<stack>.yaml is")
     args = ap.parse_args(argv)
-    plan = make_plan(args.stack)
+    plan = make_plan(args.stack, stack_dir=args.stack_dir)
     if plan.failed:
         print(f"demo: the plan of {args.stack} fails its wiring or policies; run `make plan STACK={args.stack}`")
         return 1
