@@ -163,10 +163,15 @@ def _unmask(value: Any) -> Any:
     return value
 
 
+class EngineRefusal(Exception):
+    """What the real Pulumi engine would refuse to register."""
+
+
 class RecordingMonitor(pmocks.MockMonitor):
     def __init__(self, mocks: pmocks.Mocks) -> None:
         super().__init__(mocks)
         self.records: list[Registered] = []
+        self.urns: set[str] = set()
 
     def _record(self, request: Any, urn: str, rid: str, read: bool) -> None:
         props = request.properties if read else request.object
@@ -197,12 +202,24 @@ class RecordingMonitor(pmocks.MockMonitor):
             )
         )
 
+    def _admit(self, request: Any) -> None:
+        """Refuse what the real engine refuses: a URN registered twice, and a parent that was
+        never registered (Pulumi's step generator: "Duplicate resource URN"; unknown parent)."""
+        urn = self.make_urn(request.parent, request.type, request.name)
+        if urn in self.urns:
+            raise EngineRefusal(f"Duplicate resource URN '{urn}'; try giving it a unique name")
+        if request.parent and request.parent not in self.urns:
+            raise EngineRefusal(f"resource '{urn}' names a parent that was never registered: '{request.parent}'")
+        self.urns.add(urn)
+
     def RegisterResource(self, request: Any) -> Any:
+        self._admit(request)
         resp = super().RegisterResource(request)  # type: ignore[no-untyped-call]
         self._record(request, resp.urn, resp.id, read=False)
         return resp
 
     def ReadResource(self, request: Any) -> Any:
+        self._admit(request)
         resp = super().ReadResource(request)  # type: ignore[no-untyped-call]
         self._record(request, resp.urn, request.id, read=True)
         return resp

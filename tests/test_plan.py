@@ -271,3 +271,35 @@ def test_make_plan_reports_an_invalid_stack_as_make_failure() -> None:
     )
     assert done.returncode == 2
     assert "Pulumi.does-not-exist.yaml: no such file" in done.stderr
+
+
+def test_the_offline_engine_refuses_two_resources_with_one_urn() -> None:
+    """As the real engine does ("Duplicate resource URN"). In a child process: a program that fails
+    half-way leaves registrations pending in the SDK's event loop."""
+    code = (
+        "import pulumi_aws as aws\n"
+        "from offline.engine import run_program\n"
+        "from tests.conftest import make_config\n"
+        "def program():\n"
+        "    aws.iam.Role('same', assume_role_policy='{}')\n"
+        "    aws.iam.Role('same', assume_role_policy='{}')\n"
+        "run_program(make_config(), 'strict', program=program)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "Duplicate resource URN 'urn:pulumi:strict::mcpauth::pulumi:pulumi:Stack$aws:iam/role:Role::same'" in (
+        done.stderr
+    )
+
+
+def test_the_offline_engine_refuses_an_unknown_parent() -> None:
+    from types import SimpleNamespace
+
+    from offline.engine import EngineRefusal, RealisticMocks, RecordingMonitor
+
+    monitor = RecordingMonitor(RealisticMocks("s", "us-east-1"))
+    stack = SimpleNamespace(parent="", type="pulumi:pulumi:Stack", name="p-s")
+    monitor._admit(stack)
+    child = SimpleNamespace(parent="urn:pulumi:s::p::x:y:Z::gone", type="aws:iam/role:Role", name="r")
+    with pytest.raises(EngineRefusal, match="names a parent that was never registered"):
+        monitor._admit(child)
