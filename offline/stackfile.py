@@ -8,6 +8,7 @@ they become `[secret]` and their keys are listed as secret.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,55 @@ class StackConfig:
     secret_keys: frozenset[str]
 
 
+class _Yaml12Loader(yaml.SafeLoader):
+    """YAML as Pulumi reads stack files (Go's yaml.v3, YAML 1.2): only true/false are booleans
+    (`name: no` is the string "no"), dates and sexagesimal numbers stay strings, and a key given
+    twice in one mapping is an error, not "the last one wins"."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, (str, int, float, bool)) and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
+                )
+            seen[key] = True
+        return dict(super().construct_mapping(node, deep=deep))
+
+
+# PyYAML's resolvers are YAML 1.1's: keep YAML 1.2 core schema ones only.
+_Yaml12Loader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regex) for tag, regex in resolvers if tag not in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    ]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+for _first, _resolvers in _Yaml12Loader.yaml_implicit_resolvers.items():
+    _resolvers[:] = [(t, r) for t, r in _resolvers if not t.endswith(("int", "float"))]
+# YAML 1.2 core schema numbers (no sexagesimal `1:30`, no `0b`, no `_` separators).
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$"), list("-+0123456789")
+)
+_Yaml12Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+.0123456789"),
+)
+
+
 def _load_yaml(path: Path) -> Any:
     if not path.is_file():
         raise StackFileError(f"{path.name}: no such file in {path.parent}")
     try:
-        return yaml.safe_load(path.read_text()) or {}
+        return yaml.load(path.read_text(), Loader=_Yaml12Loader) or {}  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -45,6 +90,24 @@ def _as_config_text(value: Any) -> str:
     if isinstance(value, (dict, list)):
         return json.dumps(value)
     return str(value)
+
+
+def _check_value(file: str, path: str, value: Any) -> None:
+    """Only what Pulumi config holds: strings, numbers, booleans, null, lists and string-keyed maps."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise StackFileError(f"{file}: {path}: key {k!r} is not a string; quote it")
+            _check_value(file, f"{path}.{k}", v)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _check_value(file, f"{path}[{i}]", v)
+    elif value is not None and not isinstance(value, (str, int, float, bool)):
+        kind = "!!binary" if isinstance(value, bytes) else "!!set" if isinstance(value, set) else type(value).__name__
+        raise StackFileError(
+            f"{file}: {path}: a {kind} value, which Pulumi config cannot hold; use a string, number, "
+            "boolean, list or mapping"
+        )
 
 
 def _contains_secure(value: Any) -> bool:
@@ -80,7 +143,10 @@ def load_stack(root: Path, stack: str, stack_dir: Path | None = None) -> StackCo
             values[full] = _as_config_text(default)
 
     for key, value in stack_config.items():
+        if not isinstance(key, str):
+            raise StackFileError(f"{stack_path.name}: config key {key!r} is not a string; quote it or name it ns:key")
         full = key if ":" in key else f"{project}:{key}"
+        _check_value(stack_path.name, full, value)
         if _contains_secure(value):
             secrets.add(full)
             values[full] = "[secret]"

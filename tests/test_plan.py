@@ -303,3 +303,48 @@ def test_the_offline_engine_refuses_an_unknown_parent() -> None:
     child = SimpleNamespace(parent="urn:pulumi:s::p::x:y:Z::gone", type="aws:iam/role:Role", name="r")
     with pytest.raises(EngineRefusal, match="names a parent that was never registered"):
         monitor._admit(child)
+
+
+BASE = "config:\n  aws:region: us-east-1\n  auth0:domain: a.us.auth0.com\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        ("  aws:region: eu-west-1\n  mcpauth:gateways: [{name: tools}]\n", "key 'aws:region' appears twice"),
+        ("  mcpauth:gateways: [{name: tools, name: docs}]\n", "key 'name' appears twice"),
+        ("  123: x\n  mcpauth:gateways: [{name: tools}]\n", "config key 123 is not a string"),
+        (
+            "  mcpauth:issuer: !!binary aGVsbG8=\n  mcpauth:gateways: [{name: tools}]\n",
+            "mcpauth:issuer: a !!binary value",
+        ),
+        ("  mcpauth:tenant: !!set {a, b}\n  mcpauth:gateways: [{name: tools}]\n", "mcpauth:tenant: a !!set value"),
+        ("  mcpauth:gateways: [{name: tools, 7: x}]\n", "mcpauth:gateways[0]: key 7 is not a string"),
+    ],
+    ids=["duplicate-key", "duplicate-nested-key", "integer-key", "binary", "set", "integer-nested-key"],
+)
+def test_stack_files_pulumi_refuses_are_one_message_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, says: str
+) -> None:
+    (tmp_path / "Pulumi.s.yaml").write_text(BASE + body)
+    code, _out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path))
+    assert code == 2 and says in err and "Traceback" not in err
+
+
+def test_stack_files_read_as_yaml_1_2(tmp_path: Path) -> None:
+    """`no`, `on`, dates and `1:30` are strings for Pulumi (yaml.v3); numbers and true/false are not."""
+    (tmp_path / "Pulumi.s.yaml").write_text(
+        BASE + "  mcpauth:gateways: [{name: 'no', description: 2024-01-01, tokenLifetimeSeconds: 900}]\n"
+        "  mcpauth:protect: false\n"
+    )
+    from offline.stackfile import load_stack
+
+    values = load_stack(ROOT, "s", tmp_path).values
+    assert json.loads(values["mcpauth:gateways"]) == [
+        {"name": "no", "description": "2024-01-01", "tokenLifetimeSeconds": 900}
+    ]
+    assert values["mcpauth:protect"] == "false"
+    (tmp_path / "Pulumi.t.yaml").write_text(BASE + "  mcpauth:gateways: [{name: no, description: on, x: 1:30}]\n")
+    assert json.loads(load_stack(ROOT, "t", tmp_path).values["mcpauth:gateways"]) == [
+        {"name": "no", "description": "on", "x": "1:30"}
+    ]
