@@ -18,6 +18,7 @@ from typing import Any
 
 import pulumi
 from google.protobuf import json_format
+from pulumi.output import Unknown
 from pulumi.runtime import mocks as pmocks
 from pulumi.runtime import settings as psettings
 from pulumi.runtime.config import set_all_config
@@ -53,10 +54,11 @@ def gateway_url_for(gateway_id: str, region: str) -> str:
 
 
 class RealisticMocks(pmocks.Mocks):
-    def __init__(self, stack: str, region: str, hook: OutputHook | None = None) -> None:
+    def __init__(self, stack: str, region: str, hook: OutputHook | None = None, preview: bool = False) -> None:
         self.stack = stack
         self.region = region
         self.hook = hook
+        self.preview = preview
 
     def _seed(self, typ: str, name: str) -> str:
         return f"{self.stack}/{typ}/{name}"
@@ -127,6 +129,10 @@ class RealisticMocks(pmocks.Mocks):
             rid = _token(seed, 8, "0123456789abcdef")
         if self.hook is not None:
             out = self.hook(typ, name, inputs, out)
+        if self.preview and not args.resource_id:
+            # A preview of a new stack: nothing exists yet, so every computed output (ids, ARNs, the
+            # gateway's URL, a client's id) is unknown; the SDK marks what the answer leaves out.
+            return None, {k: v for k, v in inputs.items() if k != "__provider"}
         return rid, out
 
 
@@ -156,7 +162,7 @@ def _unmask(value: Any) -> Any:
         return {k: _unmask(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_unmask(v) for v in value]
-    if value == _UNKNOWN:
+    if isinstance(value, Unknown) or (isinstance(value, str) and value == _UNKNOWN):
         return "[unknown]"
     if isinstance(value, float) and value.is_integer():
         return int(value)  # protobuf Struct holds every number as a double
@@ -256,16 +262,17 @@ def run_program(
     program: Callable[[], None] | None = None,
     hook: OutputHook | None = None,
     project: str = "mcpauth",
+    preview: bool = False,
 ) -> Evaluation:
     """Evaluate the program (by default `__main__.py`, exactly as `pulumi up` runs it) for
     one stack's config under the mocks; return what it declared."""
     region = str(config.get("aws:region") or "us-east-1")
-    mocks = RealisticMocks(stack, region, hook)
+    mocks = RealisticMocks(stack, region, hook, preview)
     monitor = RecordingMonitor(mocks)
     # A fresh root stack per evaluation, so several plans can run in one process.
     psettings.ROOT.set(None)
     set_all_config({k: v for k, v in config.items()}, [])
-    pmocks.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pmocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     root = psettings.get_root_resource()
 
     def default_program() -> None:

@@ -48,7 +48,9 @@ def _validate_machine_clients(args: StackValidationArgs, report: ReportViolation
                 c.urn,
             )
     for g in of_type(resources, CLIENT_GRANT):
-        if not get(g.props, "clientId") or get(g.props, "defaultFor"):
+        cid = get(g.props, "clientId")
+        # A client created in the same run has an unknown id at preview: still a client's grant.
+        if (cid is not UNKNOWN and not cid) or get(g.props, "defaultFor"):
             continue
         scopes = strings(get(g.props, "scopes"))
         bad = sorted(forbidden & set([] if scopes is UNKNOWN else scopes))

@@ -24,7 +24,7 @@ from pulumi_policy.policy import (
     PolicyResource,
     PolicyResourceOptions,
 )
-from pulumi_policy.proxy import unknown_checking_proxy
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
 from policies import ALL_POLICIES
 
@@ -58,6 +58,18 @@ def _level(policy: Policy, cfg: Mapping[str, Any]) -> EnforcementLevel:
     return level if isinstance(level, EnforcementLevel) else EnforcementLevel(level)
 
 
+def _unknowns(value: Any) -> Any:
+    """The engine's unknowns, which the offline engine records as `[unknown]`, as the analyzer
+    hands them to policies."""
+    if value == "[unknown]":
+        return UNKNOWN_STRING_VALUE
+    if isinstance(value, dict):
+        return {k: _unknowns(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unknowns(v) for v in value]
+    return value
+
+
 def to_policy_resources(resources: Sequence[Recorded]) -> list[PolicyResource]:
     """PolicyResources with parents and dependencies linked, as the analyzer gives them."""
     out: dict[str, PolicyResource] = {}
@@ -74,7 +86,7 @@ def to_policy_resources(resources: Sequence[Recorded]) -> list[PolicyResource]:
         )
         # After `up` a stack policy sees each resource's state: its inputs and what the provider
         # computed (a gateway's audiences), which the offline plan knows and a preview does not.
-        props = {**r.inputs, **dict(getattr(r, "outputs", None) or {})}
+        props = _unknowns({**r.inputs, **dict(getattr(r, "outputs", None) or {})})
         out[r.urn] = PolicyResource(r.type, unknown_checking_proxy(props), r.urn, r.name, opts, None, None, [], {})
     for r in custom:
         pr = out[r.urn]
