@@ -308,6 +308,10 @@ def find_by_name(client: Any, name: str) -> dict[str, Any] | None:
             return None
 
 
+def _reasons(gw: Mapping[str, Any]) -> str:
+    return "; ".join(gw.get("statusReasons") or []) or "no reason given"
+
+
 def wait_settled(
     client: Any,
     gateway_id: str,
@@ -324,8 +328,7 @@ def wait_settled(
         gw = get_gateway(client, gateway_id)
         status = str(gw.get("status", ""))
         if status == _FAILED:
-            reasons = "; ".join(gw.get("statusReasons") or []) or "no reason given"
-            raise AgentCoreError(f"gateway {gateway_id!r} is FAILED: {reasons}")
+            raise AgentCoreError(f"gateway {gateway_id!r} is FAILED: {_reasons(gw)}")
         if status not in _BUSY:
             return gw
         if clock() >= deadline:
@@ -439,10 +442,9 @@ def converge(
     _call(client, "UpdateGateway", gateway_id, "updating", **request)
     after = wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
     if after.get("status") == _RETRYABLE:
-        reasons = "; ".join(after.get("statusReasons") or []) or "no reason given"
         raise AgentCoreError(
-            f"gateway {gateway_id!r}: UpdateGateway did not apply (UPDATE_UNSUCCESSFUL: {reasons}); the next run "
-            "sends the whole definition again"
+            f"gateway {gateway_id!r}: UpdateGateway did not apply (UPDATE_UNSUCCESSFUL: {_reasons(after)}); "
+            "the next run sends the whole definition again"
         )
     return Converged(after, changed or ["status"])
 

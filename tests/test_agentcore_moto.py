@@ -847,16 +847,22 @@ def test_a_delete_refused_for_targets_says_to_delete_them() -> None:
         agentcore.delete(Targets([]), "n-0123456789", sleep=lambda _: None)
 
 
-def test_an_update_that_ends_unsuccessful_is_an_error_with_its_reasons(client: Any) -> None:
-    s = spec("endsbad")
-    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
-
-    def after(**_: Any) -> None:
-        agentcore_double.set_status(gid, "UPDATE_UNSUCCESSFUL", ["quota hit"])
-
-    client.meta.events.register("after-call.bedrock-agentcore-control.UpdateGateway", after)
-    with pytest.raises(AgentCoreError, match="UPDATE_UNSUCCESSFUL: quota hit"):
-        agentcore.converge(client, gid, spec("endsbad", ["admin"]), **FAST)
+@pytest.mark.parametrize(
+    ("reasons", "says"),
+    [(["quota hit"], "quota hit"), (["quota", "kms"], "quota; kms"), ([], "no reason given")],
+    ids=["one", "two", "none"],
+)
+def test_an_update_that_ends_unsuccessful_is_an_error_with_its_reasons(
+    client: Any, reasons: list[str], says: str
+) -> None:
+    name = f"endsbad{len(reasons)}"
+    gid = agentcore.create(client, spec(name), **FAST).gateway["gatewayId"]
+    client.meta.events.register(
+        "after-call.bedrock-agentcore-control.UpdateGateway",
+        lambda **_: agentcore_double.set_status(gid, "UPDATE_UNSUCCESSFUL", reasons),
+    )
+    with pytest.raises(AgentCoreError, match=rf"UPDATE_UNSUCCESSFUL: {says}\); the next run sends the whole"):
+        agentcore.converge(client, gid, spec(name, ["admin"]), **FAST)
 
 
 def test_a_conflict_for_a_name_nobody_has_is_raised(client: Any) -> None:
@@ -1059,28 +1065,6 @@ def test_an_update_refused_by_aws_names_the_gateway_the_action_and_the_code(clie
     client.meta.events.register("before-call.bedrock-agentcore-control.UpdateGateway", deny)
     with pytest.raises(AgentCoreError, match=f"^updating gateway '{gid}' failed: AccessDeniedException: no"):
         agentcore.converge(client, gid, spec("refusedupd", ["admin"]), **FAST)
-
-
-def test_an_update_ending_unsuccessful_without_reasons_says_so(client: Any) -> None:
-    s = spec("nobadreason")
-    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
-    client.meta.events.register(
-        "after-call.bedrock-agentcore-control.UpdateGateway",
-        lambda **_: agentcore_double.set_status(gid, "UPDATE_UNSUCCESSFUL"),
-    )
-    with pytest.raises(AgentCoreError, match=r"UPDATE_UNSUCCESSFUL: no reason given\); the next run sends the whole"):
-        agentcore.converge(client, gid, spec("nobadreason", ["admin"]), **FAST)
-
-
-def test_an_update_ending_unsuccessful_lists_every_reason(client: Any) -> None:
-    s = spec("tworeasons")
-    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
-    client.meta.events.register(
-        "after-call.bedrock-agentcore-control.UpdateGateway",
-        lambda **_: agentcore_double.set_status(gid, "UPDATE_UNSUCCESSFUL", ["quota", "kms"]),
-    )
-    with pytest.raises(AgentCoreError, match="UPDATE_UNSUCCESSFUL: quota; kms"):
-        agentcore.converge(client, gid, spec("tworeasons", ["admin"]), **FAST)
 
 
 def test_a_busy_gateway_is_a_change_even_when_nothing_differs(client: Any, aws_env: str) -> None:
