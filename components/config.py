@@ -433,6 +433,29 @@ def _redact(problems: list[str], raw: Mapping[str, Any], secret_keys: frozenset[
     return out
 
 
+# What `make plan` reads a `secure:` value as (offline/stackfile.py): it cannot decrypt it.
+OFFLINE_SECRET = "[secret]"
+
+
+def _offline_secret_note(key: str) -> str:
+    return (
+        f"{key} is set with `secure:`, which `make plan` cannot decrypt offline, so it read {OFFLINE_SECRET}. "
+        f"Keep settings that are not credentials in plain text (`pulumi config set {key} …` without "
+        "--secret), or check this stack with `make preview`, which decrypts it"
+    )
+
+
+def _explain_offline_secrets(problems: list[str], raw: Mapping[str, Any], secret_keys: frozenset[str]) -> list[str]:
+    """A problem about a value that the offline plan could not decrypt says so, and what to do,
+    instead of blaming a value the user never wrote."""
+    unread = [k for k in secret_keys if OFFLINE_SECRET in _leaves(raw.get(k))]
+    out = []
+    for p in problems:
+        key = next((k for k in unread if p.startswith(k) and p[len(k) : len(k) + 1] in (":", "[", ".")), None)
+        out.append(f"{p} ({_offline_secret_note(key)})" if key and OFFLINE_SECRET in p and "`secure:`" not in p else p)
+    return out
+
+
 def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str] = frozenset()) -> Settings:
     """Validate the whole stack config. `raw` maps full keys (`mcpauth:gateways`) to values,
     as Pulumi hands them to a program (structured values as JSON text). Values of
@@ -445,6 +468,9 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
             continue
         if name not in PROJECT_KEYS:
             problems.append(f"{key}: unknown key; accepted {NAMESPACE}: keys: {', '.join(PROJECT_KEYS)}")
+            continue
+        if key in secret_keys and value == OFFLINE_SECRET:
+            problems.append(f"{key}: its value decides what the program declares, and {_offline_secret_note(key)}")
             continue
         try:
             project[name] = _parse_value(key, value)
@@ -490,7 +516,7 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
             _https_host_only(f"{NAMESPACE}:issuer", cfg.issuer, problems, allow_slash=True)
 
     if problems:
-        raise ConfigError(_redact(problems, raw, secret_keys))
+        raise ConfigError(_explain_offline_secrets(_redact(problems, raw, secret_keys), raw, secret_keys))
     assert cfg is not None and domain and region
     issuer = cfg.issuer or f"https://{domain}/"
     if not issuer.endswith("/"):

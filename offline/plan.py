@@ -92,6 +92,8 @@ class Plan:
     critical_path: list[str]
     policies: list[dict[str, Any]]
     tenant: TenantView | None = None
+    # Keys set with `secure:`: not decrypted offline, each secret part read as "[secret]".
+    secret_keys: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -266,6 +268,7 @@ def make_plan(
         critical_path=critical_path(ev),
         policies=runner(ev, settings, sc) if runner else [],
         tenant=tenant_view(stack, stack_dir),
+        secret_keys=tuple(sorted(sc.secret_keys)),
     )
 
 
@@ -277,6 +280,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
     return {
         "stack": plan.stack,
         "project": plan.project,
+        "secretKeys": list(plan.secret_keys),
         "resources": [
             {
                 "urn": r.urn,
@@ -362,9 +366,12 @@ def render_text(plan: Plan) -> str:
     lines = [
         f"mcpauth plan: stack {plan.stack} (project {plan.project}), evaluated offline under mocks",
         f"{n_custom} resources in {n_components} components",
-        "",
-        "Resources",
     ]
+    if plan.secret_keys:
+        lines.append(
+            f"secrets not decrypted offline (each secure: value read as [secret]): {', '.join(plan.secret_keys)}"
+        )
+    lines += ["", "Resources"]
 
     def walk(parent: str, prefix: str) -> None:
         items = kids.get(parent, [])

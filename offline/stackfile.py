@@ -2,7 +2,7 @@
 
 What the Pulumi CLI does before it starts the program: project defaults first, stack values
 over them, structured values handed over as JSON text. `secure:` values are never decrypted:
-they become `[secret]` and their keys are listed as secret.
+each becomes `[secret]` where it stands, and its key is listed as secret.
 """
 
 from __future__ import annotations
@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+# What a `secure:` value reads as offline: the plan cannot decrypt it (that needs the stack's
+# secrets provider), so it carries this through and shows it as it is.
+from components.config import OFFLINE_SECRET as SECRET_PLACEHOLDER
 
 
 class StackFileError(Exception):
@@ -110,12 +114,19 @@ def _check_value(file: str, path: str, value: Any) -> None:
         )
 
 
-def _contains_secure(value: Any) -> bool:
+def _without_secure(value: Any) -> tuple[Any, bool]:
+    """`value` with each `{secure: …}` replaced by SECRET_PLACEHOLDER, and whether there was one.
+    The structure around a secret stays, so the rest of a structured value is still checked and
+    planned; Pulumi likewise treats the whole key as secret when any part of it is."""
     if isinstance(value, dict):
-        return set(value) == {"secure"} or any(_contains_secure(v) for v in value.values())
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER, True
+        items = {k: _without_secure(v) for k, v in value.items()}
+        return {k: v for k, (v, _) in items.items()}, any(found for _, found in items.values())
     if isinstance(value, list):
-        return any(_contains_secure(v) for v in value)
-    return False
+        elems = [_without_secure(v) for v in value]
+        return [v for v, _ in elems], any(found for _, found in elems)
+    return value, False
 
 
 def load_stack(root: Path, stack: str, stack_dir: Path | None = None) -> StackConfig:
@@ -147,9 +158,8 @@ def load_stack(root: Path, stack: str, stack_dir: Path | None = None) -> StackCo
             raise StackFileError(f"{stack_path.name}: config key {key!r} is not a string; quote it or name it ns:key")
         full = key if ":" in key else f"{project}:{key}"
         _check_value(stack_path.name, full, value)
-        if _contains_secure(value):
+        value, secret = _without_secure(value)
+        if secret:
             secrets.add(full)
-            values[full] = "[secret]"
-            continue
         values[full] = _as_config_text(value)
     return StackConfig(project, stack, values, frozenset(secrets))

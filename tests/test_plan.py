@@ -348,3 +348,55 @@ def test_stack_files_read_as_yaml_1_2(tmp_path: Path) -> None:
     assert json.loads(load_stack(ROOT, "t", tmp_path).values["mcpauth:gateways"]) == [
         {"name": "no", "description": "on", "x": "1:30"}
     ]
+
+
+def test_a_secure_part_of_a_structured_value_is_carried_through_as_a_placeholder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A secret inside `mcpauth:gateways` (here a description) does not stop the plan: the rest of
+    the value is planned, the secret part reads as `[secret]`, and the key is listed as secret."""
+    cipher = "v1:c2VjcmV0LWRlc2NyaXB0aW9u"
+    body = (
+        "  mcpauth:gateways:\n    - name: tools\n      requiredPermissions: [read:tools]\n"
+        f"      description:\n        secure: {cipher}\n"
+    )
+    (tmp_path / "Pulumi.s.yaml").write_text(BASE + body)
+    code, out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path), "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["secretKeys"] == ["mcpauth:gateways"]
+    gateway = next(r for r in doc["resources"] if r["type"].endswith(":AgentCoreGateway"))
+    assert gateway["inputs"]["description"] == "[secret]"
+    assert gateway["inputs"]["name"].startswith("tools-s-")
+    assert cipher not in out
+    code, out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path))
+    assert code == 0 and "secrets not decrypted offline (each secure: value read as [secret]): mcpauth:gateways" in out
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "says"),
+    [
+        ("  mcpauth:tenant:\n    secure: v1:abc\n  mcpauth:gateways: [{name: tools}]\n", "mcpauth:tenant", ""),
+        ("  mcpauth:gateways: [{name: {secure: v1:abc}}]\n", "mcpauth:gateways", "mcpauth:gateways[0].name: got"),
+    ],
+    ids=["whole-structured-key", "a-name"],
+)
+def test_a_secret_the_plan_needs_says_it_cannot_be_read_offline_and_what_to_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, key: str, says: str
+) -> None:
+    (tmp_path / "Pulumi.s.yaml").write_text(BASE + body)
+    code, out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path))
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert says in err and "not valid JSON" not in err
+    assert f"{key} is set with `secure:`, which `make plan` cannot decrypt offline" in err
+    assert "`make preview`" in err and err.count("cannot decrypt") == 1
+
+
+def test_a_refusal_that_is_not_about_the_secret_value_does_not_blame_the_secret(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """aws:secretKey is refused whatever its value; the message must not say the plan misread it."""
+    body = "  aws:secretKey:\n    secure: v1:abc\n  mcpauth:gateways: [{name: tools}]\n"
+    (tmp_path / "Pulumi.s.yaml").write_text(BASE + body)
+    code, _out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path))
+    assert code == 2 and "aws:secretKey: is set" in err and "cannot decrypt" not in err
