@@ -10,6 +10,7 @@ STAMP := $(VENV)/.installed
 STACK ?= dev
 STACK_DIR ?= .
 FORMAT ?= text
+AGAINST ?=
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -72,8 +73,13 @@ pytest: $(STAMP) $(INSPECTOR_STAMP) ## the Python tests (mocks, moto server, con
 
 test: lint types node-test pytest ## everything: lint, types, the Action's node tests, pytest
 
-plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json)
-	@$(BIN)/python -m offline.plan --stack $(STACK) --stack-dir $(STACK_DIR) --format $(FORMAT)
+plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json; AGAINST=<git rev>: what changes)
+	@$(BIN)/python -m offline.plan --stack $(STACK) --stack-dir $(STACK_DIR) --format $(FORMAT) \
+	  $(if $(AGAINST),--against '$(AGAINST)')
+
+plan-summary: $(STAMP) ## Markdown: every committed stack file's changes against AGAINST=<git rev> (pull requests)
+	@test -n "$(AGAINST)" || { echo "plan-summary: set AGAINST=<git rev>, e.g. AGAINST=origin/main" >&2; exit 2; }
+	@$(BIN)/python -m offline.changes --against '$(AGAINST)'
 
 POLICY_CONFIG = .policy-config.$(STACK).json
 

@@ -151,6 +151,8 @@ class Registered:
     property_dependencies: dict[str, list[str]]
     protect: bool
     ignore_changes: list[str]
+    # The URNs this resource was known by before (its `aliases` option), as the engine resolves them.
+    aliases: list[str] = field(default_factory=list)
 
 
 def _unmask(value: Any) -> Any:
@@ -174,8 +176,9 @@ class EngineRefusal(Exception):
 
 
 class RecordingMonitor(pmocks.MockMonitor):
-    def __init__(self, mocks: pmocks.Mocks) -> None:
+    def __init__(self, mocks: pmocks.Mocks, stack: str, project: str) -> None:
         super().__init__(mocks)
+        self.stack, self.project = stack, project
         self.records: list[Registered] = []
         self.urns: set[str] = set()
 
@@ -205,8 +208,35 @@ class RecordingMonitor(pmocks.MockMonitor):
                 },
                 protect=bool(getattr(request, "protect", False)),
                 ignore_changes=list(getattr(request, "ignoreChanges", [])),
+                aliases=self._alias_urns(request),
             )
         )
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        """URNs as the engine forms them (pulumi sdk/go/common/resource/urn.go `NewURN`, given the
+        parent URN's QualifiedType): the parent's whole type chain, and none for the root stack.
+        Pulumi's MockMonitor keeps only the parent's last type and adds `pulumi:pulumi:Stack$`,
+        so a state or import file keyed by its URNs would not match a real stack's."""
+        if parent:
+            qualified = parent.split("::")[2]
+            if qualified != "pulumi:pulumi:Stack":
+                type_ = f"{qualified}${type_}"
+        return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
+
+    def _alias_urns(self, request: Any) -> list[str]:
+        """Alias specs resolved as the engine resolves them (an unset field is the resource's own:
+        its name, its type, its parent unless `noParent`)."""
+        out = [str(u) for u in getattr(request, "aliasURNs", [])]
+        for alias in getattr(request, "aliases", []):
+            if alias.WhichOneof("alias") == "urn":
+                out.append(alias.urn)
+                continue
+            spec = alias.spec
+            # The SDK sends noParent=False for "the current parent" (pulumi/runtime/resource.py
+            # create_alias_spec), so the oneof alone does not say "no parent".
+            parent = spec.parentUrn if spec.parentUrn else "" if spec.noParent else request.parent
+            out.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        return out
 
     def _admit(self, request: Any) -> None:
         """Refuse what the real engine refuses: a URN registered twice, and a parent that was
@@ -268,7 +298,7 @@ def run_program(
     one stack's config under the mocks; return what it declared."""
     region = str(config.get("aws:region") or "us-east-1")
     mocks = RealisticMocks(stack, region, hook, preview)
-    monitor = RecordingMonitor(mocks)
+    monitor = RecordingMonitor(mocks, stack, project)
     # A fresh root stack per evaluation, so several plans can run in one process.
     psettings.ROOT.set(None)
     set_all_config({k: v for k, v in config.items()}, [])

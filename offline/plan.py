@@ -292,6 +292,8 @@ def to_document(plan: Plan) -> dict[str, Any]:
                 "protect": r.protect,
                 "inputs": r.inputs,
                 "dependsOn": sorted(r.depends_on),
+                "propertyDependencies": {k: sorted(v) for k, v in sorted(r.property_dependencies.items())},
+                "aliases": sorted(r.aliases),
             }
             for r in sorted(ev.resources, key=lambda r: r.urn)
         ],
@@ -486,6 +488,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--format", choices=("text", "json"), default="text")
     ap.add_argument("--stack-dir", type=Path, default=ROOT, help="where Pulumi.<stack>.yaml is")
     ap.add_argument(
+        "--against",
+        metavar="REV",
+        help="also plan the stack file and program at git revision REV and show what would be "
+        "created, deleted and replaced",
+    )
+    ap.add_argument(
         "--import-file",
         action="store_true",
         help="print a `pulumi import --file` document for Auth0 resources that already exist, and exit",
@@ -512,10 +520,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.import_file:
         print(json.dumps(import_file(plan), indent=2, ensure_ascii=False))
         return EXIT_OK
+    doc = to_document(plan)
+    changes = None
+    if args.against:
+        from offline import changes as ch
+
+        try:
+            changes = ch.changes_against(args.against, args.stack, args.stack_dir, doc)
+        except ch.ChangesError as e:
+            print(f"plan: {e}", file=sys.stderr)
+            return EXIT_INVALID
     if args.format == "json":
-        print(json.dumps(to_document(plan), indent=2, sort_keys=True))
+        if changes is not None:
+            doc["changes"] = ch.to_document(changes)
+        print(json.dumps(doc, indent=2, sort_keys=True))
     else:
         print(render_text(plan))
+        if changes is not None:
+            print()
+            print(ch.render_text(changes))
     return EXIT_FAILED if plan.failed else EXIT_OK
 
 

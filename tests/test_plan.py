@@ -287,9 +287,7 @@ def test_the_offline_engine_refuses_two_resources_with_one_urn() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
-    assert "Duplicate resource URN 'urn:pulumi:strict::mcpauth::pulumi:pulumi:Stack$aws:iam/role:Role::same'" in (
-        done.stderr
-    )
+    assert "Duplicate resource URN 'urn:pulumi:strict::mcpauth::aws:iam/role:Role::same'" in (done.stderr)
 
 
 def test_the_offline_engine_refuses_an_unknown_parent() -> None:
@@ -297,7 +295,7 @@ def test_the_offline_engine_refuses_an_unknown_parent() -> None:
 
     from offline.engine import EngineRefusal, RealisticMocks, RecordingMonitor
 
-    monitor = RecordingMonitor(RealisticMocks("s", "us-east-1"))
+    monitor = RecordingMonitor(RealisticMocks("s", "us-east-1"), "s", "p")
     stack = SimpleNamespace(parent="", type="pulumi:pulumi:Stack", name="p-s")
     monitor._admit(stack)
     child = SimpleNamespace(parent="urn:pulumi:s::p::x:y:Z::gone", type="aws:iam/role:Role", name="r")

@@ -190,6 +190,22 @@ def test_pull_requests_run_tests_then_preview_each_stack_with_the_pack() -> None
     assert preview["permissions"]["id-token"] == "write"  # OIDC, no long-lived AWS keys
 
 
+def test_every_pull_request_gets_the_plan_changes_in_its_summary_without_credentials() -> None:
+    """Forks included: no `if` on the head repository, no secrets, no environment, read-only."""
+    wf = load("pull-request.yml")
+    job = wf["jobs"]["changes"]
+    assert job["permissions"] == {"contents": "read"}
+    assert "if" not in job and "environment" not in job and "secrets." not in str(job)
+    (checkout,) = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkout["with"]["fetch-depth"] == 0  # the base commit must be there to plan it
+    (run,) = [s for s in job["steps"] if "plan-summary" in str(s.get("run", ""))]
+    assert run["env"]["BASE_SHA"] == "${{ github.event.pull_request.base.sha }}"
+    assert 'AGAINST="$BASE_SHA"' in run["run"] and '>> "$GITHUB_STEP_SUMMARY"' in run["run"]
+    # The summary is written before the job reports a failing plan.
+    lines = run["run"].splitlines()
+    assert lines.index('cat summary.md >> "$GITHUB_STEP_SUMMARY"') < lines.index('exit "$status"')
+
+
 def test_merges_deploy_dev_then_prod_behind_approval_and_verify() -> None:
     wf = load("deploy.yml")
     assert wf["on"]["push"]["branches"] == ["main"]

@@ -1,0 +1,379 @@
+"""`make plan STACK=<name> AGAINST=<git rev>`: what a change to the program or stack file would do.
+
+The stack file and the program at the revision are planned in their own process (the plan of
+that revision's own code, under this checkout's pinned packages), beside today's plan. The two
+are compared by URN, the way the engine matches a stack's state to a program:
+
+- a URN only today's plan declares is created, one only the old plan declares is deleted (an
+  `aliases` entry naming an old URN makes it the same resource under a new name);
+- a resource in both is replaced when an input the provider cannot update changes (the
+  provider's ForceNew, cited per type in FORCES_REPLACEMENT), or when such an input comes from a
+  resource that is replaced (a preview shows it unknown, so the engine replaces it too);
+  otherwise it is updated when any input changes.
+
+Deleting or replacing a stateful resource (an API, a gateway, a role, a connection, the tenant
+settings) is called out with what it loses.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from components.gateway_resource import _REPLACES as GATEWAY_REPLACES
+from components.gateway_resource import TYPE_TOKEN as GATEWAY
+from offline.engine import ROOT
+
+# Inputs whose change replaces the resource: the Terraform schema's `ForceNew: true` in the
+# providers that pulumi-auth0 and pulumi-aws bridge (auth0/terraform-provider-auth0 v1.55.0,
+# internal/auth0/…; hashicorp/terraform-provider-aws internal/service/iam/role.go). Neither has a
+# CustomizeDiff that forces a new resource. Engine (camelCase) names.
+FORCES_REPLACEMENT: dict[str, tuple[str, ...]] = {
+    "auth0:index/tenant:Tenant": (),  # tenant/resource.go: no ForceNew attribute
+    "auth0:index/connection:Connection": ("name", "strategy"),  # connection/schema.go:17, :52
+    "auth0:index/role:Role": ("type", "ownerId"),  # role/resource.go:44, :55
+    "auth0:index/rolePermission:RolePermission": (  # role/resource_permission.go:22, :28, :34
+        "roleId",
+        "permission",
+        "resourceServerIdentifier",
+    ),
+    "auth0:index/rolePermissions:RolePermissions": ("roleId",),  # role/resource_permissions.go:23
+    "auth0:index/resourceServer:ResourceServer": ("identifier",),  # resourceserver/resource.go:46
+    # resourceserver/resource_scopes.go:23
+    "auth0:index/resourceServerScopes:ResourceServerScopes": ("resourceServerIdentifier",),
+    "auth0:index/client:Client": (),  # client/resource.go: only jwt_configuration.secret_encoded
+    "auth0:index/clientCredentials:ClientCredentials": ("clientId",),  # client/resource_credentials_schema.go:113
+    "auth0:index/clientGrant:ClientGrant": (  # client/resource_grant.go:37, :45, :75, :99
+        "clientId",
+        "audience",
+        "subjectType",
+        "defaultFor",
+    ),
+    "auth0:index/action:Action": (),  # action/resource.go: supported_triggers is not ForceNew
+    "auth0:index/triggerAction:TriggerAction": ("trigger", "actionId"),  # action/resource_trigger_action.go:32, :51
+    "aws:iam/role:Role": ("name", "namePrefix", "path"),  # iam/role.go
+    # Our own provider's diff (components/gateway_resource.py).
+    GATEWAY: GATEWAY_REPLACES,
+}
+
+# What deleting (or replacing) a resource of these types loses, beyond the resource itself.
+STATEFUL: dict[str, str] = {
+    "auth0:index/resourceServer:ResourceServer": (
+        "the API: every grant on it goes, and tokens for a new one carry a new `aud`"
+    ),
+    GATEWAY: "the gateway: its URL (the MCP resource URL every client is configured with) changes",
+    "auth0:index/role:Role": "the role: every user's assignment of it is lost",
+    "auth0:index/connection:Connection": "the connection: its users are deleted with it",
+    "auth0:index/client:Client": "the client: its client id and secret stop working",
+    # tenant/resource.go deleteTenant returns nil: the settings stay, unowned.
+    "auth0:index/tenant:Tenant": "the tenant settings: nothing is reset, but no stack owns them any more",
+}
+
+ROOT_STACK = "pulumi:pulumi:Stack"
+
+
+class ChangesError(Exception):
+    """The revision cannot be planned: not a commit, no `make plan` there, or its stack is invalid."""
+
+
+@dataclass
+class Change:
+    urn: str
+    type: str
+    name: str
+    action: str  # create | delete | replace | update
+    because: list[str] = field(default_factory=list)
+    stateful: str | None = None
+    renamed_from: str | None = None
+
+
+@dataclass
+class Changes:
+    against: str
+    commit: str
+    changes: list[Change]
+    note: str | None = None
+
+    def of(self, action: str) -> list[Change]:
+        return [c for c in self.changes if c.action == action]
+
+
+def _normalize(urn: str) -> str:
+    """Plans before the engine formed URNs as the real one does put the root stack's type in
+    top-level resources' URNs (`pulumi:pulumi:Stack$…`); compare without it."""
+    return urn.replace(f"::{ROOT_STACK}$", "::")
+
+
+def _resources(doc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    out = {}
+    for r in (doc or {}).get("resources", []):
+        if r["type"] == ROOT_STACK or not r.get("custom", True) or r.get("read"):
+            continue  # components have no state of their own; a read resource is never created
+        r = dict(r)
+        r["urn"] = _normalize(r["urn"])
+        r["aliases"] = [_normalize(a) for a in r.get("aliases", [])]
+        r["propertyDependencies"] = {
+            k: [_normalize(u) for u in v] for k, v in (r.get("propertyDependencies") or {}).items()
+        }
+        out[r["urn"]] = r
+    return out
+
+
+def _stateful(r: dict[str, Any]) -> str | None:
+    why = STATEFUL.get(r["type"])
+    if why and r["type"] == GATEWAY and (r.get("inputs") or {}).get("existingGatewayId"):
+        return None  # adopted: delete only forgets it (gateway_resource.py _Provider.delete)
+    if why and r.get("protect"):
+        why += "; it is protected, so `pulumi up` refuses until `pulumi state unprotect`"
+    return why
+
+
+def compare(old_doc: dict[str, Any] | None, new_doc: dict[str, Any], against: str, commit: str) -> Changes:
+    old, new = _resources(old_doc), _resources(new_doc)
+    matched: dict[str, str] = {}  # new urn -> old urn
+    for urn, r in new.items():
+        if urn in old:
+            matched[urn] = urn
+        else:
+            alias = next((a for a in r["aliases"] if a in old), None)
+            if alias:
+                matched[urn] = alias
+
+    replaced: dict[str, list[str]] = {}
+    for urn, old_urn in matched.items():
+        before, after = old[old_urn].get("inputs") or {}, new[urn].get("inputs") or {}
+        forced = [k for k in FORCES_REPLACEMENT.get(new[urn]["type"], ()) if before.get(k) != after.get(k)]
+        if forced:
+            replaced[urn] = [f"{k} changes" for k in forced]
+    # A ForceNew input that comes from a replaced resource is unknown in a preview: replaced too.
+    grew = True
+    while grew:
+        grew = False
+        for urn in matched:
+            if urn in replaced:
+                continue
+            deps = new[urn]["propertyDependencies"]
+            for key in FORCES_REPLACEMENT.get(new[urn]["type"], ()):
+                source = next((u for u in deps.get(key, []) if u in replaced), None)
+                if source:
+                    replaced[urn] = [f"{key} comes from {new[source]['name']}, which is replaced"]
+                    grew = True
+                    break
+
+    changes: list[Change] = []
+    for urn, r in sorted(new.items()):
+        if urn not in matched:
+            changes.append(Change(urn, r["type"], r["name"], "create"))
+            continue
+        renamed = matched[urn] if matched[urn] != urn else None
+        if urn in replaced:
+            changes.append(Change(urn, r["type"], r["name"], "replace", replaced[urn], _stateful(r), renamed))
+            continue
+        before, after = old[matched[urn]].get("inputs") or {}, r.get("inputs") or {}
+        differ = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        if differ or renamed:
+            changes.append(Change(urn, r["type"], r["name"], "update", differ, None, renamed))
+    gone = set(old) - set(matched.values())
+    for urn in sorted(gone):
+        r = old[urn]
+        changes.append(Change(urn, r["type"], r["name"], "delete", [], _stateful(r)))
+    return Changes(against, commit, changes)
+
+
+# ---------------------------------------------------------------- the plan at a revision
+
+
+def _git(*args: str) -> bytes:
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True)
+    if done.returncode:
+        raise ChangesError(done.stderr.decode(errors="replace").strip() or f"git {' '.join(args)} failed")
+    return done.stdout
+
+
+def old_plan(against: str, stack: str, stack_dir: Path) -> tuple[str, dict[str, Any] | None, str | None]:
+    """(commit, the plan document at `against`, a note). The document is None when the stack
+    file does not exist at that revision: every resource is then a create."""
+    try:
+        commit = _git("rev-parse", "--verify", "--quiet", f"{against}^{{commit}}").decode().strip()
+    except ChangesError:
+        raise ChangesError(
+            f"AGAINST={against}: not a commit in this repository (fetch it first, e.g. "
+            "`git fetch origin main` and AGAINST=origin/main)"
+        ) from None
+    with tempfile.TemporaryDirectory(prefix="mcpauth-against-") as tmp:
+        tree = Path(tmp)
+        with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", commit))) as tar:
+            tar.extractall(tree, filter="data")
+        if not (tree / "offline" / "plan.py").is_file():
+            raise ChangesError(f"AGAINST={against}: {commit[:12]} predates `make plan` (no offline/plan.py)")
+        note = None
+        try:
+            old_dir = tree / stack_dir.resolve().relative_to(ROOT)
+        except ValueError:
+            old_dir = stack_dir  # a stack file outside the repository has no history here
+            note = f"{stack_dir} is outside the repository: the same stack file is used on both sides"
+        if not (old_dir / f"Pulumi.{stack}.yaml").is_file():
+            return commit, None, f"Pulumi.{stack}.yaml does not exist at {commit[:12]}: everything is created"
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        done = subprocess.run(
+            [sys.executable, "-m", "offline.plan", "--stack", stack, "--stack-dir", str(old_dir), "--format", "json"],
+            cwd=tree,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode not in (0, 1):
+            reason = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+            raise ChangesError(f"AGAINST={against}: the stack does not plan at {commit[:12]}: {reason[0]}")
+        return commit, json.loads(done.stdout), note
+
+
+def changes_against(against: str, stack: str, stack_dir: Path, new_doc: dict[str, Any]) -> Changes:
+    commit, doc, note = old_plan(against, stack, stack_dir)
+    result = compare(doc, new_doc, against, commit)
+    result.note = note
+    return result
+
+
+# ---------------------------------------------------------------- rendering
+
+_MARK = {"create": "+", "delete": "-", "replace": "±", "update": "~"}
+
+
+def to_document(ch: Changes) -> dict[str, Any]:
+    return {
+        "against": ch.against,
+        "commit": ch.commit,
+        "note": ch.note,
+        "counts": {a: len(ch.of(a)) for a in ("create", "delete", "replace", "update")},
+        "changes": [
+            {
+                "action": c.action,
+                "urn": c.urn,
+                "type": c.type,
+                "name": c.name,
+                "because": c.because,
+                "stateful": c.stateful,
+                "renamedFrom": c.renamed_from,
+            }
+            for c in ch.changes
+        ],
+    }
+
+
+def render_text(ch: Changes) -> str:
+    counts = ", ".join(f"{len(ch.of(a))} to {a}" for a in ("create", "delete", "replace", "update"))
+    lines = [f"Changes against {ch.against} ({ch.commit[:12]}): {counts}"]
+    if ch.note:
+        lines.append(f"  note: {ch.note}")
+    loses = [c for c in ch.changes if c.stateful and c.action in ("delete", "replace")]
+    if loses:
+        lines.append("  Stateful resources deleted or replaced:")
+        lines += [f"    ⚠ {c.action} {c.type} {c.name}: {c.stateful}" for c in loses]
+    if not ch.changes:
+        lines.append("  no changes")
+    for c in ch.changes:
+        detail = "; ".join(c.because) if c.action == "replace" else ", ".join(c.because)
+        renamed = f" (was {c.renamed_from.rsplit('::', 1)[-1]})" if c.renamed_from else ""
+        lines.append(f"  {_MARK[c.action]} {c.action} {c.type} {c.name}{renamed}" + (f": {detail}" if detail else ""))
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- every stack, for a pull request
+
+
+def stack_files(commit: str | None = None) -> list[tuple[str, str]]:
+    """(folder, stack) of the committed stack files: `Pulumi.<stack>.yaml` at the top and in
+    `examples/*/`, at `commit`, or in the checkout."""
+    if commit:
+        names = _git("ls-tree", "-r", "--name-only", commit).decode().splitlines()
+    else:
+        names = [
+            str(p.relative_to(ROOT)) for p in [*ROOT.glob("Pulumi.*.yaml"), *ROOT.glob("examples/*/Pulumi.*.yaml")]
+        ]
+    out = set()
+    for name in names:
+        path = Path(name)
+        parts = path.parent.parts
+        is_stack_file = path.name.startswith("Pulumi.") and path.suffix == ".yaml" and path.name != "Pulumi.yaml"
+        if is_stack_file and (parts == () or (len(parts) == 2 and parts[0] == "examples")):
+            out.add((str(path.parent), path.name.removeprefix("Pulumi.").removesuffix(".yaml")))
+    return sorted(out)
+
+
+def _plan_now(stack: str, folder: str) -> tuple[int, str, dict[str, Any] | None]:
+    done = subprocess.run(
+        [sys.executable, "-m", "offline.plan", "--stack", stack, "--stack-dir", folder, "--format", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    doc = json.loads(done.stdout) if done.returncode in (0, 1) else None
+    return done.returncode, done.stderr.strip(), doc
+
+
+def summary(against: str) -> tuple[str, bool]:
+    """Markdown for a pull request's job summary: per stack file (today's, and those the change
+    removes), what the change creates, deletes and replaces. Returns (markdown, all plans sound)."""
+    commit = _git("rev-parse", "--verify", "--quiet", f"{against}^{{commit}}").decode().strip()
+    now, before = stack_files(), stack_files(commit)
+    lines = [f"## `make plan` against {against} ({commit[:12]})", ""]
+    sound = True
+    for folder, stack in sorted(set(now) | set(before)):
+        where = f"{folder}/Pulumi.{stack}.yaml" if folder != "." else f"Pulumi.{stack}.yaml"
+        if (folder, stack) in now:
+            code, err, doc = _plan_now(stack, folder)
+            if doc is None:
+                sound = False
+                lines += [f"### ✗ {where}: does not plan", "", "```", err, "```", ""]
+                continue
+            sound = sound and code == 0
+        else:
+            doc = {"resources": []}
+        try:
+            ch = changes_against(against, stack, ROOT / folder, doc)
+        except ChangesError as e:
+            lines += [f"### {where}", "", f"not compared: {e}", ""]
+            continue
+        counts = ", ".join(f"{len(ch.of(a))} to {a}" for a in ("create", "delete", "replace", "update"))
+        mark = "✗ " if doc.get("ok") is False else ""
+        removed = " (removed by this change: everything it declared is deleted)" if (folder, stack) not in now else ""
+        lines += [f"### {mark}{where}{removed}", "", counts, ""]
+        lines += [
+            f"- ⚠ **{c.action}** `{c.type}` `{c.name}`: {c.stateful}"
+            for c in ch.changes
+            if c.stateful and c.action in ("delete", "replace")
+        ]
+        if ch.changes:
+            lines += ["", "<details><summary>every change</summary>", "", "```", render_text(ch), "```", "</details>"]
+        lines.append("")
+    return "\n".join(lines), sound
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    ap = argparse.ArgumentParser(
+        prog="make plan-summary", description="every stack file's changes against a revision, as Markdown"
+    )
+    ap.add_argument("--against", required=True, metavar="REV")
+    args = ap.parse_args(argv)
+    try:
+        text, sound = summary(args.against)
+    except ChangesError as e:
+        print(f"plan-summary: AGAINST={args.against}: {e}", file=sys.stderr)
+        return 2
+    print(text)
+    return 0 if sound else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
