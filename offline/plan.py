@@ -17,6 +17,11 @@ if __name__ == "__main__":
     # would rescan them on every collection while they load and the program runs (measured:
     # about 15% of a dev plan). Reference counting still frees what the plan drops.
     gc.disable()
+    import os
+
+    # No pydantic plugins in the plan: their discovery scans every installed distribution's entry
+    # points (pydantic/plugin/_loader.py), and the config models need none.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 import argparse
 import json

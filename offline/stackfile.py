@@ -32,7 +32,7 @@ class StackConfig:
     secret_keys: frozenset[str]
 
 
-class _Yaml12Loader(yaml.SafeLoader):
+class _Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml parses, in C
     """YAML as Pulumi reads stack files (Go's yaml.v3, YAML 1.2): only true/false are booleans
     (`name: no` is the string "no"), dates and sexagesimal numbers stay strings, and a key given
     twice in one mapping is an error, not "the last one wins"."""
