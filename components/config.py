@@ -216,7 +216,12 @@ class Settings:
 
     @property
     def token_endpoint(self) -> str:
-        return f"https://{self.auth0_domain}/oauth/token"
+        # On the issuer's host, not auth0:domain: Auth0 "issues tokens with the `iss` claim for
+        # the domain you used with the token request" (auth0.com/docs/customize/custom-domains),
+        # and "all requests (obtaining the token, and calling the API) must use the same domain"
+        # (…/custom-domains/configure-features-to-use-custom-domains). auth0:domain stays the
+        # Management API host only.
+        return f"{self.issuer}oauth/token"
 
     def third_party_scopes(self, gateway: GatewayConfig) -> list[str]:
         if gateway.third_party_scopes is not None:

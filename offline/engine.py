@@ -8,6 +8,7 @@ each resource's type, parent, inputs, dependencies and options, and the stack ou
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import runpy
 import string
@@ -297,6 +298,10 @@ def run_program(
     """Evaluate the program (by default `__main__.py`, exactly as `pulumi up` runs it) for
     one stack's config under the mocks; return what it declared."""
     region = str(config.get("aws:region") or "us-east-1")
+    try:
+        asyncio.get_event_loop()
+    except RuntimeError:  # an asyncio.run() earlier in this thread left it without one
+        asyncio.set_event_loop(asyncio.new_event_loop())
     mocks = RealisticMocks(stack, region, hook, preview)
     monitor = RecordingMonitor(mocks, stack, project)
     # A fresh root stack per evaluation, so several plans can run in one process.

@@ -4,6 +4,7 @@ the reference's troubleshooting table produced for real and diagnosed."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -261,3 +262,31 @@ def test_cli_bad_inputs_exit_2(tmp_path: Any, capsys: Any) -> None:
     (tmp_path / "o.json").write_text(json.dumps({"issuer": "x"}))
     assert cli.main(["--outputs", str(tmp_path / "o.json")]) == 2
     assert "is this an mcpauth stack" in capsys.readouterr().err
+
+
+def test_a_custom_domain_stack_gets_tokens_from_the_issuer_and_verifies() -> None:
+    """prod issues on login.example.com: its token endpoint is there (a token asked of the
+    canonical domain would carry the canonical `iss` and fail), and the whole chain passes."""
+    plan = make_plan("prod")
+    assert plan.evaluation.outputs["issuer"] == "https://login.example.com/"
+    assert plan.evaluation.outputs["tokenEndpoint"] == "https://login.example.com/oauth/token"
+    spec = spec_from_plan(plan)
+    with Sandbox(spec):
+        checks = verify(spec)
+    assert checks and not failed(checks), [c.line() for c in failed(checks)]
+
+
+def test_the_sandbox_refuses_an_output_on_a_host_it_does_not_stand_in_for() -> None:
+    """Before the fix, prod's token endpoint stayed on mcpauth-prod.us.auth0.com and `make demo`
+    posted a client secret there. Now any such output stops the sandbox before a request."""
+    import dataclasses
+
+    from verify.sandbox import SandboxError
+
+    plan = make_plan("prod")
+    outputs = {**plan.evaluation.outputs, "tokenEndpoint": "https://mcpauth-prod.us.auth0.com/oauth/token"}
+    stale = dataclasses.replace(plan, evaluation=dataclasses.replace(plan.evaluation, outputs=outputs))
+    with pytest.raises(
+        SandboxError, match=re.escape("output tokenEndpoint is https://mcpauth-prod.us.auth0.com/oauth/token")
+    ):
+        spec_from_plan(stale)

@@ -11,7 +11,7 @@ from pathlib import Path
 from offline.engine import ROOT
 from offline.plan import make_plan
 from verify.checks import Check, Target, run_all
-from verify.sandbox import Sandbox, SandboxSpec, spec_from_plan
+from verify.sandbox import Sandbox, SandboxError, SandboxSpec, spec_from_plan
 
 
 def _run(title: str, spec: SandboxSpec) -> list[Check]:
@@ -34,8 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     if plan.failed:
         print(f"demo: the plan of {args.stack} fails its wiring or policies; run `make plan STACK={args.stack}`")
         return 1
+    try:
+        spec = spec_from_plan(plan)
+    except SandboxError as e:
+        print(f"demo: {e}", file=sys.stderr)
+        return 2
     print(f"demo: stack {args.stack}: {len(plan.wiring)} gateway(s), sandbox on 127.0.0.1")
-    good = _run("as planned: every check should pass", spec_from_plan(plan))
+    good = _run("as planned: every check should pass", spec)
 
     broken = spec_from_plan(plan)
     first = next(iter(broken.gateways.values()))

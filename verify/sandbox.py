@@ -108,6 +108,29 @@ def _rebaser(mapping: dict[str, str]) -> Callable[[Any], Any]:
     return rebase
 
 
+class SandboxError(Exception):
+    """The plan's outputs point somewhere the sandbox does not stand in for."""
+
+
+def _loopback_only(outputs: dict[str, Any], path: str = "") -> None:
+    """Every URL the checks will call must be the sandbox's: an output left on a real host (a
+    token endpoint on another domain than the issuer) would send a client secret there."""
+    for key, value in outputs.items():
+        where = f"{path}.{key}" if path else key
+        if isinstance(value, dict):
+            _loopback_only(value, where)
+        elif (
+            isinstance(value, str)
+            and value.startswith(("http://", "https://"))
+            and urlsplit(value).hostname != "127.0.0.1"
+        ):
+            raise SandboxError(
+                f"output {where} is {value}, which the sandbox does not stand in for (only the issuer "
+                "and the gateways are); nothing was sent. Every client-facing URL must derive from "
+                "the issuer or a gateway"
+            )
+
+
 def spec_from_plan(plan: Any) -> SandboxSpec:
     """The sandbox for an offline plan (offline.plan.Plan): same APIs, clients, grants and
     authorizers, URLs moved to loopback."""
@@ -161,6 +184,7 @@ def spec_from_plan(plan: Any) -> SandboxSpec:
 
     tenant = of("auth0:index/tenant:Tenant")
     outputs = rebase({k: v for k, v in ev.outputs.items() if k != "machineClientSecrets"})
+    _loopback_only(outputs)
     outputs["machineClientSecrets"] = {c.name: c.secret for c in clients.values()}
     return SandboxSpec(
         issuer_port=issuer_port,
