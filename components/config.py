@@ -382,6 +382,15 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
             problems.append(
                 f"{p}tenant.defaultAudience: got {t.default_audience!r}: not a gateway in {p}gateways ({gateways})"
             )
+        elif len(cfg.gateways) > 1:
+            # Auth0 applies a default audience to every authorization request (tenant settings
+            # docs), so with several gateways some clients' tokens would name the wrong one.
+            problems.append(
+                f"{p}tenant.defaultAudience: got {t.default_audience!r} while {len(cfg.gateways)} gateways share "
+                "the tenant: Auth0 applies a default audience to requests that send only `resource` (as MCP "
+                "clients do), so the other gateways' clients may get tokens for it. Unset it (with "
+                "resourceParameterProfile: compatibility none is needed), or keep one gateway on this tenant"
+            )
 
 
 def _check_required_permissions(key: str, perms: list[str], problems: list[str]) -> None:

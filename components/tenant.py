@@ -38,12 +38,15 @@ class TenantBaseline(pulumi.ComponentResource):
 
         auth0.Tenant(
             f"{name}-settings",
-            flags=auth0.TenantFlagsArgs(
-                enable_dynamic_client_registration=args.dynamic_client_registration,
-                # "Enable Application Connections": first-party apps created later get the
-                # tenant's connections. DCR clients are not covered by it (see the connection).
-                enable_client_connections=True,
-            ),
+            # Only the DCR flag. `enable_client_connections` is left as the tenant has it (the
+            # provider sends only the flags set: tenant/expand.go): it decides "whether all current
+            # connections should be enabled when a new client is created" (Management API,
+            # tenant settings flags), and Auth0 recommends it off. DCR/CIMD clients are third-party
+            # and log in only through domain-level connections ("you must promote connections to
+            # the domain level when you use Dynamic Client Registration", auth0.com/docs/
+            # authenticate/identity-providers/promote-connections-to-domain-level), which it
+            # does not affect.
+            flags=auth0.TenantFlagsArgs(enable_dynamic_client_registration=args.dynamic_client_registration),
             client_id_metadata_document_supported=args.client_id_metadata_documents,
             # `compatibility`: Auth0 accepts RFC 8707 `resource` (what MCP clients send) as the
             # audience, so no single tenant-wide default audience is needed.

@@ -74,6 +74,12 @@ def tenant_view(stack: str, stack_dir: Path = ROOT) -> TenantView:
             f"the owner {owners[0]} sets resourceParameterProfile: audience, but {total_gateways} gateways "
             "share the tenant: MCP clients of all but one get tokens for the wrong audience. Use compatibility."
         )
+    if t.default_audience is not None and total_gateways > 1:
+        view.problems.append(
+            f"the owner {owners[0]} sets tenant.defaultAudience, but {total_gateways} gateways share the "
+            "tenant: Auth0 applies a default audience to requests that send only `resource` (as MCP "
+            "clients do), so the others' clients may get tokens for the wrong audience. Unset it."
+        )
     others = [n for n in same if n not in owners]
     if others and not t.claims.extra_audiences:
         view.notes.append(

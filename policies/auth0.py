@@ -35,7 +35,11 @@ from policies.common import (
     strings,
 )
 
-_SAFE_ALGS = ("RS256", "PS256")
+# One answer everywhere (verify, the sandbox, the pack): RS256. Third-party (DCR/CIMD) clients'
+# tokens "must be RS256; HS256 not supported" (auth0.com/docs/get-started/applications/
+# third-party-applications/security-controls); PS256 is an Auth0 add-on ("PS256 available via
+# addon", Management API SigningAlgorithmEnum) that AgentCore's CUSTOM_JWT is not documented to accept.
+_SAFE_ALGS = ("RS256",)
 _AUTHZ_DIALECTS = ("access_token_authz", "rfc9068_profile_authz")
 
 
@@ -47,15 +51,16 @@ def _validate_signing(args: ResourceValidationArgs, report: ReportViolation) -> 
         return
     if alg not in _SAFE_ALGS:
         report(
-            f"{label(args)} signs with {alg!r}: a gateway verifies tokens with the tenant's public JWKS, which "
-            "only works for asymmetric keys, and HS256 shares the secret with every verifier. Use RS256.",
+            f"{label(args)} signs with {alg!r}: a gateway verifies tokens with the tenant's public JWKS (HS256 "
+            "shares the secret with every verifier), third-party clients' tokens must be RS256, and PS256 "
+            "is neither documented for AgentCore nor checked by `make verify`. Use RS256.",
             None,
         )
 
 
 api_signing_alg = ResourceValidationPolicy(
     name="api-signing-alg",
-    description="Auth0 APIs sign tokens with RS256 or PS256, never HS256.",
+    description="Auth0 APIs sign tokens with RS256 (not HS256, not PS256).",
     remediation_steps="Set signingAlg to RS256 on the API (resource server).",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_validate_signing,
@@ -211,12 +216,24 @@ def _validate_audience_resolution(args: StackValidationArgs, report: ReportViola
     if tenant is None:
         return
     profile = get(tenant.props, "resourceParameterProfile")
-    if profile is UNKNOWN or profile == "compatibility":
-        return
     default = get(tenant.props, "defaultAudience")
-    if default is UNKNOWN:
+    if profile is UNKNOWN or default is UNKNOWN:
         return
     gateways = of_type(resources, *GATEWAYS)
+    if profile == "compatibility":
+        # "Setting the Default Audience is equivalent to appending this audience to every
+        # authorization request" (auth0.com/docs/get-started/tenant-settings), and with
+        # compatibility "the audience parameter is still checked first" (Management API,
+        # TenantSettingsResourceParameterProfile): a client sending only `resource` may get the
+        # default audience. Auth0 does not say which wins; with one gateway both answers agree.
+        if default and len(gateways) > 1:
+            report(
+                f"{label(tenant)}: a tenant default audience is set while {len(gateways)} gateways share this "
+                "tenant; Auth0 applies it to requests that send only `resource` (as MCP clients do), so the "
+                "other gateways' clients may get tokens for the wrong audience. Unset tenant.defaultAudience.",
+                tenant.urn,
+            )
+        return
     if not default:
         report(
             f"{label(tenant)}: MCP clients send `resource`, not `audience`; with resourceParameterProfile "
@@ -235,8 +252,8 @@ def _validate_audience_resolution(args: StackValidationArgs, report: ReportViola
 
 audience_resolution = StackValidationPolicy(
     name="audience-resolution",
-    description="MCP clients' tokens get the right aud: resource parameter profile `compatibility`, or a "
-    "default audience with a single gateway on the tenant.",
+    description="MCP clients' tokens get the right aud: a tenant default audience only with a single "
+    "gateway on the tenant, and resource parameter profile `compatibility` unless a default audience serves it.",
     remediation_steps="Set the tenant's resourceParameterProfile to compatibility.",
     enforcement_level=EnforcementLevel.MANDATORY,
     validate=_validate_audience_resolution,

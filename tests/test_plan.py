@@ -171,15 +171,14 @@ def test_the_plan_refuses_what_the_agentcore_service_model_refuses() -> None:
 
 
 def test_a_default_audience_that_is_no_api_identifier_is_caught(tmp_path: Path) -> None:
-    stack = (
-        (ROOT / "Pulumi.dev.yaml")
-        .read_text()
-        .replace(
-            "resourceParameterProfile: compatibility",
-            "resourceParameterProfile: audience\n    defaultAudience: tools",
-        )
-    )
-    write_stack(tmp_path, "aud", stack)
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    cfg = doc["config"]
+    cfg["mcpauth:tenant"].update(resourceParameterProfile="audience", defaultAudience="tools")
+    cfg["mcpauth:gateways"] = cfg["mcpauth:gateways"][:1]  # a default audience serves one gateway
+    cfg["mcpauth:machineClients"] = [c for c in cfg["mcpauth:machineClients"] if c["gateway"] == "tools"]
+    write_stack(tmp_path, "aud", yaml.safe_dump(doc))
     ok = planmod.make_plan("aud", stack_dir=tmp_path)
     tools = next(w for w in ok.wiring if w.gateway == "tools")
     assert tools.default_audience == tools.api_identifier and not tools.problems

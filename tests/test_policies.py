@@ -278,7 +278,9 @@ def test_audience_rule_skips_preview_unknowns() -> None:
 def test_signing_alg() -> None:
     (msg,) = messages("api-signing-alg", [api(signingAlg="HS256")])
     assert "'HS256'" in msg and "Use RS256" in msg
-    for ok in ("RS256", "PS256", UNKNOWN_STRING_VALUE):
+    (msg,) = messages("api-signing-alg", [api(signingAlg="PS256")])  # one answer: verify accepts RS256 only
+    assert "'PS256'" in msg
+    for ok in ("RS256", UNKNOWN_STRING_VALUE):
         assert messages("api-signing-alg", [api(signingAlg=ok)]) == []
     assert messages("api-signing-alg", [R(API, {"identifier": URL})]) == []
 
@@ -361,6 +363,22 @@ def test_audience_resolution() -> None:
     )
     assert messages("audience-resolution", [tenant(resourceParameterProfile=UNKNOWN_STRING_VALUE), *two]) == []
     assert messages("audience-resolution", two) == []  # the tenant is another stack's
+    # compatibility: a default audience is applied to resource-only requests too (Auth0 tenant
+    # settings: "appending this audience to every authorization request"): one gateway only.
+    (msg,) = messages(
+        "audience-resolution", [tenant(resourceParameterProfile="compatibility", defaultAudience=URL), *two]
+    )
+    assert "2 gateways share this tenant" in msg and "Unset tenant.defaultAudience" in msg
+    assert (
+        messages(
+            "audience-resolution", [tenant(resourceParameterProfile="compatibility", defaultAudience=URL), gateway()]
+        )
+        == []
+    )
+    assert (
+        messages("audience-resolution", [tenant(resourceParameterProfile="compatibility", defaultAudience=""), *two])
+        == []
+    )
 
 
 # --- advisory rules

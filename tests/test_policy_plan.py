@@ -53,12 +53,6 @@ def test_dev_passes_every_mandatory_rule() -> None:
             "audience-resolution",
             "mandatory",
         ),
-        (
-            "aud-two",
-            {"tenant": tenant(resourceParameterProfile="audience", defaultAudience="tools")},
-            "audience-resolution",
-            "mandatory",
-        ),
         ("prod-eu", {}, "protect-production", "advisory"),
         (
             "admin-client",
@@ -82,6 +76,19 @@ def test_each_config_fails_exactly_its_rule(
     assert {p["enforcementLevel"] for p in plan.policies} == {level}
     assert plan.failed == (level == "mandatory")
     assert all(not w.problems for w in plan.wiring)  # the wiring itself is fine
+
+
+@pytest.mark.parametrize("profile", ["audience", "compatibility"])
+def test_a_default_audience_with_two_gateways_is_refused_before_anything_is_declared(
+    tmp_path: Path, profile: str
+) -> None:
+    """Auth0 applies a tenant default audience to every authorization request: with dev's two
+    gateways one would get the other's tokens, whatever the profile (the pack says so too)."""
+    from components.config import ConfigError
+
+    d = stack(tmp_path, "aud", tenant=tenant(resourceParameterProfile=profile, defaultAudience="tools"))
+    with pytest.raises(ConfigError, match=r"mcpauth:tenant.defaultAudience: got 'tools' while 2 gateways"):
+        make_plan("aud", stack_dir=d)
 
 
 def test_a_mandatory_failure_exits_1_through_the_plan_command(tmp_path: Path) -> None:

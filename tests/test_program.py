@@ -135,7 +135,8 @@ def test_third_party_clients_get_a_default_grant_per_api(dev_eval: Evaluation) -
 def test_tenant_settings_turn_on_dcr_cimd_and_resource_parameter(dev_eval: Evaluation) -> None:
     (tenant,) = dev_eval.of_type(TENANT)
     assert tenant.inputs["flags"]["enableDynamicClientRegistration"] is True
-    assert tenant.inputs["flags"]["enableClientConnections"] is True
+    # Not touched: it only enables connections on new first-party apps, not DCR/CIMD clients.
+    assert "enableClientConnections" not in tenant.inputs["flags"]
     assert tenant.inputs["clientIdMetadataDocumentSupported"] is True
     assert tenant.inputs["resourceParameterProfile"] == "compatibility"
     assert tenant.inputs["defaultAudience"] == ""
@@ -166,18 +167,17 @@ def test_machine_clients_use_client_credentials_and_their_secret_stays_secret(
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 5])
 def test_generated_stacks_keep_every_gateway_wired(evaluate, count: int) -> None:
     gws = [{"name": f"g{i}", "requiredPermissions": ["read:tools"]} for i in range(count)]
-    ev = evaluate(
-        make_config(gws, tenant={"resourceParameterProfile": "audience", "defaultAudience": "g0"}),
-        stack=f"gen{count}",
-    )
+    # A default audience serves one gateway only (config refuses it with more).
+    tenant = {"resourceParameterProfile": "audience", "defaultAudience": "g0"} if count == 1 else {}
+    ev = evaluate(make_config(gws, tenant=tenant), stack=f"gen{count}")
     w = wiring(ev)
     assert len(w) == count
     for url, (identifier, audiences, _) in w.items():
         assert identifier == url and audiences == [url]
-    (tenant,) = ev.of_type(TENANT)
+    (settings,) = ev.of_type(TENANT)
     g0_url = ev.outputs["gateways"]["g0"]["resourceUrl"]
-    assert tenant.inputs["defaultAudience"] == g0_url
-    assert tenant.inputs["resourceParameterProfile"] == "audience"
+    assert settings.inputs["defaultAudience"] == (g0_url if count == 1 else "")
+    assert settings.inputs["resourceParameterProfile"] == ("audience" if count == 1 else "compatibility")
     assert g0_url in {r.inputs["identifier"] for r in ev.of_type(API)}
 
 
