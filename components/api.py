@@ -16,6 +16,8 @@ class McpApiArgs:
     identifier: pulumi.Input[str]
     scopes: dict[str, str]
     token_lifetime_seconds: int
+    # Refresh tokens for this API (config gateways[].offlineAccess).
+    offline_access: bool
     # role name -> role id (created by the tenant stack or looked up by name)
     role_ids: dict[str, pulumi.Input[str]]
     roles: dict[str, list[str]]
@@ -42,7 +44,12 @@ class McpApi(pulumi.ComponentResource):
             enforce_policies=True,
             token_dialect="access_token_authz",
             token_lifetime=args.token_lifetime_seconds,
-            allow_offline_access=False,
+            # MCP clients stay signed in: they may ask for refresh tokens (`offline_access`). How
+            # long those last, and their rotation, are per-client settings that Auth0 gives
+            # DCR/CIMD (third-party) clients itself: rotation on for SPA and native ones, no
+            # non-expiring tokens (auth0.com/docs/get-started/applications/third-party-applications/
+            # security-controls); the program creates no interactive client to set them on.
+            allow_offline_access=args.offline_access,
             skip_consent_for_verifiable_first_party_clients=True,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )

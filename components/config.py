@@ -62,6 +62,13 @@ class _Model(BaseModel):
 class ConnectionConfig(_Model):
     name: str = Field("mcp-users", min_length=1, max_length=128)
     disable_signup: bool = True
+    # Sign-up on a domain-level connection while DCR/CIMD is on lets anyone register through any
+    # client that registers itself: only with this explicit yes.
+    public_signup: bool = False
+    # Options of an existing (imported) connection to keep: the provider's PATCH "replaces options
+    # wholesale" (terraform-provider-auth0 internal/auth0/connection/expand.go), so options not
+    # declared here are reset. Keys are pulumi_auth0.ConnectionOptionsArgs' (snake_case).
+    options: dict[str, Any] = {}
 
     @field_validator("name")
     @classmethod
@@ -139,6 +146,10 @@ class GatewayConfig(_Model):
     # None: every defined scope except `admin` (a DCR client should never get admin by default).
     third_party_scopes: list[str] | None = None
     token_lifetime_seconds: int = Field(3600, ge=60, le=2592000)
+    # The API's "Allow Offline Access": "allow applications to ask for refresh tokens for the API"
+    # (auth0.com/docs/get-started/apis/api-settings). Without it an MCP client signs in again
+    # each time its access token expires.
+    offline_access: bool = True
 
     @field_validator("name")
     @classmethod
@@ -370,6 +381,7 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
             check_scope(f"{p}machineClients[{ci}].scopes[{i}]", s)
 
     t = cfg.tenant
+    _check_connection(t, problems)
     for i, s in enumerate(t.claims.elevated_permissions if t.claims.admin_email_domain else []):
         check_scope(f"{p}tenant.claims.elevatedPermissions[{i}]", s)
     if t.default_audience is not None:
@@ -390,6 +402,44 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
                 "the tenant: Auth0 applies a default audience to requests that send only `resource` (as MCP "
                 "clients do), so the other gateways' clients may get tokens for it. Unset it (with "
                 "resourceParameterProfile: compatibility none is needed), or keep one gateway on this tenant"
+            )
+
+
+# Connection options this program sets itself; `connection.options` may not override them.
+_OWNED_OPTIONS = {
+    "disable_signup": "set it with mcpauth:tenant.connection.disableSignup",
+    "brute_force_protection": "always on: a public login page without it invites credential stuffing",
+}
+
+
+def _connection_option_names() -> set[str]:
+    import inspect
+
+    from pulumi_auth0 import ConnectionOptionsArgs
+
+    return {p for p in inspect.signature(ConnectionOptionsArgs.__init__).parameters if p not in ("self", "__self__")}
+
+
+def _check_connection(t: TenantConfig, problems: list[str]) -> None:
+    key = f"{NAMESPACE}:tenant.connection"
+    c = t.connection
+    third_party = t.dynamic_client_registration or t.client_id_metadata_documents
+    if t.manage and third_party and not c.disable_signup and not c.public_signup:
+        problems.append(
+            f"{key}.disableSignup: is false on a domain-level connection while dynamic client registration or "
+            "CIMD is on: anyone could create an account through any client that registers itself. Set "
+            f"disableSignup: true and create users yourself, or say {key}.publicSignup: true if that is the intent"
+        )
+    if not c.options:
+        return
+    accepted = _connection_option_names()
+    for name in c.options:
+        if name in _OWNED_OPTIONS:
+            problems.append(f"{key}.options.{name}: not here: {_OWNED_OPTIONS[name]}")
+        elif name not in accepted:
+            problems.append(
+                f"{key}.options.{name}: not an option of the auth0 connection; accepted (pulumi_auth0 "
+                f"ConnectionOptionsArgs): {', '.join(sorted(accepted - set(_OWNED_OPTIONS)))}"
             )
 
 

@@ -7,6 +7,7 @@ every gateway on the tenant, so exactly one stack may own them; the others look 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 import pulumi_auth0 as auth0
@@ -24,6 +25,8 @@ class TenantBaselineArgs:
     default_audience: pulumi.Input[str] | None
     connection_name: str
     disable_signup: bool
+    # Options of an existing connection to keep (config `connection.options`).
+    connection_options: dict[str, Any]
     roles: list[str]
     protect: bool
 
@@ -53,7 +56,19 @@ class TenantBaseline(pulumi.ComponentResource):
             resource_parameter_profile=args.resource_parameter_profile,
             # The owning stack owns this setting: "" clears one set by hand.
             default_audience=args.default_audience if args.default_audience is not None else "",
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # Settings this program does not own and the provider would null on an update where
+            # they differ from state (non-computed: tenant/resource.go; fetchNullableFields in
+            # tenant/expand.go). After an import, the imported values stay as they are.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                protect=args.protect,
+                ignore_changes=[
+                    "errorPage",
+                    "defaultTokenQuota",
+                    "skipNonVerifiableCallbackUriConfirmationPrompt",
+                    "countryCodes",
+                ],
+            ),
         )
 
         connection = auth0.Connection(
@@ -63,10 +78,16 @@ class TenantBaseline(pulumi.ComponentResource):
             # Third-party (DCR/CIMD) clients can only log users in through domain-level
             # connections; without this they reach a login page with no way in.
             is_domain_connection=True,
+            # The whole options object: the provider's PATCH replaces it wholesale
+            # (internal/auth0/connection/expand.go), so what an adopted connection had and is not
+            # declared here (connection.options) is reset; `make plan` says so.
             options=auth0.ConnectionOptionsArgs(
-                disable_signup=args.disable_signup,
-                brute_force_protection=True,
-                password_policy="good",
+                **{
+                    "password_policy": "good",
+                    **args.connection_options,
+                    "disable_signup": args.disable_signup,
+                    "brute_force_protection": True,
+                }
             ),
             opts=child,
         )

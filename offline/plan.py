@@ -36,6 +36,7 @@ from components.config import ConfigError, Settings, load_settings
 from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from components.gateway_resource import _spec as gateway_spec
 from components.naming import discovery_url, resource_url
+from offline.adopt import reset_notes
 from offline.engine import ROOT, Evaluation, OutputHook, Registered, run_program
 from offline.stackfile import StackConfig, StackFileError, load_stack
 from offline.tenants import TenantView, tenant_view
@@ -99,6 +100,8 @@ class Plan:
     tenant: TenantView | None = None
     # Keys set with `secure:`: not decrypted offline, each secret part read as "[secret]".
     secret_keys: tuple[str, ...] = ()
+    # What the first `up` resets on Auth0 resources that already exist (offline/adopt.py).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -274,6 +277,7 @@ def make_plan(
         policies=runner(ev, settings, sc) if runner else [],
         tenant=tenant_view(stack, stack_dir),
         secret_keys=tuple(sorted(sc.secret_keys)),
+        notes=reset_notes(ev),
     )
 
 
@@ -328,6 +332,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
             "problems": plan.tenant.problems,
             "notes": plan.tenant.notes,
         },
+        "notes": plan.notes,
         "ok": not plan.failed,
     }
 
@@ -429,45 +434,15 @@ def render_text(plan: Plan) -> str:
         lines += ["", f"Tenant {tv.domain}: stacks here {', '.join(tv.stacks)}; owner {owner}"]
         lines += [f"  ✗ {p}" for p in tv.problems] + [f"  note: {n}" for n in tv.notes]
 
+    if plan.notes:
+        lines += ["", "On what already exists"]
+        lines += [f"  ! {n}" for n in plan.notes]
+
     lines += ["", "Outputs"]
     for k in sorted(ev.outputs):
         lines.append(f"  {k}: {_short(ev.outputs[k], 110)}")
     lines += ["", "plan: " + ("FAILED (see ✗ above)" if plan.failed else "ok")]
     return "\n".join(lines)
-
-
-# What an adopted tenant may already hold, and how to find each one's id.
-IMPORTABLE = {
-    API: "the id of the Auth0 API whose identifier is {identifier} (Dashboard → APIs → the API → Settings)",
-    "auth0:index/role:Role": "the id of the Auth0 role named {name!r} (rol_...)",
-    "auth0:index/connection:Connection": "the id of the Auth0 connection named {name!r} (con_...)",
-}
-
-
-def import_file(plan: Plan) -> dict[str, Any]:
-    """A `pulumi import --file` document for the Auth0 resources an existing tenant may already
-    have, under the same names and components the program declares, so the next `up` adopts them
-    instead of failing on duplicates. The ids are to be filled in."""
-    ev = plan.evaluation
-    by_urn = ev.by_urn()
-    resources: list[dict[str, Any]] = []
-    parents: dict[str, Registered] = {}
-    for r in sorted(ev.resources, key=lambda r: r.urn):
-        hint = IMPORTABLE.get(r.type)
-        if hint is None or r.read:
-            continue
-        parent = by_urn.get(r.parent)
-        entry: dict[str, Any] = {
-            "type": r.type,
-            "name": r.name,
-            "id": "<" + hint.format(identifier=r.inputs.get("identifier"), name=r.inputs.get("name")) + ">",
-        }
-        if parent is not None and parent.type != "pulumi:pulumi:Stack":
-            entry["parent"] = parent.name
-            parents[parent.name] = parent
-        resources.append(entry)
-    components = [{"type": p.type, "name": n, "component": True} for n, p in sorted(parents.items())]
-    return {"resources": components + resources}
 
 
 def _print_policy_config(stack: str, stack_dir: Path) -> int:
@@ -523,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"plan: Pulumi.{args.stack}.yaml: {e}", file=sys.stderr)
         return EXIT_INVALID
     if args.import_file:
+        from offline.adopt import import_file
+
         print(json.dumps(import_file(plan), indent=2, ensure_ascii=False))
         return EXIT_OK
     doc = to_document(plan)

@@ -292,3 +292,36 @@ def test_a_secret_aws_key_is_named_but_never_echoed() -> None:
     cfg = {**make_config(), "aws:secretKey": "wJalrXUtnFEMI/K7MDENG"}
     (msg,) = problems(cfg)
     assert msg.startswith("aws:secretKey:") and "wJalrXUtnFEMI" not in msg
+
+
+def test_open_signup_on_a_domain_connection_with_dcr_needs_an_explicit_yes() -> None:
+    cfg = make_config(tenant={"connection": {"disableSignup": False}})
+    msg = one_problem(cfg)
+    assert msg.startswith("mcpauth:tenant.connection.disableSignup: is false on a domain-level connection")
+    assert "publicSignup: true" in msg
+    load_settings(make_config(tenant={"connection": {"disableSignup": False, "publicSignup": True}}), "t")
+    # Without DCR or CIMD no client registers itself: sign-up is the tenant's business.
+    off = {"dynamicClientRegistration": False, "clientIdMetadataDocuments": False}
+    load_settings(make_config(tenant={**off, "connection": {"disableSignup": False}}), "t")
+    # A stack that does not own the tenant declares no connection.
+    load_settings(make_config(tenant={"manage": False, "connection": {"disableSignup": False}}), "t")
+
+
+def test_connection_options_to_keep_are_checked_against_the_provider_names() -> None:
+    ok = make_config(tenant={"connection": {"options": {"mfa": {"active": True}, "password_histories": []}}})
+    load_settings(ok, "t")
+    msg = one_problem(make_config(tenant={"connection": {"options": {"password_history": [{"enable": True}]}}}))
+    assert msg.startswith("mcpauth:tenant.connection.options.password_history: not an option of the auth0 connection")
+    assert "password_histories" in msg and "mfa" in msg
+    msg = one_problem(make_config(tenant={"connection": {"options": {"disable_signup": False}}}))
+    assert msg == (
+        "mcpauth:tenant.connection.options.disable_signup: not here: "
+        "set it with mcpauth:tenant.connection.disableSignup"
+    )
+    msg = one_problem(make_config(tenant={"connection": {"options": {"brute_force_protection": False}}}))
+    assert "brute_force_protection: not here: always on" in msg
+
+
+def test_offline_access_is_on_by_default_and_per_gateway() -> None:
+    s = load_settings(make_config([{"name": "a"}, {"name": "b", "offlineAccess": False}]), "t")
+    assert [g.offline_access for g in s.project.gateways] == [True, False]

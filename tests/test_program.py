@@ -140,6 +140,13 @@ def test_tenant_settings_turn_on_dcr_cimd_and_resource_parameter(dev_eval: Evalu
     assert tenant.inputs["clientIdMetadataDocumentSupported"] is True
     assert tenant.inputs["resourceParameterProfile"] == "compatibility"
     assert tenant.inputs["defaultAudience"] == ""
+    # Non-computed settings the provider nulls when they differ from state: left as imported.
+    assert sorted(tenant.ignore_changes) == [
+        "countryCodes",
+        "defaultTokenQuota",
+        "errorPage",
+        "skipNonVerifiableCallbackUriConfirmationPrompt",
+    ]
     (conn,) = dev_eval.of_type(CONNECTION)
     assert conn.inputs["isDomainConnection"] is True and conn.inputs["strategy"] == "auth0"
     assert conn.inputs["options"]["disableSignup"] is True
@@ -258,3 +265,19 @@ def test_same_config_evaluates_to_the_same_resources(evaluate) -> None:
     b = evaluate(make_config(), stack="same")
     assert snapshot(a) == snapshot(b)
     assert a.outputs == b.outputs
+
+
+def test_apis_allow_refresh_tokens_unless_a_gateway_says_not(evaluate) -> None:
+    ev = evaluate(make_config([{"name": "a"}, {"name": "b", "offlineAccess": False}]))
+    by_name = {r.name: r.inputs["allowOfflineAccess"] for r in ev.of_type(API)}
+    assert by_name == {"api-a-api": True, "api-b-api": False}
+
+
+def test_connection_options_to_keep_reach_the_connection_and_ours_win(evaluate) -> None:
+    keep = {"mfa": {"active": True, "return_enroll_settings": True}, "password_policy": "excellent"}
+    ev = evaluate(make_config(tenant={"connection": {"options": keep}}))
+    (conn,) = ev.of_type(CONNECTION)
+    opts = conn.inputs["options"]
+    assert opts["mfa"] == {"active": True, "returnEnrollSettings": True}
+    assert opts["passwordPolicy"] == "excellent"  # theirs over our default "good"
+    assert opts["disableSignup"] is True and opts["bruteForceProtection"] is True

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from offline.plan import import_file, make_plan
+from offline.adopt import import_file
+from offline.plan import make_plan
 from tests.conftest import ROOT
 
 SHARED = ROOT / "examples" / "shared-tenant"
@@ -129,6 +130,48 @@ def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
         check=True,
     )
     assert json.loads(done.stdout) == doc
+
+
+def test_the_import_file_holds_everything_the_adopted_tenant_can_already_have() -> None:
+    """Completeness: every resource the adopt stack declares is in the import file, or cannot
+    already exist (NEVER_THERE, with its reason). The ids Auth0 gives without a look-up are filled."""
+    from offline.adopt import NEVER_THERE
+
+    plan = make_plan("adopt", stack_dir=ADOPT)
+    entries = {e["name"]: e for e in import_file(plan)["resources"] if not e.get("component")}
+    for r in plan.evaluation.resources:
+        if r.custom and not r.read:
+            assert r.name in entries or r.type in NEVER_THERE, (r.type, r.name)
+    url = "https://tools-gateway-k3j9x2m1ab.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
+    assert entries["api-tools-scopes"]["id"] == url  # creating them over existing scopes fails
+    assert "default_for third_party_clients" in entries["api-tools-third-party-grant"]["id"]  # a 2nd is a 409
+    perm = entries["api-tools-role-mcp-user-read-tools"]["id"]
+    assert perm.startswith("<the id of the role 'MCP User'>::") and perm.endswith(f"::{url}::read:tools")
+    assert entries["claims-binding"]["id"].startswith("post-login::")
+    assert "<" not in entries["tenant-settings"]["id"]  # the provider ignores the id: one is given
+
+
+def test_a_new_gateways_api_is_not_in_the_import_file() -> None:
+    """Its URL holds an id AWS has not made yet, so nothing in the tenant can already have it."""
+    doc = import_file(make_plan("dev"))
+    types = {e["type"] for e in doc["resources"]}
+    assert "auth0:index/resourceServer:ResourceServer" not in types
+    assert "auth0:index/resourceServerScopes:ResourceServerScopes" not in types
+    assert {"auth0:index/tenant:Tenant", "auth0:index/connection:Connection", "auth0:index/role:Role"} <= types
+
+
+def test_the_plan_says_what_the_first_up_resets_on_what_exists(capsys: pytest.CaptureFixture[str]) -> None:
+    plan = make_plan("adopt", stack_dir=ADOPT)
+    conn_note, tenant_note = plan.notes  # by URN
+    assert tenant_note.startswith("tenant-settings: the first `up` *creates* the tenant settings")
+    assert "error_page, default_token_quota" in tenant_note and "Import it first" in tenant_note
+    assert "'Username-Password-Authentication' already exists" in conn_note
+    assert "Declared: mfa, passwordHistories, passwordPolicy." in conn_note
+    from offline import plan as planmod
+
+    planmod.main(["--stack", "adopt", "--stack-dir", str(ADOPT)])
+    out = capsys.readouterr().out
+    assert "On what already exists\n  ! tenant-connection:" in out and "\n  ! tenant-settings:" in out
 
 
 def test_stack_dir_reaches_policy_config_and_demo(tmp_path: Path) -> None:

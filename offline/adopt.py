@@ -1,0 +1,159 @@
+"""Adopting a tenant that already exists: the `pulumi import --file` document, and what the first
+`up` would reset on what is already there.
+
+Every Auth0 resource the program declares is either importable (with the id Auth0 knows it by,
+or where to find it) or listed in NEVER_THERE with the reason it cannot already exist: a test
+holds the two together, so a new resource type cannot be forgotten here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from components.gateway_resource import TYPE_TOKEN as GATEWAY
+
+if TYPE_CHECKING:
+    from offline.engine import Evaluation, Registered
+    from offline.plan import Plan
+
+TENANT = "auth0:index/tenant:Tenant"
+CONNECTION = "auth0:index/connection:Connection"
+ROLE = "auth0:index/role:Role"
+API = "auth0:index/resourceServer:ResourceServer"
+SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
+ROLE_PERMISSION = "auth0:index/rolePermission:RolePermission"
+GRANT = "auth0:index/clientGrant:ClientGrant"
+ACTION = "auth0:index/action:Action"
+BINDING = "auth0:index/triggerAction:TriggerAction"
+
+# Resources that cannot already exist, and why (so they are not in the import file).
+NEVER_THERE = {
+    "auth0:index/client:Client": "a machine client is new: one with the same name elsewhere is another client",
+    "auth0:index/clientCredentials:ClientCredentials": "belongs to a machine client this stack creates",
+    "aws:iam/role:Role": "the gateway's role is created with the gateway; an adopted gateway gets none",
+    GATEWAY: "a gateway is adopted with existingGatewayId, not imported",
+}
+
+# The tenant settings resource of the provider ignores its id (`readTenant` reads
+# /tenants/settings whatever it is: terraform-provider-auth0 internal/auth0/tenant/resource.go),
+# so a fixed one per tenant needs no look-up.
+_TENANT_ID_NS = uuid.UUID("2f0c8f9e-6f3e-4c55-9d0c-6d6370617574")
+
+
+def _hint(what: str) -> str:
+    return f"<{what}>"
+
+
+def _known_identifier(r: Registered, by_urn: dict[str, Registered]) -> str | None:
+    """An API identifier that can already be in the tenant: an adopted gateway's or a custom
+    domain's resource URL. A new gateway's URL holds an id AWS has not made yet: nothing to import."""
+    identifier = r.inputs.get("identifier") or r.inputs.get("resourceServerIdentifier") or r.inputs.get("audience")
+    for g in by_urn.values():
+        if g.type != GATEWAY or g.outputs.get("resourceUrl") != identifier:
+            continue
+        if g.inputs.get("existingGatewayId") or g.inputs.get("domain"):
+            return str(identifier)
+    return None
+
+
+def _import_id(r: Registered, plan: Plan, by_urn: dict[str, Registered]) -> str | None:
+    """The id `pulumi import` needs for `r`, a placeholder saying where to find it, or None when
+    `r` cannot already exist."""
+    name = r.inputs.get("name")
+    if r.type == TENANT:
+        return str(uuid.uuid5(_TENANT_ID_NS, plan.tenant.domain.lower() if plan.tenant else plan.stack))
+    if r.type == CONNECTION:
+        return _hint(f"the id of the connection named {name!r} (con_…; GET /api/v2/connections?name={name})")
+    if r.type == ROLE:
+        return _hint(f"the id of the role named {name!r} (rol_…; GET /api/v2/roles?name_filter={name})")
+    if r.type == ACTION:
+        return _hint(
+            f"the id of the Action named {name!r}, if one exists (GET /api/v2/actions/actions?actionName={name})"
+        )
+    if r.type == BINDING:
+        return f"{r.inputs.get('trigger')}::" + _hint("the id of that Action")
+    identifier = _known_identifier(r, by_urn)
+    if identifier is None:
+        return None
+    if r.type == API:
+        return _hint(f"the id of the API whose identifier is {identifier} (GET /api/v2/resource-servers)")
+    if r.type == SCOPES:  # imported by the API's identifier (resourceserver/resource_scopes.go)
+        return identifier
+    if r.type == ROLE_PERMISSION:  # role_id::resource_server_identifier::permission (role/resource_permission.go)
+        role = by_urn.get(next(iter(r.property_dependencies.get("roleId", [])), ""))
+        role_name = role.inputs.get("name") if role else "its role"
+        return f"{_hint(f'the id of the role {role_name!r}')}::{identifier}::{r.inputs.get('permission')}"
+    if r.type == GRANT and r.inputs.get("defaultFor"):
+        return _hint(
+            f"the id of the grant with default_for third_party_clients on {identifier} "
+            f"(GET /api/v2/client-grants?audience={identifier}); a second one is refused"
+        )
+    return None
+
+
+def import_file(plan: Plan) -> dict[str, Any]:
+    """A `pulumi import --file` document for the Auth0 resources an existing tenant may already
+    hold, under the names and components the program declares, so the next `up` adopts them
+    instead of failing on duplicates (or, for an API's scopes, on "Import the resource instead").
+    Placeholders `<…>` say where to find an id; delete the entries that do not exist."""
+    ev = plan.evaluation
+    by_urn = ev.by_urn()
+    resources: list[dict[str, Any]] = []
+    parents: dict[str, Registered] = {}
+    for r in sorted(ev.resources, key=lambda r: r.urn):
+        if not r.custom or r.read:
+            continue
+        rid = _import_id(r, plan, by_urn)
+        if rid is None:
+            continue
+        entry: dict[str, Any] = {"type": r.type, "name": r.name, "id": rid}
+        parent = by_urn.get(r.parent)
+        if parent is not None and parent.type != "pulumi:pulumi:Stack":
+            entry["parent"] = parent.name
+            parents[parent.name] = parent
+        resources.append(entry)
+    components = [{"type": p.type, "name": n, "component": True} for n, p in sorted(parents.items())]
+    return {"resources": components + resources}
+
+
+# ------------------------------------------------------------ what the first `up` resets
+
+# Tenant settings the provider sends as null when it *creates* auth0_tenant (a PATCH of the
+# existing tenant): fetchNullableFields, gated by IsNewResource (internal/auth0/tenant/expand.go).
+TENANT_NULLED_ON_CREATE = (
+    "error_page",
+    "default_token_quota",
+    "skip_non_verifiable_callback_uri_confirmation_prompt",
+    "country_codes",
+    "mtls",
+)
+
+
+def _tenant_note(r: Registered) -> str:
+    return (
+        f"{r.name}: the first `up` *creates* the tenant settings resource, and the provider's create "
+        f"sends null for {', '.join(TENANT_NULLED_ON_CREATE)} (terraform-provider-auth0 "
+        "internal/auth0/tenant/expand.go): a tenant that has any of them set loses it. Import it first "
+        "(`--import-file` gives its id, no look-up needed); after that, updates leave those settings "
+        "alone (ignoreChanges on the non-computed ones)."
+    )
+
+
+def _connection_note(r: Registered) -> str:
+    kept = sorted(k for k in (r.inputs.get("options") or {}) if k not in ("disableSignup", "bruteForceProtection"))
+    return (
+        f"{r.name}: if connection {r.inputs.get('name')!r} already exists (imported), the first `up` replaces "
+        "its options object whole (the provider's PATCH: internal/auth0/connection/expand.go): every option "
+        "not declared is reset (MFA, password history and dictionary, attributes, custom scripts). Declared: "
+        f"{', '.join(kept)}. List what it has to keep under mcpauth:tenant.connection.options."
+    )
+
+
+_NOTES: dict[str, Callable[[Registered], str]] = {TENANT: _tenant_note, CONNECTION: _connection_note}
+
+
+def reset_notes(ev: Evaluation) -> list[str]:
+    """What the first `up` would reset on Auth0 resources that already exist, per declared resource."""
+    return [_NOTES[r.type](r) for r in sorted(ev.resources, key=lambda r: r.urn) if r.type in _NOTES and not r.read]
