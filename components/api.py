@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_auth0 as auth0
 
-from components.naming import role_grants, slug
+from components.naming import role_grants, role_permission_name, role_permission_old_names
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,12 @@ class McpApiArgs:
     token_lifetime_seconds: int
     # Refresh tokens for this API (config gateways[].offlineAccess).
     offline_access: bool
-    # role name -> role id (created by the tenant stack or looked up by name)
+    # role id (config) -> Auth0 role id (created by the tenant stack or looked up by name)
     role_ids: dict[str, pulumi.Input[str]]
+    # role id -> the scopes it holds on this API
     roles: dict[str, list[str]]
+    # role id -> the ids it had before (aliases)
+    previous_role_ids: dict[str, tuple[str, ...]]
     # None: no default grant (DCR and CIMD are both off on the tenant)
     third_party_scopes: list[str] | None
     protect: bool
@@ -68,12 +71,17 @@ class McpApi(pulumi.ComponentResource):
         after_scopes = pulumi.ResourceOptions(parent=self, depends_on=[self.scopes])
 
         for role, scope in role_grants(args.roles):
+            old = role_permission_old_names(name, [role, *args.previous_role_ids.get(role, ())], scope)
             auth0.RolePermission(
-                f"{name}-role-{slug(role)}-{slug(scope)}",
+                role_permission_name(name, role, scope),
                 role_id=args.role_ids[role],
                 permission=scope,
                 resource_server_identifier=self.resource_server.identifier,
-                opts=after_scopes,
+                # Under an earlier name it is the same permission: re-created under the new one
+                # and then deleted under the old, Auth0 would lose it (one DELETE for both).
+                opts=pulumi.ResourceOptions.merge(
+                    after_scopes, pulumi.ResourceOptions(aliases=[pulumi.Alias(name=n) for n in old])
+                ),
             )
 
         if args.third_party_scopes is not None:

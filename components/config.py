@@ -11,10 +11,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from components.awsconfig import client_settings
@@ -192,16 +192,88 @@ class MachineClientConfig(_Model):
         return v
 
 
+# Auth0 documents no limit on a role's name (Management API POST /roles: `name` is a string);
+# these are ours, kept well inside what the Dashboard shows, and said in the README.
+ROLE_NAME_MAX = 100
+_ROLE_ID_RE = re.compile(r"^[a-z0-9](?:-?[a-z0-9])*$")
+
+
+class RoleConfig(_Model):
+    """A role in the object form: its stable `id` (default: the key, slugged) keys its Pulumi
+    resources, so `name` can change without deleting the role and every user's assignment."""
+
+    id: str | None = Field(None, min_length=1, max_length=40)
+    name: str | None = None
+    permissions: list[str] = []
+    # Ids this role had before: its resources are aliased from them, not deleted and recreated.
+    previous_ids: list[str] = []
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str | None) -> str | None:
+        if v is not None and not _ROLE_ID_RE.fullmatch(v):
+            raise ValueError("must be lower-case letters, digits and single inner hyphens, e.g. mcp-user")
+        return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str | None) -> str | None:
+        if v is not None:
+            _check_role_name(v)
+        return v
+
+
+def _check_role_name(v: str) -> None:
+    if not v or len(v) > ROLE_NAME_MAX:
+        raise ValueError(f"must be 1 to {ROLE_NAME_MAX} characters (got {len(v)})")
+    if v != v.strip() or any(not c.isprintable() for c in v):
+        raise ValueError("must not start or end with a space, or hold a newline, tab or other control character")
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    key: str  # what the user typed under mcpauth:roles
+    id: str
+    name: str
+    permissions: tuple[str, ...]
+    previous_ids: tuple[str, ...]
+
+
+# A role is `name: [permissions]` or an object; the discriminator keeps each error on the form
+# the user wrote (a plain union reports both forms' errors).
+_ROLE_FORMS = ("(short form)", "(object form)")
+RoleValue = Annotated[
+    Annotated[list[str], Tag("(short form)")] | Annotated[RoleConfig, Tag("(object form)")],
+    Discriminator(lambda v: "(short form)" if isinstance(v, list) else "(object form)"),
+]
+
+
+def _default_roles() -> dict[str, RoleValue]:
+    return {k: list(v) for k, v in DEFAULT_ROLES.items()}
+
+
 class ProjectConfig(_Model):
     """Every `mcpauth:` key. Field aliases are the keys users type."""
 
     issuer: str | None = None
     tenant: TenantConfig = Field(default_factory=TenantConfig)
     scopes: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SCOPES))
-    roles: dict[str, list[str]] = Field(default_factory=lambda: {k: list(v) for k, v in DEFAULT_ROLES.items()})
+    # name -> permissions (the short form: id = the name, slugged), or id -> RoleConfig.
+    roles: dict[str, RoleValue] = Field(default_factory=lambda: _default_roles())
     gateways: list[GatewayConfig]
     machine_clients: list[MachineClientConfig] = []
     protect: bool = False
+
+    @property
+    def role_specs(self) -> list[RoleSpec]:
+        out = []
+        for key, role in self.roles.items():
+            if isinstance(role, list):
+                out.append(RoleSpec(key, slug(key), key, tuple(role), ()))
+            else:
+                rid = role.id or slug(key)
+                out.append(RoleSpec(key, rid, role.name or key, tuple(role.permissions), tuple(role.previous_ids)))
+        return out
 
 
 PROJECT_KEYS = tuple((f.alias or n) for n, f in ProjectConfig.model_fields.items())
@@ -259,6 +331,8 @@ def _loc_to_path(loc: tuple[Any, ...]) -> str:
     path = f"{NAMESPACE}:"
     first = True
     for part in loc:
+        if part in _ROLE_FORMS:
+            continue  # the discriminator's tag, not a key the user typed
         if isinstance(part, int):
             path += f"[{part}]"
         else:
@@ -281,6 +355,8 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
             msg = "is required"
         elif e["type"] == "literal_error":
             msg = f"got {e.get('input')!r}; {msg.lower()}"
+        elif loc[-1:] == (_ROLE_FORMS[1],) and e["type"] == "model_type":
+            msg = f"got {e.get('input')!r}: a role is a list of permissions, or {{id, name, permissions, previousIds}}"
         else:
             value = e.get("input")
             if not isinstance(value, (dict, list)):
@@ -290,6 +366,8 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
 
 
 def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
+    if parent[-1:] == (_ROLE_FORMS[1],):
+        return [(f.alias or n) for n, f in RoleConfig.model_fields.items()]
     model: type[BaseModel] = ProjectConfig
     for part in parent:
         if isinstance(part, int):
@@ -326,22 +404,23 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
         if not _SCOPE_RE.fullmatch(scope):
             problems.append(f"{p}scopes: key {scope!r} is not one OAuth scope token (no spaces)")
 
-    # Scope and role names become parts of Pulumi resource names: two that differ only in
-    # punctuation or case (read:tools, read_tools) would collide there.
-    for key, names in (("scopes", list(cfg.scopes)), ("roles", list(cfg.roles))):
-        by_slug: dict[str, str] = {}
-        for n in names:
-            other = by_slug.setdefault(slug(n), n)
-            if other != n:
-                problems.append(f"{p}{key}: {n!r} and {other!r} differ only in case or punctuation; rename one")
+    # Scope slugs and role ids become parts of Pulumi resource names: two scopes that differ
+    # only in punctuation or case (read:tools, read_tools) would collide there.
+    by_slug: dict[str, str] = {}
+    for n in cfg.scopes:
+        other = by_slug.setdefault(slug(n), n)
+        if other != n:
+            problems.append(f"{p}scopes: {n!r} and {other!r} differ only in case or punctuation; rename one")
 
     def check_scope(path: str, scope: str) -> None:
         if scope not in scopes:
             problems.append(f"{path}: got {scope!r}: not a scope defined in {p}scopes ({defined})")
 
-    for role, perms in cfg.roles.items():
-        for i, s in enumerate(perms):
-            check_scope(f"{p}roles.{role}[{i}]", s)
+    _check_roles(cfg, problems)
+    for role in cfg.role_specs:
+        short = isinstance(cfg.roles[role.key], list)
+        for i, s in enumerate(role.permissions):
+            check_scope(f"{p}roles.{role.key}{'' if short else '.permissions'}[{i}]", s)
 
     if not cfg.gateways:
         problems.append(f"{p}gateways: must list at least one gateway")
@@ -403,6 +482,37 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
                 "clients do), so the other gateways' clients may get tokens for it. Unset it (with "
                 "resourceParameterProfile: compatibility none is needed), or keep one gateway on this tenant"
             )
+
+
+def _check_roles(cfg: ProjectConfig, problems: list[str]) -> None:
+    """Ids unique (they key the resources), names unique (non-owner stacks find roles by name),
+    names Auth0 can hold, previous ids that are not current ones."""
+    p = f"{NAMESPACE}:roles"
+    specs = cfg.role_specs
+    by_id: dict[str, str] = {}
+    by_name: dict[str, str] = {}
+    for r in specs:
+        if isinstance(cfg.roles[r.key], list):
+            try:
+                _check_role_name(r.key)
+            except ValueError as e:
+                problems.append(f"{p}: key {r.key[:60]!r}: a role name {e}")
+        first = by_id.setdefault(r.id, r.key)
+        if first != r.key:
+            problems.append(
+                f"{p}.{r.key}: has id {r.id!r}, as {first!r} does (ids key the Pulumi resources); "
+                "give one an `id` of its own"
+            )
+        first = by_name.setdefault(r.name, r.key)
+        if first != r.key:
+            problems.append(f"{p}.{r.key}: has name {r.name!r}, as {first!r} does; role names must be unique")
+    current = set(by_id)
+    for r in specs:
+        for i, pid in enumerate(r.previous_ids):
+            if not _ROLE_ID_RE.fullmatch(pid):
+                problems.append(f"{p}.{r.key}.previousIds[{i}]: got {pid!r}: not a role id (e.g. mcp-user)")
+            elif pid in current:
+                problems.append(f"{p}.{r.key}.previousIds[{i}]: got {pid!r}: a current role's id")
 
 
 # Connection options this program sets itself; `connection.options` may not override them.

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -144,9 +145,26 @@ def permission_rules(required_permissions: list[str]) -> tuple[list[str], list[d
 
 
 def role_grants(roles: dict[str, list[str]]) -> list[tuple[str, str]]:
-    """(role, scope) pairs, each one RolePermission: a stack adds its API's permissions to a
+    """(role id, scope) pairs, each one RolePermission: a stack adds its API's permissions to a
     shared role without owning (and so without removing) what another stack added."""
     return [(role, scope) for role, scopes in roles.items() for scope in dict.fromkeys(scopes)]
+
+
+def role_permission_name(api: str, role_id: str, scope: str) -> str:
+    """Unique by construction: role ids and scope slugs never hold a `.` (role `mcp-user-read` +
+    `tools` and `mcp-user` + `read:tools` joined with `-` were one name)."""
+    return f"{api}-role-{role_id}.{slug(scope)}"
+
+
+def role_permission_old_names(api: str, role_ids: Iterable[str], scope: str) -> list[str]:
+    """The names a RolePermission had: the `-`-joined ones of the first releases, and those under
+    a role's previous ids; aliased so that nothing is deleted and re-added."""
+    out = []
+    for i, rid in enumerate(role_ids):
+        if i:
+            out.append(role_permission_name(api, rid, scope))
+        out.append(f"{api}-role-{rid}-{slug(scope)}")
+    return out
 
 
 def slug(text: str) -> str:

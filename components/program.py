@@ -80,7 +80,7 @@ def build(settings: Settings) -> dict[str, Any]:
                 connection_name=tenant.connection.name,
                 disable_signup=tenant.connection.disable_signup,
                 connection_options=dict(tenant.connection.options),
-                roles=list(cfg.roles),
+                roles=cfg.role_specs,
                 protect=cfg.protect,
             ),
         )
@@ -88,7 +88,8 @@ def build(settings: Settings) -> dict[str, Any]:
     else:
         # Another stack owns the roles; find them by name (fails the preview if missing).
         role_ids = {
-            role: auth0.get_role_output(name=role, skip_permissions=True, skip_users=True).id for role in cfg.roles
+            role.id: auth0.get_role_output(name=role.name, skip_permissions=True, skip_users=True).id
+            for role in cfg.role_specs
         }
 
     third_party = tenant.dynamic_client_registration or tenant.client_id_metadata_documents
@@ -103,7 +104,8 @@ def build(settings: Settings) -> dict[str, Any]:
                 token_lifetime_seconds=gw.token_lifetime_seconds,
                 offline_access=gw.offline_access,
                 role_ids=role_ids,
-                roles={r: list(s) for r, s in cfg.roles.items()},
+                roles={r.id: list(r.permissions) for r in cfg.role_specs},
+                previous_role_ids={r.id: r.previous_ids for r in cfg.role_specs},
                 third_party_scopes=settings.third_party_scopes(gw) if third_party else None,
                 protect=cfg.protect,
             ),

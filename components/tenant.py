@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_auth0 as auth0
 
-from components.naming import slug
+from components.config import RoleSpec
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ class TenantBaselineArgs:
     disable_signup: bool
     # Options of an existing connection to keep (config `connection.options`).
     connection_options: dict[str, Any]
-    roles: list[str]
+    roles: list[RoleSpec]
     protect: bool
 
 
@@ -93,14 +93,19 @@ class TenantBaseline(pulumi.ComponentResource):
         )
         self.connection_id = connection.id
 
+        # Keyed by the role's stable id, so a new display name is an update (the provider's
+        # `name` is not ForceNew: role/resource.go), and a new id an alias, never a delete that
+        # takes every user's assignment with it.
         self.role_ids = {}
         for role in args.roles:
             r = auth0.Role(
-                f"{name}-role-{slug(role)}",
-                name=role,
-                description=f"{role} (managed by mcpauth stack {args.stack})",
-                opts=child,
+                f"{name}-role-{role.id}",
+                name=role.name,
+                description=f"{role.name} (managed by mcpauth stack {args.stack})",
+                opts=pulumi.ResourceOptions(
+                    parent=self, aliases=[pulumi.Alias(name=f"{name}-role-{pid}") for pid in role.previous_ids]
+                ),
             )
-            self.role_ids[role] = r.id
+            self.role_ids[role.id] = r.id
 
         self.register_outputs({"connectionId": self.connection_id, "roleIds": self.role_ids})

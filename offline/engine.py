@@ -118,7 +118,8 @@ class RealisticMocks(pmocks.Mocks):
             out["clientSecret"] = _token(seed + "/secret", 64)
             rid = inputs.get("clientId", rid)
         elif typ == "auth0:index/role:Role":
-            rid = "rol_" + _token("role/" + inputs.get("name", name), 16)
+            # Auth0 gives a role its id when it is created; a new name is an update that keeps it.
+            rid = "rol_" + _token(seed, 16)
         elif typ == "auth0:index/connection:Connection":
             rid = "con_" + _token(seed, 16)
         elif typ == "auth0:index/action:Action":

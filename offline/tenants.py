@@ -61,7 +61,7 @@ def tenant_view(stack: str, stack_dir: Path = ROOT) -> TenantView:
     for name, s in sorted(same.items()):
         if s.project.tenant.manage:
             continue
-        missing = sorted(set(s.project.roles) - set(owner.roles))
+        missing = sorted({r.name for r in s.project.role_specs} - {r.name for r in owner.role_specs})
         if missing:
             view.problems.append(
                 f"stack {name} adds permissions to roles {missing} that the owner {owners[0]} does not "

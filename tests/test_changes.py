@@ -151,7 +151,7 @@ def test_a_replaced_resource_replaces_what_takes_a_forcenew_input_from_it(dev_do
     result = ch.compare(old, dev_doc, "x", "0" * 40)
     replaced = {c.name: c.because for c in result.of("replace")}
     assert replaced.pop("tenant-role-mcp-user") == ["type changes"]
-    assert replaced and all(n.startswith("api-") and "-role-mcp-user-" in n for n in replaced)
+    assert replaced and all(n.startswith("api-") and "-role-mcp-user." in n for n in replaced)
     assert all(b == ["roleId comes from tenant-role-mcp-user, which is replaced"] for b in replaced.values())
     assert not result.of("delete") and not result.of("create")
 
@@ -216,3 +216,42 @@ def test_the_pull_request_summary_covers_every_stack_file_and_a_removed_one(repo
 def test_plan_summary_needs_a_revision() -> None:
     done = subprocess.run(["make", "-s", "plan-summary"], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode != 0 and "set AGAINST=<git rev>" in done.stderr
+
+
+def _plan_with_roles(tmp_path: Path, name: str, roles: dict[str, Any]) -> dict[str, Any]:
+    import yaml
+
+    doc = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
+    doc["config"]["mcpauth:roles"] = roles
+    folder = tmp_path / name
+    folder.mkdir()
+    (folder / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
+    return planmod.to_document(planmod.make_plan("dev", stack_dir=folder))
+
+
+def test_renaming_a_role_keeps_it_and_every_users_assignment(tmp_path: Path) -> None:
+    perms = ["read:tools"]
+    short = _plan_with_roles(tmp_path, "a", {"MCP User": perms})
+    # Short form: the name is the id, so a new name is a new role and the old one is deleted.
+    renamed_short = _plan_with_roles(tmp_path, "b", {"MCP Users": perms})
+    gone = ch.compare(short, renamed_short, "x", "0" * 40).of("delete")
+    assert [c.name for c in gone if c.type == "auth0:index/role:Role"] == ["tenant-role-mcp-user"]
+    # Object form with the old id: the same role, its name updated in place.
+    kept = _plan_with_roles(tmp_path, "c", {"users": {"id": "mcp-user", "name": "MCP Users", "permissions": perms}})
+    result = ch.compare(short, kept, "x", "0" * 40)
+    assert not result.of("delete") and not result.of("create") and not result.of("replace")
+    assert [(c.name, c.because) for c in result.of("update") if c.type == "auth0:index/role:Role"] == [
+        ("tenant-role-mcp-user", ["description", "name"])
+    ]
+    # A new id with the old one in previousIds: aliased, nothing deleted or re-added.
+    moved = _plan_with_roles(
+        tmp_path,
+        "d",
+        {"users": {"id": "people", "name": "MCP User", "permissions": perms, "previousIds": ["mcp-user"]}},
+    )
+    result = ch.compare(short, moved, "x", "0" * 40)
+    assert not result.of("delete") and not result.of("create")
+    assert {c.name for c in result.changes if c.renamed_from} >= {
+        "tenant-role-people",
+        "api-tools-role-people.read-tools",
+    }

@@ -325,3 +325,55 @@ def test_connection_options_to_keep_are_checked_against_the_provider_names() -> 
 def test_offline_access_is_on_by_default_and_per_gateway() -> None:
     s = load_settings(make_config([{"name": "a"}, {"name": "b", "offlineAccess": False}]), "t")
     assert [g.offline_access for g in s.project.gateways] == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("roles", "says"),
+    [
+        ({"": ["read:tools"]}, "mcpauth:roles: key '': a role name must be 1 to 100 characters (got 0)"),
+        ({"x" * 5000: ["read:tools"]}, "a role name must be 1 to 100 characters (got 5000)"),
+        ({"MCP\nUser": ["read:tools"]}, "a role name must not start or end with a space, or hold a newline"),
+        ({"users": {"name": " MCP User"}}, "mcpauth:roles.users.name: got ' MCP User': must not start or end"),
+        ({"users": {"id": "MCP User", "name": "x"}}, "mcpauth:roles.users.id: got 'MCP User': must be lower-case"),
+        ({"MCP User": ["read:tools"], "mcp-user": {"name": "Other"}}, "has id 'mcp-user', as 'MCP User' does"),
+        ({"a": {"name": "Same"}, "b": {"name": "Same"}}, "mcpauth:roles.b: has name 'Same', as 'a' does"),
+        ({"a": {"previousIds": ["b"]}, "b": {"name": "B"}}, "mcpauth:roles.a.previousIds[0]: got 'b': a current"),
+        ({"a": {"permissions": ["nope"]}}, "mcpauth:roles.a.permissions[0]: got 'nope': not a scope defined"),
+        ({"A": ["nope"]}, "mcpauth:roles.A[0]: got 'nope': not a scope defined"),
+        ({"A": 5}, "mcpauth:roles.A: got 5: a role is a list of permissions, or {id, name, permissions, previousIds}"),
+        (
+            {"A": {"nme": "x"}},
+            "mcpauth:roles.A.nme: unknown key; accepted keys here: id, name, permissions, previousIds",
+        ),
+    ],
+    ids=[
+        "empty",
+        "5000",
+        "newline",
+        "space",
+        "bad-id",
+        "same-id",
+        "same-name",
+        "previous-is-current",
+        "perm",
+        "short",
+        "neither-form",
+        "unknown-key",
+    ],
+)
+def test_role_names_and_ids_are_what_auth0_and_pulumi_can_hold(roles: dict[str, Any], says: str) -> None:
+    found = problems(make_config(roles=roles))
+    assert any(says in p for p in found), found
+
+
+def test_roles_short_and_object_forms_give_stable_ids() -> None:
+    s = load_settings(
+        make_config(
+            roles={"MCP User": ["read:tools"], "admins": {"name": "MCP Admin", "permissions": ["admin"]}},
+        ),
+        "t",
+    )
+    assert [(r.id, r.name, r.permissions) for r in s.project.role_specs] == [
+        ("mcp-user", "MCP User", ("read:tools",)),
+        ("admins", "MCP Admin", ("admin",)),
+    ]

@@ -52,11 +52,13 @@ def test_every_resource_the_program_declares_is_found_in_the_migrated_state(stac
     gateways = [r for r in new.values() if r["type"] == TYPE_TOKEN]
     assert len(gateways) == len(report) == len([r for r in old.values() if r["type"] == OLD_GATEWAY]) > 0
     program = registered(stack, stack_dir)
-    custom = {u for u, r in program.items() if r.custom}
-    # Same URNs: the engine matches each declared resource to its state, so nothing is created
-    # (and since nothing is left over, nothing is deleted).
-    assert custom <= set(new), sorted(custom - set(new))
-    leftover = {u for u, r in new.items() if r.get("custom") and "pulumi:providers:" not in r["type"]} - custom
+    # The engine matches each declared resource to its state by URN or by one of its aliases, so
+    # nothing is created (and since nothing is left over, nothing is deleted).
+    matched = {u: next((a for a in [u, *r.aliases] if a in new), None) for u, r in program.items() if r.custom}
+    assert all(matched.values()), sorted(u for u, m in matched.items() if not m)
+    leftover = {u for u, r in new.items() if r.get("custom") and "pulumi:providers:" not in r["type"]} - set(
+        matched.values()
+    )
     assert leftover == set()
     for r in new.values():
         for dep in [*r.get("dependencies", []), *[d for v in r.get("propertyDependencies", {}).values() for d in v]]:

@@ -59,7 +59,7 @@ def test_json_plan_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) 
     assert set(api) >= {"urn", "type", "name", "parent", "inputs", "dependsOn"}
     assert api["inputs"]["signingAlg"] == "RS256"  # the engine's camelCase
     assert api["parent"].endswith("mcpauth:index:McpApi::api-tools")
-    perm = next(r for r in doc["resources"] if r["name"] == "api-tools-role-mcp-user-read-tools")
+    perm = next(r for r in doc["resources"] if r["name"] == "api-tools-role-mcp-user.read-tools")
     assert any(d.endswith("::api-tools-scopes") for d in perm["dependsOn"])
     assert [w["gateway"] for w in doc["wiring"]] == ["tools", "docs"]
     assert all(w["ok"] and w["apiIdentifier"] == w["resourceUrl"] for w in doc["wiring"])

@@ -281,3 +281,33 @@ def test_connection_options_to_keep_reach_the_connection_and_ours_win(evaluate) 
     assert opts["mfa"] == {"active": True, "returnEnrollSettings": True}
     assert opts["passwordPolicy"] == "excellent"  # theirs over our default "good"
     assert opts["disableSignup"] is True and opts["bruteForceProtection"] is True
+
+
+def test_role_and_scope_names_cannot_make_one_permission_name(evaluate) -> None:
+    """`MCP User Read` + `tools` and `MCP User` + `read:tools` joined with `-` were one name, which
+    the engine refuses (the offline engine too: EngineRefusal)."""
+    scopes = {"tools": "t", "read:tools": "r"}
+    roles = {"MCP User Read": ["tools"], "MCP User": ["read:tools"]}
+    ev = evaluate(make_config(scopes=scopes, roles=roles))
+    names = sorted(r.name for r in ev.of_type(ROLE_PERMISSION))
+    assert names == ["api-tools-role-mcp-user-read.tools", "api-tools-role-mcp-user.read-tools"]
+
+
+def test_a_role_is_keyed_by_its_id_and_aliased_from_its_previous_ones(evaluate) -> None:
+    roles = {
+        "users": {"id": "mcp-people", "name": "MCP People", "permissions": ["read:tools"], "previousIds": ["mcp-user"]}
+    }
+    ev = evaluate(make_config(roles=roles))
+    (role,) = ev.of_type(ROLE)
+    assert role.name == "tenant-role-mcp-people" and role.inputs["name"] == "MCP People"
+    assert role.aliases == [
+        "urn:pulumi:test::mcpauth::mcpauth:index:TenantBaseline$auth0:index/role:Role::tenant-role-mcp-user"
+    ]
+    (perm,) = ev.of_type(ROLE_PERMISSION)
+    assert perm.name == "api-tools-role-mcp-people.read-tools"
+    olds = {a.rsplit("::", 1)[1] for a in perm.aliases}
+    assert olds == {
+        "api-tools-role-mcp-people-read-tools",  # the first releases' name
+        "api-tools-role-mcp-user.read-tools",
+        "api-tools-role-mcp-user-read-tools",
+    }

@@ -145,7 +145,7 @@ def test_the_import_file_holds_everything_the_adopted_tenant_can_already_have() 
     url = "https://tools-gateway-k3j9x2m1ab.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
     assert entries["api-tools-scopes"]["id"] == url  # creating them over existing scopes fails
     assert "default_for third_party_clients" in entries["api-tools-third-party-grant"]["id"]  # a 2nd is a 409
-    perm = entries["api-tools-role-mcp-user-read-tools"]["id"]
+    perm = entries["api-tools-role-mcp-user.read-tools"]["id"]
     assert perm.startswith("<the id of the role 'MCP User'>::") and perm.endswith(f"::{url}::read:tools")
     assert entries["claims-binding"]["id"].startswith("post-login::")
     assert "<" not in entries["tenant-settings"]["id"]  # the provider ignores the id: one is given
