@@ -60,6 +60,7 @@ class RealisticMocks(pmocks.Mocks):
         self.region = region
         self.hook = hook
         self.preview = preview
+        self.invokes: set[str] = set()  # the data sources (invoke tokens) the program called
 
     def _seed(self, typ: str, name: str) -> str:
         return f"{self.stack}/{typ}/{name}"
@@ -84,6 +85,7 @@ class RealisticMocks(pmocks.Mocks):
         }
 
     def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        self.invokes.add(args.token)
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
             return {
                 "accountId": ACCOUNT_ID,
@@ -269,6 +271,7 @@ class Evaluation:
     resources: list[Registered]
     outputs: dict[str, Any]
     secret_outputs: set[str] = field(default_factory=set)
+    invokes: set[str] = field(default_factory=set)
 
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.type == typ]
@@ -324,4 +327,4 @@ def run_program(
         outputs[name] = SECRET if is_secret else plain
         if is_secret:
             secret.add(name)
-    return Evaluation(stack, list(monitor.records), outputs, secret)
+    return Evaluation(stack, list(monitor.records), outputs, secret, set(mocks.invokes))

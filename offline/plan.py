@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from components import agentcore, awsmodel
+from components.auth0_scopes import scopes_for
 from components.config import ConfigError, Settings, load_settings
 from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from components.gateway_resource import _spec as gateway_spec
@@ -102,6 +103,9 @@ class Plan:
     secret_keys: tuple[str, ...] = ()
     # What the first `up` resets on Auth0 resources that already exist (offline/adopt.py).
     notes: list[str] = field(default_factory=list)
+    # The deployer's Management API scopes: for `up`, and for a `preview --refresh`.
+    auth0_scopes: list[str] = field(default_factory=list)
+    auth0_read_scopes: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -278,7 +282,15 @@ def make_plan(
         tenant=tenant_view(stack, stack_dir),
         secret_keys=tuple(sorted(sc.secret_keys)),
         notes=reset_notes(ev),
+        auth0_scopes=scopes_for(_auth0_types(ev)),
+        auth0_read_scopes=scopes_for(_auth0_types(ev), read_only=True),
     )
+
+
+def _auth0_types(ev: Evaluation) -> set[str]:
+    return {r.type for r in ev.resources if r.custom and r.type.startswith("auth0:")} | {
+        t for t in ev.invokes if t.startswith("auth0:")
+    }
 
 
 # ---------------------------------------------------------------- rendering
@@ -333,6 +345,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
             "notes": plan.tenant.notes,
         },
         "notes": plan.notes,
+        "auth0Scopes": {"up": plan.auth0_scopes, "previewRefresh": plan.auth0_read_scopes},
         "ok": not plan.failed,
     }
 
@@ -433,6 +446,10 @@ def render_text(plan: Plan) -> str:
         owner = ", ".join(tv.owners) or "none"
         lines += ["", f"Tenant {tv.domain}: stacks here {', '.join(tv.stacks)}; owner {owner}"]
         lines += [f"  ✗ {p}" for p in tv.problems] + [f"  note: {n}" for n in tv.notes]
+
+    lines += ["", "Deployer's Auth0 Management API scopes (from the provider's calls)"]
+    lines.append(f"  up:                {' '.join(plan.auth0_scopes)}")
+    lines.append(f"  preview --refresh: {' '.join(plan.auth0_read_scopes)}")
 
     if plan.notes:
         lines += ["", "On what already exists"]

@@ -397,3 +397,30 @@ def test_a_refusal_that_is_not_about_the_secret_value_does_not_blame_the_secret(
     (tmp_path / "Pulumi.s.yaml").write_text(BASE + body)
     code, _out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path))
     assert code == 2 and "aws:secretKey: is set" in err and "cannot decrypt" not in err
+
+
+def test_the_deployers_auth0_scopes_are_derived_from_the_calls_of_what_the_stack_declares() -> None:
+    from components.auth0_scopes import CALLS, ENDPOINT_SCOPES, readme_rows, scopes_for
+
+    dev = planmod.make_plan("dev")
+    # Deleting a machine client's credentials lists them first: read:client_credentials.
+    assert "read:client_credentials" in dev.auth0_scopes and "read:client_keys" in dev.auth0_scopes
+    assert set(dev.auth0_read_scopes) < set(dev.auth0_scopes)
+    assert all(s.startswith("read:") for s in dev.auth0_read_scopes)
+    team = planmod.make_plan("team-a", stack_dir=ROOT / "examples" / "shared-tenant")
+    assert {"read:roles", "update:roles"} <= set(team.auth0_scopes)
+    assert not {"create:roles", "delete:roles", "update:tenant_settings", "create:connections"} & set(team.auth0_scopes)
+    assert team.auth0_read_scopes == [
+        "read:client_grants",
+        "read:client_keys",
+        "read:clients",
+        "read:resource_servers",
+        "read:roles",
+    ]
+    # Every request has a scope, and an unknown type is an error, not a silent gap.
+    assert {c for ops in CALLS.values() for calls in ops.values() for c in calls} <= set(ENDPOINT_SCOPES)
+    with pytest.raises(KeyError):
+        scopes_for(["auth0:index/organization:Organization"])
+    readme = (ROOT / "README.md").read_text()
+    assert all(row in readme for row in readme_rows())
+    assert " ".join(dev.auth0_scopes) in " ".join(readme.split())
