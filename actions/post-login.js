@@ -10,7 +10,11 @@
  *   - every claim it sets is under the configured https namespace;
  *   - it only touches access tokens for the configured audiences (the stack's APIs), and ID
  *     tokens only when configured to;
- *   - elevated permissions by email domain need a verified email on exactly that domain.
+ *   - elevated permissions by email domain need a verified email on exactly that domain;
+ *   - with a default role configured, a user who holds no role gets it, through the Management
+ *     API, with the credentials of a client that may do nothing else (create:role_members), read
+ *     from Action secrets. Auth0 resolves a login's roles and permissions before Actions run, so
+ *     the role shows in the user's *next* token (signing in again, or a refresh).
  */
 'use strict';
 
@@ -34,6 +38,14 @@ function readConfig(secrets) {
           : null,
       elevatedPermissions: list(cfg.elevatedPermissions),
       idToken: cfg.idToken === true,
+      defaultRole:
+        cfg.defaultRole && typeof cfg.defaultRole.id === 'string' && /^rol_[A-Za-z0-9]+$/.test(cfg.defaultRole.id)
+          ? { id: cfg.defaultRole.id, name: String(cfg.defaultRole.name || cfg.defaultRole.id) }
+          : null,
+      managementDomain:
+        typeof cfg.managementDomain === 'string' && /^[A-Za-z0-9.-]+$/.test(cfg.managementDomain)
+          ? cfg.managementDomain
+          : null,
     };
   } catch (_e) {
     return null;
@@ -94,10 +106,78 @@ function claimsFor(event, cfg) {
   return out;
 }
 
+const TOKEN_CACHE_KEY = 'mcpauth-management-token';
+const TIMEOUT_MS = 5000; // a login waits at most this long for each Management API call
+
+async function post(url, body, token) {
+  const headers = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  return fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(TIMEOUT_MS) });
+}
+
+/** A Management API token for the assigner client, from api.cache while it is valid. */
+async function managementToken(api, domain, clientId, clientSecret) {
+  const cache = get(api, 'cache');
+  try {
+    const hit = cache && cache.get(TOKEN_CACHE_KEY);
+    if (hit && typeof hit.value === 'string' && hit.value) return hit.value;
+  } catch (_e) {
+    // a cache that fails is a cache miss
+  }
+  const res = await post(`https://${domain}/oauth/token`, {
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: clientSecret,
+    audience: `https://${domain}/api/v2/`,
+  });
+  if (!res.ok) return null;
+  const body = await res.json();
+  const token = str(get(body, 'access_token'));
+  const expiresIn = Number(get(body, 'expires_in'));
+  if (token && cache && Number.isFinite(expiresIn) && expiresIn > 120) {
+    try {
+      // api.cache ttl is in milliseconds, at most 24 h (Actions limitations); a minute's margin.
+      cache.set(TOKEN_CACHE_KEY, token, { ttl: Math.min(expiresIn - 60, 86400) * 1000 });
+    } catch (_e) {
+      // not cached: the next login asks again
+    }
+  }
+  return token;
+}
+
+/**
+ * The default role for a user who holds none. Returns what happened ('off', 'has-roles',
+ * 'assigned', or why not), for the tests; never throws, never logs a secret.
+ */
+async function assignDefaultRole(event, api, cfg) {
+  if (!cfg.defaultRole || !cfg.managementDomain) return 'off';
+  const roles = get(get(event, 'authorization'), 'roles');
+  if (!Array.isArray(roles) || roles.length > 0) return 'has-roles';
+  const userId = str(get(get(event, 'user'), 'user_id'));
+  if (!userId) return 'no-user';
+  const secrets = get(event, 'secrets');
+  const clientId = str(get(secrets, 'MCPAUTH_ASSIGNER_CLIENT_ID'));
+  const clientSecret = str(get(secrets, 'MCPAUTH_ASSIGNER_CLIENT_SECRET'));
+  if (!clientId || !clientSecret) return 'no-credentials';
+  try {
+    const token = await managementToken(api, cfg.managementDomain, clientId, clientSecret);
+    if (!token) return 'no-token';
+    // POST /api/v2/roles/{id}/users: "Assign users to a role", scope create:role_members.
+    const url = `https://${cfg.managementDomain}/api/v2/roles/${encodeURIComponent(cfg.defaultRole.id)}/users`;
+    const res = await post(url, { users: [userId] }, token);
+    return res.ok ? 'assigned' : `http-${res.status}`;
+  } catch (_e) {
+    return 'unreachable';
+  }
+}
+exports.assignDefaultRole = assignDefaultRole;
+exports.readConfig = readConfig;
+
 exports.onExecutePostLogin = async (event, api) => {
   try {
     const cfg = readConfig(get(event, 'secrets'));
     if (!cfg) return;
+    await assignDefaultRole(event, api, cfg);
     const audience = str(get(get(event, 'resource_server'), 'identifier'));
     const forOurApi = audience !== null && cfg.audiences.has(audience);
     if (!forOurApi && !cfg.idToken) return;

@@ -24,9 +24,13 @@ def action_config(
     admin_email_domain: str | None,
     elevated_permissions: list[str],
     id_token: bool,
+    default_role: dict[str, str] | None = None,
+    management_domain: str | None = None,
 ) -> dict[str, Any]:
     """The MCPAUTH_CONFIG document the Action reads (see actions/post-login.js)."""
     return {
+        "defaultRole": default_role,
+        "managementDomain": management_domain,
         "namespace": namespace if namespace.endswith("/") else namespace + "/",
         "audiences": sorted(set(audiences)),
         "claims": list(claims),
@@ -47,6 +51,18 @@ class PostLoginClaimsArgs:
     admin_email_domain: str | None
     elevated_permissions: list[str]
     id_token: bool
+    # The default role ({"id": rol_…, "name": …}) and what assigns it: the tenant's canonical
+    # domain (the Management API's audience) and the assigner client's credentials.
+    default_role: DefaultRole | None = None
+
+
+@dataclass(frozen=True)
+class DefaultRole:
+    role_id: pulumi.Input[str]
+    role_name: str
+    management_domain: str
+    client_id: pulumi.Input[str]
+    client_secret: pulumi.Input[str]
 
 
 class PostLoginClaims(pulumi.ComponentResource):
@@ -55,16 +71,32 @@ class PostLoginClaims(pulumi.ComponentResource):
     def __init__(self, name: str, args: PostLoginClaimsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:PostLoginClaims", name, None, opts)
 
-        config = pulumi.Output.all(*args.audiences).apply(
-            lambda ids: action_config(
+        dr = args.default_role
+        role_id = dr.role_id if dr else ""
+        config = pulumi.Output.all(pulumi.Output.from_input(role_id), *args.audiences).apply(
+            lambda vals: action_config(
                 args.namespace,
-                [*ids, *args.extra_audiences],
+                [*vals[1:], *args.extra_audiences],
                 args.claims,
                 args.admin_email_domain,
                 args.elevated_permissions,
                 args.id_token,
+                {"id": vals[0], "name": dr.role_name} if dr else None,
+                dr.management_domain if dr else None,
             )
         )
+        secrets = [
+            auth0.ActionSecretArgs(name="MCPAUTH_CONFIG", value=pulumi.Output.json_dumps(config, sort_keys=True))
+        ]
+        if dr:
+            # Action secrets, never code: the provider marks their values sensitive and never
+            # reads them back (action/resource.go, flatten.go).
+            secrets += [
+                auth0.ActionSecretArgs(name="MCPAUTH_ASSIGNER_CLIENT_ID", value=dr.client_id),
+                auth0.ActionSecretArgs(
+                    name="MCPAUTH_ASSIGNER_CLIENT_SECRET", value=pulumi.Output.secret(dr.client_secret)
+                ),
+            ]
         action = auth0.Action(
             f"{name}-action",
             name=f"mcpauth-claims-{args.stack}",
@@ -73,9 +105,7 @@ class PostLoginClaims(pulumi.ComponentResource):
             # deploy: the provider builds and deploys the version before the create returns.
             deploy=True,
             supported_triggers=auth0.ActionSupportedTriggersArgs(id="post-login", version="v3"),
-            secrets=[
-                auth0.ActionSecretArgs(name="MCPAUTH_CONFIG", value=pulumi.Output.json_dumps(config, sort_keys=True))
-            ],
+            secrets=secrets,
             opts=pulumi.ResourceOptions(parent=self),
         )
         # One binding, not TriggerActions: this leaves every other Action on post-login in place.

@@ -120,6 +120,9 @@ class TenantConfig(_Model):
     connection: ConnectionConfig = Field(default_factory=ConnectionConfig)
     claims_namespace: str = "https://mcpauth.example.com/"
     claims: ClaimsConfig = Field(default_factory=ClaimsConfig)
+    # A role (its key under mcpauth:roles, or its id) the post-login Action gives a user who
+    # holds none, through the Management API with a client that may only assign role members.
+    default_role: str | None = None
 
     @field_validator("claims_namespace")
     @classmethod
@@ -263,6 +266,11 @@ class ProjectConfig(_Model):
     gateways: list[GatewayConfig]
     machine_clients: list[MachineClientConfig] = []
     protect: bool = False
+
+    @property
+    def default_role_spec(self) -> RoleSpec | None:
+        wanted = self.tenant.default_role
+        return next((r for r in self.role_specs if wanted in (r.key, r.id)), None) if wanted else None
 
     @property
     def role_specs(self) -> list[RoleSpec]:
@@ -461,6 +469,15 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
 
     t = cfg.tenant
     _check_connection(t, problems)
+    if t.default_role is not None:
+        if not t.manage:
+            problems.append(
+                f"{p}tenant.defaultRole: is set while {p}tenant.manage is false; the stack that owns the tenant "
+                "(and its Action) assigns it"
+            )
+        elif cfg.default_role_spec is None:
+            known = ", ".join(r.key for r in cfg.role_specs) or "(none)"
+            problems.append(f"{p}tenant.defaultRole: got {t.default_role!r}: not a role in {p}roles ({known})")
     for i, s in enumerate(t.claims.elevated_permissions if t.claims.admin_email_domain else []):
         check_scope(f"{p}tenant.claims.elevatedPermissions[{i}]", s)
     if t.default_audience is not None:

@@ -13,7 +13,9 @@ class MachineClientArgs:
     display_name: str
     audience: pulumi.Input[str]
     scopes: list[str]
-    api_scopes: auth0.ResourceServerScopes
+    # The API's scopes resource, when the API is ours: the grant waits for it. None for Auth0's
+    # own Management API, whose scopes always exist.
+    api_scopes: auth0.ResourceServerScopes | None
 
 
 class MachineClient(pulumi.ComponentResource):
@@ -49,7 +51,7 @@ class MachineClient(pulumi.ComponentResource):
             scopes=args.scopes,
             subject_type="client",
             # The grant names scopes; Auth0 rejects it until the API defines them.
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.api_scopes]),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[args.api_scopes] if args.api_scopes else []),
         )
 
         self.client_id = client.client_id

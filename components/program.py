@@ -12,7 +12,7 @@ import pulumi
 import pulumi_auth0 as auth0
 import pulumi_aws as aws
 
-from components.action import PostLoginClaims, PostLoginClaimsArgs
+from components.action import DefaultRole, PostLoginClaims, PostLoginClaimsArgs
 from components.api import McpApi, McpApiArgs
 from components.config import NAMESPACE, ConfigError, Settings, load_settings
 from components.gateway import McpGateway, McpGatewayArgs
@@ -111,6 +111,29 @@ def build(settings: Settings) -> dict[str, Any]:
             ),
         )
 
+    default_role = None
+    role_spec = cfg.default_role_spec
+    if tenant.manage and role_spec is not None:
+        # Its own client, granted only create:role_members on the Management API ("Assign users
+        # to a role", POST /api/v2/roles/{id}/users); the audience is the canonical domain's even
+        # with a custom domain (Auth0: "for Auth0 APIs … continue to use your default tenant domain").
+        assigner = MachineClient(
+            "role-assigner",
+            MachineClientArgs(
+                display_name=f"mcpauth role assigner ({settings.stack})",
+                audience=f"https://{settings.auth0_domain}/api/v2/",
+                scopes=["create:role_members"],
+                api_scopes=None,
+            ),
+        )
+        default_role = DefaultRole(
+            role_id=role_ids[role_spec.id],
+            role_name=role_spec.name,
+            management_domain=settings.auth0_domain,
+            client_id=assigner.client_id,
+            client_secret=assigner.client_secret,
+        )
+
     if tenant.manage:
         PostLoginClaims(
             "claims",
@@ -123,6 +146,7 @@ def build(settings: Settings) -> dict[str, Any]:
                 admin_email_domain=tenant.claims.admin_email_domain,
                 elevated_permissions=list(tenant.claims.elevated_permissions),
                 id_token=tenant.claims.id_token,
+                default_role=default_role,
             ),
         )
 

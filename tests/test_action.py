@@ -15,8 +15,7 @@ BINDING = "auth0:index/triggerAction:TriggerAction"
 
 
 def mcpauth_config(action) -> dict:
-    (secret,) = action.inputs["secrets"]
-    assert secret["name"] == "MCPAUTH_CONFIG"
+    (secret,) = [s for s in action.inputs["secrets"] if s["name"] == "MCPAUTH_CONFIG"]
     return json.loads(secret["value"])
 
 

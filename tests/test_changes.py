@@ -223,6 +223,7 @@ def _plan_with_roles(tmp_path: Path, name: str, roles: dict[str, Any]) -> dict[s
 
     doc = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text())
     doc["config"]["mcpauth:roles"] = roles
+    doc["config"]["mcpauth:tenant"].pop("defaultRole", None)
     folder = tmp_path / name
     folder.mkdir()
     (folder / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))

@@ -377,3 +377,13 @@ def test_roles_short_and_object_forms_give_stable_ids() -> None:
         ("mcp-user", "MCP User", ("read:tools",)),
         ("admins", "MCP Admin", ("admin",)),
     ]
+
+
+def test_a_default_role_must_be_a_role_of_the_owning_stack() -> None:
+    assert one_problem(make_config(tenant={"defaultRole": "Nobody"})) == (
+        "mcpauth:tenant.defaultRole: got 'Nobody': not a role in mcpauth:roles (MCP User, MCP Admin)"
+    )
+    msg = one_problem(make_config(tenant={"manage": False, "defaultRole": "MCP User"}))
+    assert msg.startswith("mcpauth:tenant.defaultRole: is set while mcpauth:tenant.manage is false")
+    by_id = load_settings(make_config(tenant={"defaultRole": "mcp-admin"}), "t")
+    assert by_id.project.default_role_spec is not None and by_id.project.default_role_spec.name == "MCP Admin"

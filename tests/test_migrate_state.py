@@ -33,6 +33,11 @@ def registered(stack: str, stack_dir: Any = None) -> dict[str, Any]:
     """URN -> inputs of what today's program registers for the stack (under the mocks)."""
     seen: dict[str, Any] = {}
     cfg = dict(load_stack(ROOT, stack, stack_dir).values)
+    # The stack file as the first release had it: settings added since (a default role, which
+    # brings its assigner client) would be creates on top of the migration.
+    tenant = json.loads(cfg.get("mcpauth:tenant", "{}"))
+    tenant.pop("defaultRole", None)
+    cfg["mcpauth:tenant"] = json.dumps(tenant)
 
     def keep(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
         return out

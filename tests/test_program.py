@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from components.gateway_resource import TYPE_TOKEN as GATEWAY
@@ -156,7 +158,7 @@ def test_tenant_settings_turn_on_dcr_cimd_and_resource_parameter(dev_eval: Evalu
 def test_machine_clients_use_client_credentials_and_their_secret_stays_secret(
     dev_eval: Evaluation,
 ) -> None:
-    clients = dev_eval.of_type(CLIENT)
+    clients = [c for c in dev_eval.of_type(CLIENT) if c.name.startswith("client-")]
     assert len(clients) == 2
     for c in clients:
         assert c.inputs["grantTypes"] == ["client_credentials"]
@@ -311,3 +313,30 @@ def test_a_role_is_keyed_by_its_id_and_aliased_from_its_previous_ones(evaluate) 
         "api-tools-role-mcp-user.read-tools",
         "api-tools-role-mcp-user-read-tools",
     }
+
+
+def test_a_default_role_is_assigned_by_the_action_with_its_own_least_privilege_client(evaluate) -> None:
+    ev = evaluate(make_config(tenant={"defaultRole": "MCP User"}))
+    (assigner,) = [c for c in ev.of_type(CLIENT) if c.name == "role-assigner-client"]
+    assert assigner.inputs["grantTypes"] == ["client_credentials"]
+    (grant,) = [g for g in ev.of_type(GRANT) if g.name == "role-assigner-grant"]
+    assert grant.inputs["audience"] == "https://acme-test.eu.auth0.com/api/v2/"
+    assert grant.inputs["scopes"] == ["create:role_members"]
+    (action,) = ev.of_type("auth0:index/action:Action")
+    secrets = {s["name"]: s["value"] for s in action.inputs["secrets"]}
+    assert secrets["MCPAUTH_ASSIGNER_CLIENT_SECRET"] == SECRET  # a Pulumi secret: never in plain text
+    assert secrets["MCPAUTH_ASSIGNER_CLIENT_ID"] == assigner.outputs["clientId"]
+    cfg = json.loads(secrets["MCPAUTH_CONFIG"])
+    (user_role,) = [r for r in ev.of_type(ROLE) if r.inputs["name"] == "MCP User"]
+    assert cfg["defaultRole"] == {"id": user_role.id, "name": "MCP User"}
+    assert cfg["managementDomain"] == "acme-test.eu.auth0.com"
+    # Not a machine client of the stack's outputs: its secret exists only as an Action secret.
+    assert "role-assigner" not in json.dumps(ev.outputs)
+
+
+def test_no_default_role_no_assigner(evaluate) -> None:
+    ev = evaluate(make_config())
+    assert not [c for c in ev.of_type(CLIENT) if c.name.startswith("role-assigner")]
+    (action,) = ev.of_type("auth0:index/action:Action")
+    assert [s["name"] for s in action.inputs["secrets"]] == ["MCPAUTH_CONFIG"]
+    assert json.loads(action.inputs["secrets"][0]["value"])["defaultRole"] is None
