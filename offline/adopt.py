@@ -103,7 +103,7 @@ def import_file(plan: Plan) -> dict[str, Any]:
     resources: list[dict[str, Any]] = []
     parents: dict[str, Registered] = {}
     for r in sorted(ev.resources, key=lambda r: r.urn):
-        if not r.custom or r.read:
+        if not r.custom:
             continue
         rid = _import_id(r, plan, by_urn)
         if rid is None:

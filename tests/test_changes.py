@@ -214,7 +214,12 @@ def test_the_pull_request_summary_covers_every_stack_file_and_a_removed_one(repo
 
 
 def test_plan_summary_needs_a_revision() -> None:
-    done = subprocess.run(["make", "-s", "plan-summary"], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        ["make", "-s", "plan-summary", f"BIN={Path(sys.executable).parent}", "STAMP="],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0 and "set AGAINST=<git rev>" in done.stderr
 
 

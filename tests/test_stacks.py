@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -208,3 +209,77 @@ def test_tenant_domains_compare_case_insensitively(tmp_path: Path) -> None:
     view = make_plan("dev", stack_dir=tmp_path).tenant
     assert view is not None and sorted(view.stacks) == ["dev", "prod"]
     assert any("2 stacks own tenant" in p for p in view.problems)
+
+
+def _adopt_with(tmp_path: Path, **changes: Any) -> Any:
+    doc = yaml.safe_load((ADOPT / "Pulumi.adopt.yaml").read_text())
+    doc["config"].update(changes)
+    (tmp_path / "Pulumi.adopt.yaml").write_text(yaml.safe_dump(doc))
+    return make_plan("adopt", stack_dir=tmp_path)
+
+
+def test_the_import_file_entries_exactly(tmp_path: Path) -> None:
+    """A machine client's grant is new (never imported); a custom domain's API can pre-exist; the
+    tenant settings id is the same whatever the domain's case."""
+    gateways = [
+        {"name": "tools", "existingGatewayId": "tools-gateway-k3j9x2m1ab", "requiredPermissions": ["read:tools"]},
+        {"name": "pub", "domain": "mcp.example.com"},
+        {"name": "fresh"},
+    ]
+    plan = _adopt_with(
+        tmp_path,
+        **{
+            "mcpauth:gateways": gateways,
+            "mcpauth:machineClients": [{"name": "m", "gateway": "tools", "scopes": ["read:tools"]}],
+        },
+    )
+    entries = {e["name"]: e for e in import_file(plan)["resources"]}
+    assert "client-m-grant" not in entries and "client-m-client" not in entries
+    assert entries["api-pub-scopes"]["id"] == "https://mcp.example.com/mcp"
+    assert not [n for n in entries if n.startswith("api-fresh")]  # its URL does not exist yet
+    assert entries["claims-binding"]["id"] == "post-login::<the id of that Action>"
+    assert entries["api-pub"] == {"type": "mcpauth:index:McpApi", "name": "api-pub", "component": True}
+    assert "parent" not in entries["api-pub"] and entries["api-pub-api"]["parent"] == "api-pub"
+    lower = entries["tenant-settings"]["id"]
+    upper = {
+        e["name"]: e
+        for e in import_file(_adopt_with(tmp_path, **{"auth0:domain": "Legacy-Tenant.us.auth0.com"}))["resources"]
+    }
+    assert upper["tenant-settings"]["id"] == lower
+    other = {
+        e["name"]: e for e in import_file(_adopt_with(tmp_path, **{"auth0:domain": "other.us.auth0.com"}))["resources"]
+    }
+    assert other["tenant-settings"]["id"] != lower
+
+
+def test_a_role_permission_without_a_known_role_says_its_role(tmp_path: Path) -> None:
+    from offline.adopt import _import_id
+
+    plan = make_plan("adopt", stack_dir=ADOPT)
+    by_urn = plan.evaluation.by_urn()
+    perm = next(r for r in plan.evaluation.resources if r.name == "api-tools-role-mcp-user.read-tools")
+    import dataclasses
+
+    orphan = dataclasses.replace(perm, property_dependencies={})
+    assert _import_id(orphan, plan, by_urn).startswith("<the id of the role 'its role'>::")
+
+
+def test_the_reset_notes_word_for_word() -> None:
+    plan = make_plan("adopt", stack_dir=ADOPT)
+    conn, tenant = plan.notes
+    assert tenant == (
+        "tenant-settings: the first `up` *creates* the tenant settings resource, and the provider's create sends "
+        "null for error_page, default_token_quota, skip_non_verifiable_callback_uri_confirmation_prompt, "
+        "country_codes, mtls (terraform-provider-auth0 internal/auth0/tenant/expand.go): a tenant that has any "
+        "of them set loses it. Import it first (`--import-file` gives its id, no look-up needed); after that, "
+        "updates leave those settings alone (ignoreChanges on the non-computed ones)."
+    )
+    assert conn == (
+        "tenant-connection: if connection 'Username-Password-Authentication' already exists (imported), the first "
+        "`up` replaces its options object whole (the provider's PATCH: internal/auth0/connection/expand.go): "
+        "every option not declared is reset (MFA, password history and dictionary, attributes, custom scripts). "
+        "Declared: mfa, passwordHistories, passwordPolicy. List what it has to keep under "
+        "mcpauth:tenant.connection.options."
+    )
+    team = make_plan("team-a", stack_dir=ROOT / "examples" / "shared-tenant")
+    assert team.notes == []  # it declares neither
