@@ -70,6 +70,15 @@ class World:
             "unknown-kid": self.sign(self.claims(), kid="nope"),
             "other-key-known-kid": self.sign(self.claims(), key=other),
             "missing-exp": self.sign(self.claims(exp=None)),
+            # NaN fails every comparison and infinity never expires: both passed before.
+            "exp-nan": self.sign(self.claims(exp=float("nan"))),
+            "exp-infinity": self.sign(self.claims(exp=float("inf"))),
+            "exp-true": self.sign(self.claims(exp=True)),
+            "exp-string": self.sign(self.claims(exp=str(now + 600))),
+            "exp-in-a-century": self.sign(self.claims(exp=now + 100 * 365 * 86400)),
+            "nbf-nan": self.sign(self.claims(nbf=float("nan"))),
+            "iat-in-future": self.sign(self.claims(iat=now + 3600)),
+            "iat-negative": self.sign(self.claims(iat=-5)),
         }
 
 
@@ -82,6 +91,14 @@ EXPECTED = {
     "unknown-kid": "unknown-kid",
     "other-key-known-kid": "bad-signature",
     "missing-exp": "no-exp",
+    "exp-nan": "absurd-time",
+    "exp-infinity": "absurd-time",
+    "exp-true": "absurd-time",
+    "exp-string": "absurd-time",
+    "exp-in-a-century": "absurd-time",
+    "nbf-nan": "absurd-time",
+    "iat-in-future": "not-yet-valid",
+    "iat-negative": "absurd-time",
 }
 
 

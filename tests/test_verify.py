@@ -57,9 +57,15 @@ def test_every_check_passes_for_every_gateway_and_client(sandbox: Any) -> None:
         assert f"{gw}: protected resource metadata (path)" in names
         assert f"{gw}: MCP without a token" in names
     for client, gw in (("smoke-tools", "tools"), ("indexer", "docs")):
-        for check in ("token with audience", "token with resource", "token claims", "MCP initialize + tools/list"):
+        for check in (
+            "token with audience",
+            "token with resource",
+            "token claims (audience)",
+            "token claims (resource)",
+            "MCP initialize + tools/list",
+        ):
             assert f"{client} → {gw}: {check}" in names
-    assert len(checks) == 18
+    assert len(checks) == 20
     mcp = next(c for c in checks if c.name == "smoke-tools → tools: MCP initialize + tools/list")
     assert "echo" in mcp.detail
 
@@ -110,8 +116,8 @@ def test_issuer_mismatch(sandbox: Any) -> None:
 
 def test_unknown_kid(sandbox: Any) -> None:
     bad = failed(verify(sandbox(lambda s: setattr(s, "sign_with_unpublished_key", True))))
-    claims = [c for c in bad if c.name.endswith("token claims")]
-    assert len(claims) == 2 and all(c.detail == "unknown-kid" for c in claims)
+    claims = [c for c in bad if ": token claims (" in c.name]
+    assert len(claims) == 4 and all(c.detail == "unknown-kid" for c in claims)
 
 
 def test_allowed_clients_gating(sandbox: Any) -> None:
@@ -157,6 +163,58 @@ def test_resource_parameter_not_accepted_without_compatibility(sandbox: Any) -> 
     assert all("resource parameter profile" in c.cause for c in bad)
 
 
+def test_a_token_asked_with_resource_for_another_api_fails_its_own_check(sandbox: Any) -> None:
+    """A tenant default audience (the other gateway's) applied to a `resource` request: before,
+    only the `audience` token was validated, so this passed."""
+
+    def other_default(s: SandboxSpec) -> None:
+        docs = s.outputs["gateways"]["docs"]["apiIdentifier"]
+        s.default_audience = docs
+        # smoke-tools may also get docs tokens, so Auth0 would issue the wrong one, not refuse.
+        (smoke,) = [c for c in s.clients.values() if c.name == "smoke-tools"]
+        smoke.grants[docs] = ["read:resources"]
+
+    spec = sandbox(other_default)
+    bad = failed(verify(spec))
+    names = {c.name for c in bad}
+    assert "smoke-tools → tools: token claims (resource)" in names
+    assert "smoke-tools → tools: token claims (audience)" not in names
+    (c,) = [c for c in bad if c.name == "smoke-tools → tools: token claims (resource)"]
+    assert c.detail == "audience-mismatch"
+
+
+@pytest.mark.parametrize(
+    ("outputs", "says"),
+    [
+        ({"gateways": {"tools": {"resourceUrl": "https://x/mcp"}}}, "gateways.tools lacks apiIdentifier"),
+        ({"gateways": {"tools": "x"}}, "gateways.tools lacks resourceUrl, apiIdentifier"),
+        ({"gateways": [], "machineClients": {"c": {"gateway": "tools"}}}, "gateways is list"),
+        ({"gateways": {}, "machineClients": {"c": {"gateway": "tools"}}}, "machineClients.c lacks clientId"),
+    ],
+)
+def test_outputs_missing_a_key_are_a_clear_error(outputs: dict[str, Any], says: str) -> None:
+    out = {"issuer": "https://a/", "tokenEndpoint": "https://a/oauth/token", **outputs}
+    with pytest.raises(ValueError, match="stack outputs are not an mcpauth stack's") as info:
+        Target.from_outputs(out)
+    assert says in str(info.value)
+
+
+def test_the_gateway_takes_any_case_of_bearer_and_refuses_two_authorization_headers(sandbox: Any) -> None:
+    spec = sandbox()
+    out = spec.outputs
+    token = sandbox_token(out, "smoke-tools")
+    url = out["gateways"]["tools"]["resourceUrl"]
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list"}
+    accept = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+    with httpx2.Client() as http:
+        for scheme in ("bearer", "BEARER", "Bearer"):
+            r = http.post(url, json=body, headers={**accept, "authorization": f"{scheme} {token}"})
+            assert r.status_code != 401, (scheme, r.status_code)
+        two = [*accept.items(), ("authorization", f"Bearer {token}"), ("authorization", "Bearer other")]
+        r = http.post(url, json=body, headers=httpx2.Headers(two))
+        assert r.status_code == 400 and 'error="invalid_request"' in r.headers["www-authenticate"]
+
+
 def test_missing_required_permission(sandbox: Any) -> None:
     def require_admin(spec: SandboxSpec) -> None:
         from components.naming import permission_rules
@@ -165,7 +223,7 @@ def test_missing_required_permission(sandbox: Any) -> None:
         spec.outputs["gateways"]["tools"]["requiredPermissions"] = ["admin"]
 
     bad = failed(verify(sandbox(require_admin)))
-    claims = next(c for c in bad if c.name == "smoke-tools → tools: token claims")
+    claims = next(c for c in bad if c.name == "smoke-tools → tools: token claims (audience)")
     assert claims.detail == "missing-permission" and "'admin'" in claims.cause
     assert any("missing-permission" in c.cause for c in bad if "MCP" in c.name)
 
@@ -215,7 +273,7 @@ def test_cli_json_exit_codes_and_no_secret_in_output(sandbox: Any, tmp_path: Any
     assert cli.main(["--outputs", str(path), "--json", "--show-claims"]) == 0
     out = capsys.readouterr().out
     doc = json.loads(out)
-    assert doc["ok"] is True and len(doc["checks"]) == 18
+    assert doc["ok"] is True and len(doc["checks"]) == 20
     assert {t["client"] for t in doc["tokens"]} == {"smoke-tools", "indexer"}
     assert all(set(t) == {"client", "header", "claims"} for t in doc["tokens"])
     for secret in spec.outputs["machineClientSecrets"].values():
@@ -229,7 +287,7 @@ def test_cli_fails_with_1_and_prints_cause_and_fix(sandbox: Any, tmp_path: Any, 
     path.write_text(json.dumps(spec.outputs))
     assert cli.main(["--outputs", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "✗ smoke-tools → tools: token claims: unknown-kid" in out
+    assert "✗ smoke-tools → tools: token claims (audience): unknown-kid" in out
     assert "cause:" in out and "fix:" in out
     assert out.rstrip().splitlines()[-1].startswith("verify: ") and "failed" in out.rstrip().splitlines()[-1]
 
@@ -254,7 +312,7 @@ def test_cli_flags_take_the_secret_only_from_the_environment(
         cli.main(args)
     monkeypatch.setenv("MCPAUTH_CLIENT_SECRET", out["machineClientSecrets"]["smoke-tools"])
     assert cli.main(args) == 0
-    assert "verify: 10 passed, 0 failed" in capsys.readouterr().out
+    assert "verify: 11 passed, 0 failed" in capsys.readouterr().out
 
 
 def test_cli_bad_inputs_exit_2(tmp_path: Any, capsys: Any) -> None:

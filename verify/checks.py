@@ -57,6 +57,26 @@ class Target:
         missing = [k for k in ("issuer", "tokenEndpoint", "gateways") if k not in out]
         if missing:
             raise ValueError(f"stack outputs lack {', '.join(missing)}: is this an mcpauth stack after `pulumi up`?")
+        problems = []
+        for kind, key, needs in (
+            ("gateways", "gateways", ("resourceUrl", "apiIdentifier")),
+            ("machineClients", "machineClients", ("gateway", "clientId")),
+        ):
+            value = out.get(key)
+            if value is None:
+                value = {}
+            if not isinstance(value, dict):
+                problems.append(f"{kind} is {type(value).__name__}, not a map of name to settings")
+                continue
+            for name, item in value.items():
+                lack = [n for n in needs if not isinstance(item, dict) or not item.get(n)]
+                if lack:
+                    problems.append(f"{kind}.{name} lacks {', '.join(lack)}")
+        if problems:
+            raise ValueError(
+                "stack outputs are not an mcpauth stack's: " + "; ".join(problems) + " (run `pulumi up` with this "
+                "version, or pass --issuer/--gateway-url/--api-identifier/--client-id)"
+            )
         return cls(
             issuer=out["issuer"],
             token_endpoint=out["tokenEndpoint"],
@@ -510,21 +530,25 @@ def run_all(target: Target, *, show_claims: Callable[[str, dict[str, Any]], None
                 )
                 c.name = f"{prefix}: {c.name}"
                 checks.append(c)
-                token = token or tok
-            if token is None or jwks is None:
+                if tok is None or jwks is None:
+                    continue
+                # Each token is validated: one asked with `resource` may come back for another
+                # API (a tenant default audience, a profile that ignores `resource`).
+                c = check_token(
+                    tok,
+                    jwks,
+                    target.issuer,
+                    cgw["apiIdentifier"],
+                    client["clientId"],
+                    list(cgw.get("requiredPermissions") or []),
+                )
+                c.name = f"{prefix}: {c.name} ({kind})"
+                checks.append(c)
+                token = token or tok  # the MCP checks use the first; the gateway gives its own verdict
+            if token is None:
                 continue
             if show_claims:
                 show_claims(cname, describe_token(token))
-            c = check_token(
-                token,
-                jwks,
-                target.issuer,
-                cgw["apiIdentifier"],
-                client["clientId"],
-                list(cgw.get("requiredPermissions") or []),
-            )
-            c.name = f"{prefix}: {c.name}"
-            checks.append(c)
             for c in (check_mcp(http, cgw["resourceUrl"], token), check_jsonrpc(http, cgw["resourceUrl"], token)):
                 c.name = f"{prefix}: {c.name}"
                 checks.append(c)

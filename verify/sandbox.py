@@ -348,7 +348,9 @@ class Gateway:
         return str(disc["issuer"]), self.http.get(disc["jwks_uri"]).json()
 
     def check(self, authorization: str) -> dict[str, Any]:
-        if not authorization.startswith("Bearer "):
+        # The auth-scheme is case-insensitive (RFC 9110 §11.1; RFC 6750 §2.1 "Bearer").
+        scheme, _, credentials = authorization.strip().partition(" ")
+        if scheme.lower() != "bearer" or not credentials.strip():
             raise TokenError("no-token", "no bearer token", "send Authorization: Bearer <access token>")
         issuer, jwks = self._issuer_material()
         rules = Rules(
@@ -358,7 +360,7 @@ class Gateway:
             allowed_scopes=self.spec.allowed_scopes,
             custom_claims=self.spec.custom_claims,
         )
-        return validate(authorization.removeprefix("Bearer ").strip(), jwks, rules)
+        return validate(credentials.strip(), jwks, rules)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -378,6 +380,16 @@ class Gateway:
             )
             return
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+        if sum(1 for k, _ in scope["headers"] if k.decode().lower() == "authorization") > 1:
+            # One credential per request: a second Authorization header is a malformed request
+            # (RFC 6750 §3.1 invalid_request), never "use whichever came first".
+            await _json(
+                send,
+                400,
+                {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Invalid Request"}},
+                {"www-authenticate": 'Bearer error="invalid_request"'},
+            )
+            return
         try:
             await asyncio.to_thread(self.check, headers.get("authorization", ""))
         except TokenError as e:

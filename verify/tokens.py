@@ -7,6 +7,7 @@ failed check knows what to change.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,25 @@ class Rules:
     # AgentCore custom claim rules, in the API's shape.
     custom_claims: Sequence[Mapping[str, Any]] = ()
     leeway: int = LEEWAY_SECONDS
+
+
+# Auth0's longest access token lifetime: an API's token_lifetime is at most 2592000 s (30 days).
+MAX_LIFETIME_SECONDS = 2_592_000 + LEEWAY_SECONDS
+
+
+def _time_claim(claims: Mapping[str, Any], name: str, now: float) -> float | None:
+    """A NumericDate (RFC 7519 §2): a finite number, not a boolean. NaN would slip past every
+    comparison (each is False) and infinity past the expiry check, so both are refused."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise TokenError(
+            "absurd-time",
+            f"{name} is {value!r}, not a finite NumericDate",
+            "the token was not issued by Auth0 as is; get one from the issuer's /oauth/token",
+        )
+    return float(value)
 
 
 def header_of(token: str) -> dict[str, Any]:
@@ -100,14 +120,23 @@ def validate(token: str, jwks: Mapping[str, Any], rules: Rules, *, now: float | 
         ) from None
 
     t = time.time() if now is None else now
-    exp = claims.get("exp")
-    if not isinstance(exp, (int, float)):
+    exp = _time_claim(claims, "exp", t)
+    if exp is None:
         raise TokenError("no-exp", "token has no exp", "tokens without an expiry are refused; check the issuer")
     if exp + rules.leeway < t:
         raise TokenError("expired", f"token expired {int(t - exp)} s ago", "get a new token")
-    nbf = claims.get("nbf")
-    if isinstance(nbf, (int, float)) and nbf - rules.leeway > t:
+    if exp - t > MAX_LIFETIME_SECONDS:
+        raise TokenError(
+            "absurd-time",
+            f"exp is {int(exp - t)} s away, more than {MAX_LIFETIME_SECONDS} s",
+            "Auth0 access tokens last at most 30 days (token_lifetime); check the issuer and its clock",
+        )
+    nbf = _time_claim(claims, "nbf", t)
+    if nbf is not None and nbf - rules.leeway > t:
         raise TokenError("not-yet-valid", f"token not valid for another {int(nbf - t)} s", "check clocks")
+    iat = _time_claim(claims, "iat", t)
+    if iat is not None and iat - rules.leeway > t:
+        raise TokenError("not-yet-valid", f"token issued {int(iat - t)} s in the future", "check clocks")
     if claims.get("iss") != rules.issuer:
         raise TokenError(
             "issuer-mismatch",
