@@ -166,6 +166,12 @@ def build(settings: Settings) -> dict[str, Any]:
         "issuer": settings.issuer,
         "discoveryUrl": settings.discovery_url,
         "tokenEndpoint": settings.token_endpoint,
+        # What the tenant lets MCP clients do to register (the owner's flags; for other stacks,
+        # what their config says the owner turned on): `make verify` checks the issuer agrees.
+        "clientRegistration": {
+            "dynamic": tenant.dynamic_client_registration,
+            "metadataDocuments": tenant.client_id_metadata_documents,
+        },
         "gateways": {
             gw.name: {
                 "gatewayId": gateways[gw.name].gateway_id,

@@ -65,7 +65,8 @@ def test_every_check_passes_for_every_gateway_and_client(sandbox: Any) -> None:
             "MCP initialize + tools/list",
         ):
             assert f"{client} → {gw}: {check}" in names
-    assert len(checks) == 20
+    assert len(checks) == 21
+    assert "issuer: metadata for MCP clients" in names
     mcp = next(c for c in checks if c.name == "smoke-tools → tools: MCP initialize + tools/list")
     assert "echo" in mcp.detail
 
@@ -273,7 +274,7 @@ def test_cli_json_exit_codes_and_no_secret_in_output(sandbox: Any, tmp_path: Any
     assert cli.main(["--outputs", str(path), "--json", "--show-claims"]) == 0
     out = capsys.readouterr().out
     doc = json.loads(out)
-    assert doc["ok"] is True and len(doc["checks"]) == 20
+    assert doc["ok"] is True and len(doc["checks"]) == 21
     assert {t["client"] for t in doc["tokens"]} == {"smoke-tools", "indexer"}
     assert all(set(t) == {"client", "header", "claims"} for t in doc["tokens"])
     for secret in spec.outputs["machineClientSecrets"].values():
@@ -312,7 +313,7 @@ def test_cli_flags_take_the_secret_only_from_the_environment(
         cli.main(args)
     monkeypatch.setenv("MCPAUTH_CLIENT_SECRET", out["machineClientSecrets"]["smoke-tools"])
     assert cli.main(args) == 0
-    assert "verify: 11 passed, 0 failed" in capsys.readouterr().out
+    assert "verify: 12 passed, 0 failed" in capsys.readouterr().out
 
 
 def test_cli_bad_inputs_exit_2(tmp_path: Any, capsys: Any) -> None:
@@ -348,3 +349,24 @@ def test_the_sandbox_refuses_an_output_on_a_host_it_does_not_stand_in_for() -> N
         SandboxError, match=re.escape("output tokenEndpoint is https://mcpauth-prod.us.auth0.com/oauth/token")
     ):
         spec_from_plan(stale)
+
+
+def test_mcp_clients_metadata_pkce_and_registration(sandbox: Any) -> None:
+    from verify.checks import check_client_metadata
+
+    assert check_client_metadata({"code_challenge_methods_supported": ["S256"]}, False).ok
+    bad = check_client_metadata({"code_challenge_methods_supported": ["plain"]}, None)
+    assert not bad.ok and "MCP clients refuse" in bad.cause
+    no_reg = check_client_metadata({"code_challenge_methods_supported": ["S256"]}, True)
+    assert not no_reg.ok and no_reg.detail == "no registration_endpoint"
+    ok = check_client_metadata(
+        {"code_challenge_methods_supported": ["S256"], "registration_endpoint": "https://a/oidc/register"}, True
+    )
+    assert ok.ok and ok.detail == "PKCE S256; registration at https://a/oidc/register"
+    # The dev stack turns DCR on; the sandbox issuer advertises it as Auth0 does.
+    checks = verify(sandbox())
+    (c,) = [c for c in checks if c.name == "issuer: metadata for MCP clients"]
+    assert c.ok and c.detail.endswith("/oidc/register")
+    spec = sandbox(lambda s: setattr(s, "dynamic_registration", False))
+    (c,) = [c for c in verify(spec) if c.name == "issuer: metadata for MCP clients"]
+    assert not c.ok and "dynamic client registration is on in the stack" in c.cause

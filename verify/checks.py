@@ -51,6 +51,8 @@ class Target:
     gateways: dict[str, dict[str, Any]]
     clients: dict[str, dict[str, Any]]
     secrets: dict[str, str] = field(repr=False, default_factory=dict)
+    # The stack's DCR setting (output `clientRegistration`); None when verify is given flags.
+    dynamic_registration: bool | None = None
 
     @classmethod
     def from_outputs(cls, out: dict[str, Any]) -> Target:
@@ -83,6 +85,7 @@ class Target:
             gateways=dict(out["gateways"]),
             clients=dict(out.get("machineClients") or {}),
             secrets=dict(out.get("machineClientSecrets") or {}),
+            dynamic_registration=(out.get("clientRegistration") or {}).get("dynamic"),
         )
 
 
@@ -172,7 +175,36 @@ def check_metadata(http: httpx2.Client, gateway: str, gw: dict[str, Any], issuer
     return out
 
 
-def check_discovery(http: httpx2.Client, issuer: str) -> tuple[list[Check], dict[str, Any] | None]:
+def check_client_metadata(doc: dict[str, Any], dynamic_registration: bool | None) -> Check:
+    """What an MCP client reads from the authorization server's metadata before it can start:
+    PKCE with S256 (the MCP authorization spec: clients "MUST refuse to proceed" without
+    `code_challenge_methods_supported`), and a registration endpoint when DCR is on (Auth0 serves
+    OIDC registration at /oidc/register: auth0.com/docs/get-started/applications/dynamic-client-registration)."""
+    name = "issuer: metadata for MCP clients"
+    methods = doc.get("code_challenge_methods_supported") or []
+    if "S256" not in methods:
+        return Check(
+            name,
+            False,
+            f"code_challenge_methods_supported {methods!r}",
+            "no PKCE S256 advertised: MCP clients refuse to start the login",
+            "use the tenant's own domain (or a custom domain Auth0 serves); a proxy must pass the metadata through",
+        )
+    reg = doc.get("registration_endpoint")
+    if dynamic_registration and not reg:
+        return Check(
+            name,
+            False,
+            "no registration_endpoint",
+            "dynamic client registration is on in the stack, but the issuer does not advertise it",
+            "check the tenant's DCR flag (Dashboard → Settings → Advanced) and that `pulumi up` ran",
+        )
+    return Check(name, True, "PKCE S256" + (f"; registration at {reg}" if reg else ""))
+
+
+def check_discovery(
+    http: httpx2.Client, issuer: str, dynamic_registration: bool | None = None
+) -> tuple[list[Check], dict[str, Any] | None]:
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     name = "issuer: OIDC discovery"
     try:
@@ -195,6 +227,7 @@ def check_discovery(http: httpx2.Client, issuer: str) -> tuple[list[Check], dict
         )
     else:
         checks.append(Check(name, True, f"issuer matches exactly ({url})"))
+    checks.append(check_client_metadata(doc, dynamic_registration))
     algs = doc.get("id_token_signing_alg_values_supported") or []
     if "RS256" not in algs:
         checks.append(
@@ -506,7 +539,7 @@ def run_all(target: Target, *, show_claims: Callable[[str, dict[str, Any]], None
     with httpx2.Client(timeout=TIMEOUT) as http:
         for name, gw in target.gateways.items():
             checks += check_metadata(http, name, gw, target.issuer)
-        disc, jwks = check_discovery(http, target.issuer)
+        disc, jwks = check_discovery(http, target.issuer, target.dynamic_registration)
         checks += disc
         for cname, client in target.clients.items():
             cgw = target.gateways.get(client["gateway"])

@@ -81,6 +81,7 @@ class SandboxSpec:
     outputs: dict[str, Any]  # the stack outputs, rebased
     resource_parameter_profile: str = "compatibility"
     default_audience: str = ""
+    dynamic_registration: bool = False
     token_lifetime: int = 3600
     # Break knobs (the troubleshooting table): what the discovery document claims as issuer,
     # and a signing key the JWKS does not publish.
@@ -195,6 +196,7 @@ def spec_from_plan(plan: Any) -> SandboxSpec:
         resource_parameter_profile=(tenant[0].inputs.get("resourceParameterProfile") if tenant else None)
         or "compatibility",
         default_audience=rebase(tenant[0].inputs.get("defaultAudience") or "") if tenant else "",
+        dynamic_registration=bool((ev.outputs.get("clientRegistration") or {}).get("dynamic")),
     )
 
 
@@ -234,6 +236,10 @@ class Issuer:
             "token_endpoint": base + "oauth/token",
             "id_token_signing_alg_values_supported": ["HS256", "RS256", "PS256"],
             "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
+            # What Auth0's discovery document advertises for PKCE; the registration endpoint only
+            # where the stack turns DCR on (the sandbox does not serve registration yet).
+            "code_challenge_methods_supported": ["S256", "plain"],
+            **({"registration_endpoint": base + "oidc/register"} if self.spec.dynamic_registration else {}),
         }
 
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
