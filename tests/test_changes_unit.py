@@ -145,6 +145,23 @@ def test_the_text_says_every_change_with_stateful_losses_first() -> None:
     )
 
 
+def test_reasons_are_joined_per_action_and_only_stateful_losses_are_flagged() -> None:
+    changes = ch.Changes(
+        "main",
+        "b" * 40,
+        [
+            Change(f"{P}{API}::a", API, "a", "replace", ["identifier changes", "x changes"], ch.STATEFUL[API]),
+            Change(f"{P}{ROLE}::r", ROLE, "r", "update", ["description", "name"]),
+            Change(f"{P}aws:iam/role:Role::i", "aws:iam/role:Role", "i", "delete", [], None),
+        ],
+    )
+    lines = ch.render_text(changes).splitlines()
+    assert lines[1:3] == ["  Stateful resources deleted or replaced:", f"    ⚠ replace {API} a: {ch.STATEFUL[API]}"]
+    assert f"  ± replace {API} a: identifier changes; x changes" in lines
+    assert f"  ~ update {ROLE} r: description, name" in lines
+    assert "  - delete aws:iam/role:Role i" in lines and not any("⚠ delete" in x for x in lines)
+
+
 def test_the_json_has_every_field_of_every_change() -> None:
     d = ch.to_document(_sample())
     assert d["against"] == "main" and d["commit"].startswith("0123456789ab") and d["note"] is None
@@ -235,8 +252,16 @@ def test_a_stack_that_no_longer_plans_fails_the_summary(repo: Path, capsys: pyte
     prod.write_text(prod.read_text().replace("aws:region: us-east-1", "aws:region: nowhere"))
     _git(repo, "commit", "-qam", "break")
     text, sound = ch.summary("HEAD~1")
-    assert not sound
-    assert "### ✗ Pulumi.prod.yaml: does not plan" in text and "aws:region: got 'nowhere'" in text
+    assert sound is False
+    lines = text.splitlines()
+    assert lines[1] == ""
+    i = lines.index("### ✗ Pulumi.prod.yaml: does not plan")
+    assert lines[i + 1 : i + 3] == ["", "```"]
+    end = lines.index("```", i + 3)
+    assert any("aws:region: got 'nowhere'" in x for x in lines[i + 3 : end])
+    assert lines[end + 1] == ""
+    # The stacks after it are still summarized.
+    assert "### examples/shared-tenant/Pulumi.team-b.yaml" in lines
     assert ch.main(["--against", "HEAD~1"]) == 1
     assert ch.main(["--against", "nope-0"]) == 2
     assert "plan-summary: AGAINST=nope-0:" in capsys.readouterr().err

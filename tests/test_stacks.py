@@ -238,6 +238,20 @@ def test_the_import_file_entries_exactly(tmp_path: Path) -> None:
     assert entries["api-pub-scopes"]["id"] == "https://mcp.example.com/mcp"
     assert not [n for n in entries if n.startswith("api-fresh")]  # its URL does not exist yet
     assert entries["claims-binding"]["id"] == "post-login::<the id of that Action>"
+    assert entries["tenant-connection"]["id"] == (
+        "<the id of the connection named 'Username-Password-Authentication' (con_…; "
+        "GET /api/v2/connections?name=Username-Password-Authentication)>"
+    )
+    assert entries["tenant-role-mcp-user"]["id"] == (
+        "<the id of the role named 'MCP User' (rol_…; GET /api/v2/roles?name_filter=MCP User)>"
+    )
+    assert entries["claims-action"]["id"] == (
+        "<the id of the Action named 'mcpauth-claims-adopt', if one exists "
+        "(GET /api/v2/actions/actions?actionName=mcpauth-claims-adopt)>"
+    )
+    assert entries["api-pub-api"]["id"] == (
+        "<the id of the API whose identifier is https://mcp.example.com/mcp (GET /api/v2/resource-servers)>"
+    )
     assert entries["api-pub"] == {"type": "mcpauth:index:McpApi", "name": "api-pub", "component": True}
     assert "parent" not in entries["api-pub"] and entries["api-pub-api"]["parent"] == "api-pub"
     lower = entries["tenant-settings"]["id"]
