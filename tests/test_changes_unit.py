@@ -243,8 +243,25 @@ def test_the_summary_in_process(repo: Path, capsys: pytest.CaptureFixture[str]) 
     )
     assert lines[j + 2].startswith("0 to create, ") and ", 0 to replace, 0 to update" in lines[j + 2]
     assert "### Pulumi.prod.yaml" in lines and lines[lines.index("### Pulumi.prod.yaml") + 3] == ""
+    # The details block, closed, and a blank line after each section.
+    start = lines.index("<details><summary>every change</summary>", i)
+    assert lines[start - 1] == "" and lines[start + 1 : start + 3] == ["", "```"]
+    close = lines.index("</details>", start)
+    assert lines[close - 1] == "```" and lines[close + 1] == ""
+    assert lines[i + 1] == "" and lines[i + 3] == ""
+    # Only stateful losses get a ⚠ line: team-b's removal deletes its IAM role without one.
+    section = lines[j : lines.index("</details>", j)]
+    assert any("gw-billing-role" in x for x in section)
+    assert not any(x.startswith("- ⚠") and "gw-billing-role" in x for x in section)
     assert ch.main(["--against", "HEAD~1"]) == 0
     assert capsys.readouterr().out.strip() == text.strip()
+
+
+def test_plan_summary_help_names_the_make_target(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        ch.main(["--help"])
+    out = capsys.readouterr().out
+    assert out.startswith("usage: make plan-summary") and "every stack file's changes against a revision" in out
 
 
 def test_a_stack_that_no_longer_plans_fails_the_summary(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
