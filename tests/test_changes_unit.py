@@ -249,12 +249,38 @@ def test_the_summary_in_process(repo: Path, capsys: pytest.CaptureFixture[str]) 
     close = lines.index("</details>", start)
     assert lines[close - 1] == "```" and lines[close + 1] == ""
     assert lines[i + 1] == "" and lines[i + 3] == ""
+    assert f"- ⚠ **delete** `{GW}` `gw-billing-gateway`: {ch.STATEFUL[GW]}" in lines
     # Only stateful losses get a ⚠ line: team-b's removal deletes its IAM role without one.
     section = lines[j : lines.index("</details>", j)]
     assert any("gw-billing-role" in x for x in section)
     assert not any(x.startswith("- ⚠") and "gw-billing-role" in x for x in section)
     assert ch.main(["--against", "HEAD~1"]) == 0
     assert capsys.readouterr().out.strip() == text.strip()
+
+
+def test_a_plan_that_fails_a_check_is_marked_and_a_revision_that_does_not_plan_is_said(repo: Path) -> None:
+    # prod with a default audience over two gateways would be a config error; a mandatory policy
+    # failure (exit 1) still plans: the audience profile without a default audience.
+    prod = repo / "Pulumi.prod.yaml"
+    prod.write_text(
+        prod.read_text().replace("resourceParameterProfile: compatibility", "resourceParameterProfile: audience")
+    )
+    _git(repo, "commit", "-qam", "profile")
+    text, sound = ch.summary("HEAD~1")
+    lines = text.splitlines()
+    assert sound is False and "### ✗ Pulumi.prod.yaml" in lines
+    # Against a revision where dev did not plan: "not compared", and the others still are.
+    dev = repo / "Pulumi.dev.yaml"
+    good = dev.read_text()
+    dev.write_text(good.replace("aws:region: us-east-1", "aws:region: nowhere"))
+    _git(repo, "commit", "-qam", "break dev")
+    dev.write_text(good)
+    _git(repo, "commit", "-qam", "fix dev")
+    text, _ = ch.summary("HEAD~1")
+    lines = text.splitlines()
+    i = lines.index("### Pulumi.dev.yaml")
+    assert lines[i + 1] == "" and lines[i + 2].startswith("not compared: AGAINST=HEAD~1: the stack does not plan at ")
+    assert lines[i + 3] == "" and "### ✗ Pulumi.prod.yaml" in lines[i:]
 
 
 def test_plan_summary_help_names_the_make_target(capsys: pytest.CaptureFixture[str]) -> None:
