@@ -17,7 +17,7 @@ from joserfc.jwk import KeySet, RSAKey
 
 from verify.checks import JSONRPC_TOOLS_LIST, MCP_HEADERS
 from verify.sandbox import GatewaySpec, Issuer, Sandbox, SandboxSpec, free_port
-from verify.tokens import Rules, TokenError, validate
+from verify.tokens import MAX_LIFETIME_SECONDS, Rules, TokenError, validate
 
 AUD = "https://gw.example.com/mcp"
 
@@ -198,3 +198,35 @@ def test_the_gateway_stand_in_requires_the_allowed_scope_and_every_claim_rule() 
     both = Rules(issuer=w.issuer, audiences=[AUD], allowed_scopes=["read:tools", "admin"])
     with pytest.raises(TokenError, match="lacks some of"):
         validate(ok, w.jwks, both)  # the stricter reading of several allowed scopes: all of them
+
+
+def test_time_claims_at_their_exact_edges(world: World) -> None:
+    """The 60 s leeway and the 30-day ceiling, one second either side; epoch 0 is a valid date."""
+    now = 1_800_000_000
+    rules = Rules(world.issuer, [AUD])
+
+    def ok(**claims: Any) -> bool:
+        try:
+            validate(world.sign(world.claims(**claims)), world.jwks, rules, now=now)
+        except TokenError:
+            return False
+        return True
+
+    assert ok(exp=now - 60, iat=now - 600) and not ok(exp=now - 61, iat=now - 600)
+    assert ok(exp=now + 600, iat=now, nbf=now + 60) and not ok(exp=now + 600, iat=now, nbf=now + 61)
+    assert ok(exp=now + 600, iat=now + 60) and not ok(exp=now + 600, iat=now + 61)
+    ceiling = MAX_LIFETIME_SECONDS
+    assert ok(exp=now + ceiling, iat=now) and not ok(exp=now + ceiling + 1, iat=now)
+    assert ok(exp=now + 600, iat=0) and not ok(exp=now + 600, iat=-1)
+    with pytest.raises(TokenError) as info:
+        validate(world.sign(world.claims(exp=now - 3600, iat=now - 7200)), world.jwks, rules, now=now)
+    assert info.value.cause == "token expired 3600 s ago"
+    with pytest.raises(TokenError) as info:
+        validate(world.sign(world.claims(exp=now + 600, iat=now, nbf=now + 300)), world.jwks, rules, now=now)
+    assert info.value.cause == "token not valid for another 300 s"
+    with pytest.raises(TokenError) as info:
+        validate(world.sign(world.claims(exp=now + 600, iat=now + 300)), world.jwks, rules, now=now)
+    assert info.value.cause == "token issued 300 s in the future"
+    with pytest.raises(TokenError) as info:
+        validate(world.sign(world.claims(exp=float("nan"))), world.jwks, rules, now=now)
+    assert info.value.cause == "exp is nan, not a finite NumericDate"

@@ -43,7 +43,7 @@ class Rules:
 MAX_LIFETIME_SECONDS = 2_592_000 + LEEWAY_SECONDS
 
 
-def _time_claim(claims: Mapping[str, Any], name: str, now: float) -> float | None:
+def _time_claim(claims: Mapping[str, Any], name: str) -> float | None:
     """A NumericDate (RFC 7519 §2): a finite number, not a boolean. NaN would slip past every
     comparison (each is False) and infinity past the expiry check, so both are refused."""
     value = claims.get(name)
@@ -120,7 +120,7 @@ def validate(token: str, jwks: Mapping[str, Any], rules: Rules, *, now: float | 
         ) from None
 
     t = time.time() if now is None else now
-    exp = _time_claim(claims, "exp", t)
+    exp = _time_claim(claims, "exp")
     if exp is None:
         raise TokenError("no-exp", "token has no exp", "tokens without an expiry are refused; check the issuer")
     if exp + rules.leeway < t:
@@ -131,10 +131,10 @@ def validate(token: str, jwks: Mapping[str, Any], rules: Rules, *, now: float | 
             f"exp is {int(exp - t)} s away, more than {MAX_LIFETIME_SECONDS} s",
             "Auth0 access tokens last at most 30 days (token_lifetime); check the issuer and its clock",
         )
-    nbf = _time_claim(claims, "nbf", t)
+    nbf = _time_claim(claims, "nbf")
     if nbf is not None and nbf - rules.leeway > t:
         raise TokenError("not-yet-valid", f"token not valid for another {int(nbf - t)} s", "check clocks")
-    iat = _time_claim(claims, "iat", t)
+    iat = _time_claim(claims, "iat")
     if iat is not None and iat - rules.leeway > t:
         raise TokenError("not-yet-valid", f"token issued {int(iat - t)} s in the future", "check clocks")
     if claims.get("iss") != rules.issuer:
