@@ -1,7 +1,8 @@
 """The stack config: read once, validated as a whole, before any resource is declared.
 
-Everything here is plain Python (no Pulumi), so the program, the offline plan and the tests
-share one definition of what a valid stack is. Errors name the key path the user typed
+Everything here is plain Python (no Pulumi engine), so the program, the offline plan and the
+tests share one definition of what a valid stack is; only `connection.options` is checked against
+the pulumi_auth0 SDK's own option names, imported when that key is set. Errors name the key path the user typed
 (`mcpauth:gateways[1].requiredPermissions[0]`), the bad value and what is accepted.
 """
 
