@@ -20,6 +20,15 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constr
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	@touch $@
 
+# The project's own modules compiled ahead, as pip compiles what it installs: where
+# PYTHONDONTWRITEBYTECODE is set (this machine, many container images) Python would otherwise
+# recompile them on every `make plan` (measured: ~40 ms of a 0.8 s plan). A stale .pyc is never
+# used: Python checks each one against its source's mtime and size.
+BYTECODE := $(VENV)/.compiled
+$(BYTECODE): $(STAMP) $(wildcard __main__.py components/*.py offline/*.py policies/*.py verify/*.py)
+	$(BIN)/python -m compileall -q __main__.py components offline policies verify >/dev/null
+	@touch $@
+
 install: $(STAMP) ## create ./venv (the one Pulumi.yaml names) and install everything pinned
 
 lint: $(STAMP) actionlint ## ruff lint and format check; the GitHub workflows (schema, actionlint, zizmor) offline
@@ -73,7 +82,7 @@ pytest: $(STAMP) $(INSPECTOR_STAMP) ## the Python tests (mocks, moto server, con
 
 test: lint types node-test pytest ## everything: lint, types, the Action's node tests, pytest
 
-plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json; AGAINST=<git rev>: what changes)
+plan: $(BYTECODE) ## the program evaluated offline for STACK (FORMAT=text|json; AGAINST=<git rev>: what changes)
 	@$(BIN)/python -m offline.plan --stack $(STACK) --stack-dir $(STACK_DIR) --format $(FORMAT) \
 	  $(if $(AGAINST),--against '$(AGAINST)')
 
@@ -83,7 +92,7 @@ plan-summary: $(STAMP) ## Markdown: every committed stack file's changes against
 
 POLICY_CONFIG = .policy-config.$(STACK).json
 
-$(POLICY_CONFIG): $(STAMP) FORCE
+$(POLICY_CONFIG): $(BYTECODE) FORCE
 	@$(BIN)/python -m offline.plan --stack $(STACK) --stack-dir $(STACK_DIR) --policy-config > $@.tmp && mv $@.tmp $@
 
 policy-config: $(POLICY_CONFIG) ## write .policy-config.STACK.json (pulumi --policy-pack-config)
@@ -128,5 +137,5 @@ mutate: $(STAMP) ## mutation run: the gateway's converge/diff/read, plan changes
 	MAKEFLAGS='BIN=$(abspath $(BIN)) STAMP=' $(BIN)/mutmut run --max-children 2 $(foreach m,$(MUTANTS),"$(m)")
 	$(BIN)/mutmut results
 
-bench: $(STAMP) ## plan wall time vs loading the SDKs, 25 vs 1 gateways, peak memory
+bench: $(BYTECODE) ## plan wall time vs loading the SDKs, 25 vs 1 gateways, peak memory
 	@$(BIN)/python -m offline.bench

@@ -424,3 +424,59 @@ def test_the_deployers_auth0_scopes_are_derived_from_the_calls_of_what_the_stack
     readme = (ROOT / "README.md").read_text()
     assert all(row in readme for row in readme_rows())
     assert " ".join(dev.auth0_scopes) in " ".join(readme.split())
+
+
+def test_the_engine_s_shortcuts_change_nothing_it_records(
+    monkeypatch: pytest.MonkeyPatch, dev_config: dict[str, Any]
+) -> None:
+    """The engine skips the SDK's source positions and settles the monitor's serialization without
+    a loop turn (offline/engine.py `_offline_sdk`, for speed): the dev stack evaluated with and
+    without them must record the same resources and outputs, and the SDK is left as it was."""
+    import contextlib
+
+    from pulumi.runtime import mocks as pmocks
+    from pulumi.runtime import resource as presource
+
+    from offline import engine
+
+    originals = presource._get_stack_trace, pmocks._sync_await
+    fast = engine.run_program(dev_config, "dev")
+    assert (presource._get_stack_trace, pmocks._sync_await) == originals
+    monkeypatch.setattr(engine, "_offline_sdk", contextlib.nullcontext)
+    plain = engine.run_program(dev_config, "dev")
+    assert len(fast.resources) > 40
+
+    # By URN: the order of registrations is the SDK's concurrency, not part of what is recorded.
+    def by_urn(ev: engine.Evaluation) -> list[dict[str, Any]]:
+        return sorted((dataclasses.asdict(r) for r in ev.resources), key=lambda r: r["urn"])
+
+    assert by_urn(fast) == by_urn(plain)
+    assert (fast.outputs, fast.secret_outputs) == (plain.outputs, plain.secret_outputs)
+
+
+def test_settle_returns_what_the_coroutine_returns_whether_or_not_it_suspends() -> None:
+    import asyncio
+
+    from offline.engine import _settle
+
+    async def plain() -> int:
+        return 7
+
+    async def suspends() -> str:
+        loop = asyncio.get_event_loop()
+        later: asyncio.Future[str] = loop.create_future()
+        loop.call_soon(later.set_result, "from the loop")
+        await asyncio.sleep(0)
+        return await later
+
+    async def fails() -> None:
+        await asyncio.sleep(0)
+        raise ValueError("refused")
+
+    assert _settle(plain()) == 7
+    assert _settle(suspends()) == "from the loop"
+    with pytest.raises(ValueError, match="refused"):
+        _settle(fails())
+    fut = asyncio.get_event_loop().create_future()
+    fut.set_result("a future, not a coroutine")
+    assert _settle(fut) == "a future, not a coroutine"
