@@ -26,7 +26,7 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constr
 # used: Python checks each one against its source's mtime and size.
 BYTECODE := $(VENV)/.compiled
 $(BYTECODE): $(STAMP) $(wildcard __main__.py components/*.py offline/*.py policies/*.py verify/*.py)
-	$(BIN)/python -m compileall -q __main__.py components offline policies verify >/dev/null
+	@$(BIN)/python -m compileall -q __main__.py components offline policies verify >/dev/null
 	@touch $@
 
 install: $(STAMP) ## create ./venv (the one Pulumi.yaml names) and install everything pinned
