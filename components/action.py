@@ -60,7 +60,7 @@ class PostLoginClaimsArgs:
 class DefaultRole:
     role_id: pulumi.Input[str]
     role_name: str
-    management_domain: str
+    management_domain: pulumi.Input[str]
     client_id: pulumi.Input[str]
     client_secret: pulumi.Input[str]
 
@@ -73,16 +73,21 @@ class PostLoginClaims(pulumi.ComponentResource):
 
         dr = args.default_role
         role_id = dr.role_id if dr else ""
-        config = pulumi.Output.all(pulumi.Output.from_input(role_id), *args.audiences).apply(
+        # The management domain is an Output when auth0:domain is a secret: the whole document
+        # is then one (a secret anywhere in an Output makes all of it secret).
+        management_domain = dr.management_domain if dr else None
+        config = pulumi.Output.all(
+            pulumi.Output.from_input(role_id), pulumi.Output.from_input(management_domain), *args.audiences
+        ).apply(
             lambda vals: action_config(
                 args.namespace,
-                [*vals[1:], *args.extra_audiences],
+                [*vals[2:], *args.extra_audiences],
                 args.claims,
                 args.admin_email_domain,
                 args.elevated_permissions,
                 args.id_token,
                 {"id": vals[0], "name": dr.role_name} if dr else None,
-                dr.management_domain if dr else None,
+                vals[1],
             )
         )
         secrets = [

@@ -301,6 +301,18 @@ class Settings:
     # The `aws` property of each gateway resource (components/awsconfig.py) and aws:defaultTags.
     aws_client: dict[str, Any] = field(default_factory=dict)
     aws_default_tags: dict[str, str] = field(default_factory=dict)
+    # Keys set with `--secret`: what the program derives from them it declares as secrets.
+    secret_keys: frozenset[str] = frozenset()
+
+    @property
+    def domain_is_secret(self) -> bool:
+        return "auth0:domain" in self.secret_keys
+
+    @property
+    def issuer_is_secret(self) -> bool:
+        """The issuer is set as a secret, or derived from a secret auth0:domain."""
+        explicit = bool(self.project.issuer)
+        return f"{NAMESPACE}:issuer" in self.secret_keys or (self.domain_is_secret and not explicit)
 
     @property
     def discovery_url(self) -> str:
@@ -625,6 +637,20 @@ def _redact(problems: list[str], raw: Mapping[str, Any], secret_keys: frozenset[
     return out
 
 
+# Keys whose values the program turns into resource names (URNs), resource options and
+# settings: Pulumi stores these in plain text, so a value set with `--secret` could not stay
+# secret (Pulumi hands a program a secret key's whole value, so a secret part of one of them
+# marks it all). The scalar keys (issuer, auth0:domain) may be secrets: what the program derives
+# from them it declares secret.
+PLAIN_ONLY = {
+    "gateways": "gateway names become resource names and the AgentCore gateway's name",
+    "machineClients": "client names become resource names",
+    "roles": "role keys and names become resource names and Auth0 role names",
+    "scopes": "scope names become resource names and the API's permissions",
+    "tenant": "it sets the connection's name, the roles' and the tenant's settings",
+    "protect": "it decides each resource's protect option",
+}
+
 # What `make plan` reads a `secure:` value as (offline/stackfile.py): it cannot decrypt it.
 OFFLINE_SECRET = "[secret]"
 
@@ -660,6 +686,13 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
             continue
         if name not in PROJECT_KEYS:
             problems.append(f"{key}: unknown key; accepted {NAMESPACE}: keys: {', '.join(PROJECT_KEYS)}")
+            continue
+        if key in secret_keys and name in PLAIN_ONLY:
+            problems.append(
+                f"{key}: set with --secret, but {PLAIN_ONLY[name]}, which Pulumi keeps in plain text "
+                "(resource names are never encrypted), so the secret would not stay one. Set it in plain "
+                f"text: `pulumi config set {key} '…'` without --secret (keep credentials out of it)"
+            )
             continue
         if key in secret_keys and value == OFFLINE_SECRET:
             problems.append(f"{key}: its value decides what the program declares, and {_offline_secret_note(key)}")
@@ -723,4 +756,5 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
         aws_profile=str(profile) if profile else None,
         aws_client=aws_client,
         aws_default_tags=aws_tags,
+        secret_keys=frozenset(secret_keys),
     )

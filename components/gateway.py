@@ -30,7 +30,7 @@ class McpGatewayArgs:
     existing_gateway_id: str | None
     domain: str | None
     required_permissions: list[str]
-    discovery_url: str
+    discovery_url: pulumi.Input[str]  # a secret Output when the issuer is set with --secret
     region: str
     aws_client: dict[str, Any]
     account_id: pulumi.Input[str]

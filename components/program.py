@@ -14,35 +14,54 @@ import pulumi_aws as aws
 
 from components.action import DefaultRole, PostLoginClaims, PostLoginClaimsArgs
 from components.api import McpApi, McpApiArgs
-from components.config import NAMESPACE, ConfigError, Settings, load_settings
+from components.awsconfig import HONOURED, REFUSED
+from components.config import NAMESPACE, PROJECT_KEYS, ConfigError, Settings, load_settings
 from components.gateway import McpGateway, McpGatewayArgs
 from components.machine_client import MachineClient, MachineClientArgs
 from components.tenant import TenantBaseline, TenantBaselineArgs
 
-# Provider keys the program reads itself (the providers read their own credentials).
-_PROVIDER_KEYS = ("auth0:domain", "aws:region", "aws:profile")
+
+def _known_keys() -> list[str]:
+    """Every key the program reads: its own, and the provider keys it honours or refuses."""
+    return [
+        *(f"{NAMESPACE}:{k}" for k in PROJECT_KEYS),
+        "auth0:domain",
+        *(f"aws:{k}" for k in (*HONOURED, *REFUSED)),
+    ]
 
 
-def raw_config() -> dict[str, Any]:
-    """All of this stack's `mcpauth:` keys and the provider keys we read, as Pulumi gives them
-    to the program. Reading the whole namespace is what lets unknown keys be reported."""
-    from pulumi.runtime import config as rc
+def raw_config() -> tuple[dict[str, Any], frozenset[str]]:
+    """The stack config as Pulumi hands it to the program, read through its public API, and the
+    keys set with `--secret`.
 
+    Values come from `pulumi.Config`. Which other `mcpauth:` keys exist (so that a misspelt one is
+    reported, not ignored) and which keys are secrets come from what the language host gives every
+    program: the PULUMI_CONFIG and PULUMI_CONFIG_SECRET_KEYS environment variables, read by
+    `pulumi.runtime.get_config_env` and `get_config_secret_keys_env` (pulumi-language-python sets
+    both; Pulumi's Java and .NET SDKs document them as "the environment variable key that the
+    language plugin uses"). Under the mocks and the Automation API's inline programs, config comes
+    from `set_all_config` instead, and `pulumi.runtime.is_config_secret` answers for those keys."""
+    present = [k for k in pulumi.runtime.get_config_env() if k.startswith(NAMESPACE + ":")]
     keys: dict[str, Any] = {}
-    for source in (rc.get_config_env(), rc.CONFIG.get()):
-        for key, value in source.items():
-            if key.startswith((NAMESPACE + ":", "aws:")) or key in _PROVIDER_KEYS:
-                keys[key] = value
-    for key in _PROVIDER_KEYS:
-        value = rc.get_config(key)
+    for key in dict.fromkeys([*_known_keys(), *present]):
+        namespace, _, name = key.partition(":")
+        value = pulumi.Config(namespace).get(name)
         if value is not None:
             keys[key] = value
-    return keys
+    from_host = set(pulumi.runtime.get_config_secret_keys_env())
+    secret = frozenset(k for k in keys if k in from_host or pulumi.runtime.is_config_secret(k))
+    return keys, secret
+
+
+def _secret_if(secret: bool, value: str) -> pulumi.Input[str]:
+    return pulumi.Output.secret(value) if secret else value
 
 
 def build(settings: Settings) -> dict[str, Any]:
     """Declare every resource for a validated stack; return the stack outputs."""
     cfg = settings.project
+    # A value set with `--secret` stays one in state and outputs: the issuer and what comes from it.
+    discovery_url = _secret_if(settings.issuer_is_secret, settings.discovery_url)
     tenant = cfg.tenant
     account_id = aws.get_caller_identity_output().account_id
 
@@ -58,7 +77,7 @@ def build(settings: Settings) -> dict[str, Any]:
                 existing_gateway_id=gw.existing_gateway_id,
                 domain=gw.domain,
                 required_permissions=list(gw.required_permissions),
-                discovery_url=settings.discovery_url,
+                discovery_url=discovery_url,
                 region=settings.aws_region,
                 aws_client=settings.aws_client,
                 account_id=account_id,
@@ -121,7 +140,7 @@ def build(settings: Settings) -> dict[str, Any]:
             "role-assigner",
             MachineClientArgs(
                 display_name=f"mcpauth role assigner ({settings.stack})",
-                audience=f"https://{settings.auth0_domain}/api/v2/",
+                audience=_secret_if(settings.domain_is_secret, f"https://{settings.auth0_domain}/api/v2/"),
                 scopes=["create:role_members"],
                 api_scopes=None,
             ),
@@ -129,7 +148,7 @@ def build(settings: Settings) -> dict[str, Any]:
         default_role = DefaultRole(
             role_id=role_ids[role_spec.id],
             role_name=role_spec.name,
-            management_domain=settings.auth0_domain,
+            management_domain=_secret_if(settings.domain_is_secret, settings.auth0_domain),
             client_id=assigner.client_id,
             client_secret=assigner.client_secret,
         )
@@ -163,9 +182,9 @@ def build(settings: Settings) -> dict[str, Any]:
         )
 
     return {
-        "issuer": settings.issuer,
-        "discoveryUrl": settings.discovery_url,
-        "tokenEndpoint": settings.token_endpoint,
+        "issuer": _secret_if(settings.issuer_is_secret, settings.issuer),
+        "discoveryUrl": discovery_url,
+        "tokenEndpoint": _secret_if(settings.issuer_is_secret, settings.token_endpoint),
         # What the tenant lets MCP clients do to register (the owner's flags; for other stacks,
         # what their config says the owner turned on): `make verify` checks the issuer agrees.
         "clientRegistration": {
@@ -199,10 +218,8 @@ def build(settings: Settings) -> dict[str, Any]:
 
 def main() -> None:
     try:
-        from pulumi.runtime import config as rc
-
-        secret_keys = frozenset(rc._SECRET_KEYS.get()) | frozenset(rc.get_config_secret_keys_env())
-        settings = load_settings(raw_config(), pulumi.get_stack(), secret_keys)
+        raw, secret_keys = raw_config()
+        settings = load_settings(raw, pulumi.get_stack(), secret_keys)
     except ConfigError as e:
         # One clear message naming every bad key, and nothing declared.
         raise pulumi.RunError(str(e)) from None

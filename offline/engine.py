@@ -363,9 +363,11 @@ def run_program(
     hook: OutputHook | None = None,
     project: str = "mcpauth",
     preview: bool = False,
+    secret_keys: frozenset[str] = frozenset(),
 ) -> Evaluation:
     """Evaluate the program (by default `__main__.py`, exactly as `pulumi up` runs it) for
-    one stack's config under the mocks; return what it declared."""
+    one stack's config under the mocks; return what it declared. `secret_keys` are the keys set
+    with `--secret`, as the CLI hands them to a program (decrypted, and listed as secret)."""
     region = str(config.get("aws:region") or "us-east-1")
     try:
         asyncio.get_event_loop()
@@ -375,7 +377,7 @@ def run_program(
     monitor = RecordingMonitor(mocks, stack, project)
     # A fresh root stack per evaluation, so several plans can run in one process.
     psettings.ROOT.set(None)
-    set_all_config({k: v for k, v in config.items()}, [])
+    set_all_config({k: v for k, v in config.items()}, sorted(secret_keys))
     pmocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
     root = psettings.get_root_resource()
 

@@ -347,41 +347,56 @@ def test_stack_files_read_as_yaml_1_2(tmp_path: Path) -> None:
     ]
 
 
-def test_a_secure_part_of_a_structured_value_is_carried_through_as_a_placeholder(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("key", ["gateways", "tenant", "roles", "scopes", "machineClients", "protect"])
+def test_a_secure_part_of_a_structural_key_is_refused_as_the_program_refuses_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], key: str
 ) -> None:
-    """A secret inside `mcpauth:gateways` (here a description) does not stop the plan: the rest of
-    the value is planned, the secret part reads as `[secret]`, and the key is listed as secret."""
+    """Pulumi marks a whole key secret when any part of it is (and hands the program the key as a
+    secret), and these keys become resource names and settings kept in plain text: the plan says
+    so, naming the key, exactly as the program does, and never shows the ciphertext."""
     cipher = "v1:c2VjcmV0LWRlc2NyaXB0aW9u"
-    body = (
-        "  mcpauth:gateways:\n    - name: tools\n      requiredPermissions: [read:tools]\n"
-        f"      description:\n        secure: {cipher}\n"
-    )
+    values = {
+        "gateways": f"\n    - name: tools\n      description:\n        secure: {cipher}",
+        "tenant": f"\n    claimsNamespace:\n      secure: {cipher}",
+        "roles": f"\n    MCP User:\n      - secure: {cipher}",
+        "scopes": f"\n    read:tools:\n      secure: {cipher}",
+        "machineClients": f"\n    - name: ci\n      gateway: tools\n      scopes:\n        - secure: {cipher}",
+        "protect": f"\n    secure: {cipher}",
+    }
+    body = f"  mcpauth:{key}:{values[key]}\n"
+    if key != "gateways":
+        body += "  mcpauth:gateways: [{name: tools}]\n"
     (tmp_path / "Pulumi.s.yaml").write_text(BASE + body)
-    code, out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path), "--format", "json")
-    assert code == 0, err
-    doc = json.loads(out)
-    assert doc["secretKeys"] == ["mcpauth:gateways"]
-    gateway = next(r for r in doc["resources"] if r["type"].endswith(":AgentCoreGateway"))
-    assert gateway["inputs"]["description"] == "[secret]"
-    assert gateway["inputs"]["name"].startswith("tools-s-")
-    assert cipher not in out
     code, out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path))
-    assert code == 0 and "secrets not decrypted offline (each secure: value read as [secret]): mcpauth:gateways" in out
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"mcpauth:{key}: set with --secret, but" in err and "without --secret" in err
+    assert cipher not in err
 
 
 @pytest.mark.parametrize(
     ("body", "key", "says"),
     [
-        ("  mcpauth:tenant:\n    secure: v1:abc\n  mcpauth:gateways: [{name: tools}]\n", "mcpauth:tenant", ""),
-        ("  mcpauth:gateways: [{name: {secure: v1:abc}}]\n", "mcpauth:gateways", "mcpauth:gateways[0].name: got"),
+        (
+            "config:\n  aws:region: us-east-1\n  auth0:domain: a.us.auth0.com\n"
+            "  mcpauth:issuer:\n    secure: v1:abc\n  mcpauth:gateways: [{name: tools}]\n",
+            "mcpauth:issuer",
+            "mcpauth:issuer: its value decides what the program declares",
+        ),
+        (
+            "config:\n  aws:region: us-east-1\n  auth0:domain:\n    secure: v1:abc\n"
+            "  mcpauth:gateways: [{name: tools}]\n",
+            "auth0:domain",
+            "auth0:domain: got [secret]: must be a host name only",
+        ),
     ],
-    ids=["whole-structured-key", "a-name"],
+    ids=["issuer", "tenant-domain"],
 )
 def test_a_secret_the_plan_needs_says_it_cannot_be_read_offline_and_what_to_do(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, key: str, says: str
 ) -> None:
-    (tmp_path / "Pulumi.s.yaml").write_text(BASE + body)
+    """The keys that may be secrets (the program keeps what it derives from them secret): the plan
+    cannot decrypt them, and says so rather than blaming a value the user never wrote."""
+    (tmp_path / "Pulumi.s.yaml").write_text(body)
     code, out, err = run_main(capsys, "--stack", "s", "--stack-dir", str(tmp_path))
     assert code == 2 and out == "" and "Traceback" not in err
     assert says in err and "not valid JSON" not in err

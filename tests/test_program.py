@@ -7,7 +7,7 @@ import json
 import pytest
 
 from components.gateway_resource import TYPE_TOKEN as GATEWAY
-from offline.engine import SECRET, Evaluation, gateway_url_for
+from offline.engine import SECRET, Evaluation, gateway_url_for, run_program
 from tests.conftest import make_config
 
 API = "auth0:index/resourceServer:ResourceServer"
@@ -340,3 +340,65 @@ def test_no_default_role_no_assigner(evaluate) -> None:
     (action,) = ev.of_type("auth0:index/action:Action")
     assert [s["name"] for s in action.inputs["secrets"]] == ["MCPAUTH_CONFIG"]
     assert json.loads(action.inputs["secrets"][0]["value"])["defaultRole"] is None
+
+
+def _plain_text_of(ev: Evaluation) -> str:
+    """Everything the engine would store or show in plain text: inputs, outputs, stack outputs
+    (a Pulumi secret is recorded as `[secret]`, never its value)."""
+    return json.dumps(
+        [[r.inputs, r.outputs] for r in ev.resources] + [ev.outputs],
+        sort_keys=True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "needle"),
+    [
+        ("mcpauth:issuer", "https://login.secret-idp.example/", "secret-idp"),
+        ("auth0:domain", "hidden-tenant.eu.auth0.com", "hidden-tenant"),
+    ],
+)
+def test_a_value_set_with_secret_stays_secret_in_every_input_and_output(key: str, value: str, needle: str) -> None:
+    """`pulumi config set --secret`: what is derived from the value (the issuer, the discovery
+    URL, the token endpoint, the Management API audience) reaches state and outputs as a secret."""
+    client = {"name": "ci", "gateway": "tools", "scopes": ["read:tools"]}
+    cfg = make_config(tenant={"defaultRole": "MCP User"}, machineClients=[client])
+    cfg[key] = value
+    ev = run_program(cfg, "dev", secret_keys=frozenset({key}))
+    assert ev.resources, "the program declared nothing"
+    assert needle not in _plain_text_of(ev)
+    for name in ("issuer", "discoveryUrl", "tokenEndpoint"):
+        assert name in ev.secret_outputs
+    # The same stack with the value in plain text shows it: the test can see a leak.
+    cfg_plain = dict(cfg)
+    assert needle in _plain_text_of(run_program(cfg_plain, "dev"))
+
+
+@pytest.mark.parametrize("key", ["mcpauth:gateways", "mcpauth:tenant", "mcpauth:roles", "mcpauth:scopes"])
+def test_a_structural_key_set_with_secret_is_refused_naming_it(key: str) -> None:
+    """Their values become resource names (URNs) and settings that Pulumi stores in plain text,
+    so a secret there cannot be kept: the program says so before declaring anything."""
+    from components.config import ConfigError, load_settings
+
+    cfg = make_config(tenant={}, roles={"MCP User": ["read:tools"]}, scopes={"read:tools": "List tools"})
+    with pytest.raises(ConfigError) as err:
+        load_settings(cfg, "dev", frozenset({key}))
+    assert f"{key}: set with --secret" in str(err.value)
+    assert "pulumi config set" in str(err.value)
+
+
+def test_config_and_its_secrets_are_read_as_the_language_host_hands_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `pulumi up` the language host passes config in PULUMI_CONFIG and the secret keys in
+    PULUMI_CONFIG_SECRET_KEYS (nothing through set_all_config): the program reads both, keeps the
+    secret issuer secret, and reports a misspelt key that only the environment holds."""
+    cfg = make_config()
+    cfg["mcpauth:issuer"] = "https://login.secret-idp.example/"
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(cfg))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["mcpauth:issuer"]))
+    ev = run_program({}, "dev")
+    assert any(r.type == GATEWAY for r in ev.resources)
+    assert "secret-idp" not in _plain_text_of(ev) and "issuer" in ev.secret_outputs
+
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**cfg, "mcpauth:gatways": "[]"}))
+    with pytest.raises(Exception, match="mcpauth:gatways: unknown key"):
+        run_program({}, "dev")
