@@ -208,9 +208,17 @@ def test_manage_false_declares_nothing_tenant_wide_and_finds_roles_by_name(evalu
     assert all(p.inputs["roleId"].startswith("rol_") for p in perms)
 
 
-def test_dcr_and_cimd_off_means_no_third_party_grant(evaluate) -> None:
-    ev = evaluate(make_config(tenant={"dynamicClientRegistration": False, "clientIdMetadataDocuments": False}))
-    assert [g for g in ev.of_type(GRANT) if g.inputs.get("defaultFor")] == []
+@pytest.mark.parametrize(
+    ("dcr", "cimd", "grants"),
+    [(False, False, 0), (True, False, 1), (False, True, 1), (True, True, 1)],
+    ids=["neither", "dcr-only", "cimd-only", "both"],
+)
+def test_either_registration_path_gets_each_api_a_third_party_grant(
+    evaluate, dcr: bool, cimd: bool, grants: int
+) -> None:
+    """Clients registered by DCR and by CIMD are both third-party: either one on needs the grant."""
+    ev = evaluate(make_config(tenant={"dynamicClientRegistration": dcr, "clientIdMetadataDocuments": cimd}))
+    assert len([g for g in ev.of_type(GRANT) if g.inputs.get("defaultFor") == "third_party_clients"]) == grants
 
 
 def test_protect_reaches_api_tenant_and_gateways(evaluate) -> None:
