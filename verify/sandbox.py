@@ -33,12 +33,30 @@ import uvicorn
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from verify.authserver import AuthServer, Tenant, User, load_users
 from verify.tokens import Rules, TokenError, validate
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 PRM_PATH = "/.well-known/oauth-protected-resource"
+# `scopes_supported` in an Auth0 tenant's /.well-known/openid-configuration.
+AUTH0_SCOPES_SUPPORTED = (
+    "openid",
+    "profile",
+    "offline_access",
+    "name",
+    "given_name",
+    "family_name",
+    "nickname",
+    "email",
+    "email_verified",
+    "picture",
+    "created_at",
+    "identities",
+    "phone",
+    "address",
+)
 
 
 def free_port() -> int:
@@ -83,6 +101,14 @@ class SandboxSpec:
     default_audience: str = ""
     dynamic_registration: bool = False
     token_lifetime: int = 3600
+    # The interactive path (verify/authserver.py): roles' permissions per API, what third-party
+    # clients may get per API, each API's offline access, the domain-level connection, the
+    # Action's MCPAUTH_CONFIG (rebased).
+    role_permissions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    third_party_grants: dict[str, list[str]] = field(default_factory=dict)
+    offline_access: dict[str, bool] = field(default_factory=dict)
+    domain_connection: bool = False
+    action_config: str | None = None
     # Break knobs (the troubleshooting table): what the discovery document claims as issuer,
     # and a signing key the JWKS does not publish.
     discovery_issuer: str | None = None
@@ -183,6 +209,31 @@ def spec_from_plan(plan: Any) -> SandboxSpec:
             custom_claims=list(a.inputs.get("customClaims", [])),
         )
 
+    role_names = {r.outputs.get("id") or r.id: r.inputs.get("name", r.name) for r in of("auth0:index/role:Role")}
+    role_permissions: dict[str, dict[str, list[str]]] = {}
+    for rp in of("auth0:index/rolePermission:RolePermission"):
+        role = role_names.get(rp.inputs.get("roleId"), rp.inputs.get("roleId"))
+        per_api = role_permissions.setdefault(str(role), {})
+        per_api.setdefault(rebase(rp.inputs["resourceServerIdentifier"]), []).append(rp.inputs["permission"])
+    third_party_grants = {
+        rebase(g.inputs["audience"]): list(g.inputs.get("scopes", []))
+        for g in of("auth0:index/clientGrant:ClientGrant")
+        if g.inputs.get("defaultFor") == "third_party_clients"
+    }
+    offline = {
+        rebase(r.inputs["identifier"]): bool(r.inputs.get("allowOfflineAccess"))
+        for r in of("auth0:index/resourceServer:ResourceServer")
+    }
+    action_config = next(
+        (
+            json.dumps(rebase(json.loads(sec["value"])))
+            for a in of("auth0:index/action:Action")
+            for sec in a.inputs.get("secrets", [])
+            if sec.get("name") == "MCPAUTH_CONFIG" and isinstance(sec.get("value"), str) and sec["value"] != "[secret]"
+        ),
+        None,
+    )
+
     tenant = of("auth0:index/tenant:Tenant")
     outputs = rebase({k: v for k, v in ev.outputs.items() if k != "machineClientSecrets"})
     _loopback_only(outputs)
@@ -197,6 +248,11 @@ def spec_from_plan(plan: Any) -> SandboxSpec:
         or "compatibility",
         default_audience=rebase(tenant[0].inputs.get("defaultAudience") or "") if tenant else "",
         dynamic_registration=bool((ev.outputs.get("clientRegistration") or {}).get("dynamic")),
+        role_permissions=role_permissions,
+        third_party_grants=third_party_grants,
+        offline_access=offline,
+        domain_connection=any(c.inputs.get("isDomainConnection") for c in of("auth0:index/connection:Connection")),
+        action_config=action_config,
     )
 
 
@@ -220,10 +276,32 @@ async def _body(receive: Receive) -> bytes:
 class Issuer:
     """Auth0's token endpoint, discovery and JWKS, for client credentials only."""
 
-    def __init__(self, spec: SandboxSpec) -> None:
+    def __init__(self, spec: SandboxSpec, users: dict[str, User] | None = None) -> None:
         self.spec = spec
         self.key = RSAKey.generate_key(2048, parameters={"kid": "sandbox-" + secrets.token_hex(4)})
         self.unpublished = RSAKey.generate_key(2048, parameters={"kid": "rotated-" + secrets.token_hex(4)})
+        self.users = users if users is not None else load_users()
+        self.auth = AuthServer(
+            Tenant(
+                issuer=spec.issuer,
+                apis=spec.apis,
+                role_permissions=spec.role_permissions,
+                third_party_grants=spec.third_party_grants,
+                offline_access=spec.offline_access,
+                resource_parameter_profile=spec.resource_parameter_profile,
+                default_audience=spec.default_audience,
+                dynamic_registration=spec.dynamic_registration,
+                domain_connection=spec.domain_connection,
+                action_config=spec.action_config,
+                token_lifetime=spec.token_lifetime,
+            ),
+            self.sign,
+            self.users,
+        )
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        key = self.unpublished if self.spec.sign_with_unpublished_key else self.key
+        return str(jwt.encode({"alg": "RS256", "typ": "JWT", "kid": key.kid}, claims, key))
 
     def jwks(self) -> dict[str, Any]:
         return dict(KeySet([self.key]).as_dict(private=False))
@@ -234,10 +312,17 @@ class Issuer:
             "issuer": self.spec.discovery_issuer or base,
             "jwks_uri": base + ".well-known/jwks.json",
             "token_endpoint": base + "oauth/token",
+            "authorization_endpoint": base + "authorize",
+            "response_types_supported": ["code"],
+            # The OIDC scopes Auth0's discovery document lists: never an API's. A client that picks
+            # its scopes from here (MCP's last resort) asks for no API scope at all.
+            "scopes_supported": list(AUTH0_SCOPES_SUPPORTED),
+            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "id_token_signing_alg_values_supported": ["HS256", "RS256", "PS256"],
             "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
-            # What Auth0's discovery document advertises for PKCE; the registration endpoint only
-            # where the stack turns DCR on (the sandbox does not serve registration yet).
+            # What Auth0's discovery document advertises for PKCE (the sandbox requires S256's
+            # or plain's challenge on every /authorize); the registration endpoint only where the
+            # stack turns DCR on.
             "code_challenge_methods_supported": ["S256", "plain"],
             **({"registration_endpoint": base + "oidc/register"} if self.spec.dynamic_registration else {}),
         }
@@ -245,6 +330,8 @@ class Issuer:
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """Auth0's answers, including its error codes and descriptions."""
         client = self.spec.clients.get(form.get("client_id", ""))
+        if form.get("grant_type") in ("authorization_code", "refresh_token"):
+            return 0, {}  # the interactive grants: verify/authserver.py
         if form.get("grant_type") != "client_credentials":
             return 403, {"error": "unsupported_grant_type", "error_description": "Unsupported grant type"}
         if client is None or not secrets.compare_digest(client.secret, form.get("client_secret", "")):
@@ -284,15 +371,16 @@ class Issuer:
             "azp": client.client_id,
             "permissions": list(scopes),
         }
-        key = self.unpublished if self.spec.sign_with_unpublished_key else self.key
-        token = jwt.encode({"alg": "RS256", "typ": "JWT", "kid": key.kid}, claims, key)
-        return 200, {"access_token": token, "token_type": "Bearer", "expires_in": self.spec.token_lifetime}
+        return 200, {"access_token": self.sign(claims), "token_type": "Bearer", "expires_in": self.spec.token_lifetime}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
         path, method = scope["path"], scope["method"]
-        if path == "/.well-known/openid-configuration":
+        url = self.spec.issuer.rstrip("/") + path
+        if path in ("/authorize", "/authorize/login", "/authorize/consent", "/oidc/register"):
+            await self._interactive(scope, receive, send, path, method, url)
+        elif path == "/.well-known/openid-configuration":
             await _json(send, 200, self.discovery())
         elif path == "/.well-known/jwks.json":
             await _json(send, 200, self.jwks())
@@ -309,9 +397,46 @@ class Issuer:
                 await _json(send, 400, {"error": "invalid_request", "error_description": "bad body"})
                 return
             status, body = self.token(form)
+            if status == 0:
+                headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+                status, body, extra = self.auth.token(url, headers, form)
+                await _json(send, status, body, dict(extra))
+                return
             await _json(send, status, body)
         else:
             await _json(send, 404, {"error": "not_found"})
+
+    async def _interactive(self, scope: Scope, receive: Receive, send: Send, path: str, method: str, url: str) -> None:
+        """/authorize (the login and consent pages) and /oidc/register, in a worker thread: the
+        post-login Action runs under Node when a code is exchanged, and registration is Authlib's."""
+        raw = await _body(receive)
+        if path == "/oidc/register":
+            try:
+                body = json.loads(raw or b"{}")
+            except ValueError:
+                body = None
+            if not isinstance(body, dict) or method != "POST":
+                await _json(send, 400, {"error": "invalid_client_metadata", "error_description": "a JSON object"})
+                return
+            sent_headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
+            status, answer, extra = await asyncio.to_thread(self.auth.register, url, sent_headers, body)
+            await _json(send, status, answer, dict(extra))
+            return
+        args = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        if path == "/authorize" and method == "GET":
+            status, page, headers = await asyncio.to_thread(self.auth.authorize, url, args)
+        elif path == "/authorize/login" and method == "POST":
+            status, page, headers = await asyncio.to_thread(self.auth.login, url, form)
+        elif path == "/authorize/consent" and method == "POST":
+            status, page, headers = await asyncio.to_thread(self.auth.consent, url, form)
+        else:
+            await _json(send, 405, {"error": "method_not_allowed"})
+            return
+        data = page.encode()
+        hdrs = [(k.lower().encode(), v.encode()) for k, v in headers] + [(b"content-length", str(len(data)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": hdrs})
+        await send({"type": "http.response.body", "body": data})
 
 
 def mcp_app() -> Any:
@@ -374,13 +499,17 @@ class Gateway:
             return
         path = scope["path"]
         if path.startswith(PRM_PATH):
-            issuer = urlsplit(self.spec.discovery_url)
+            # The issuer as the discovery URL names it (`https://<tenant>/`, Auth0's trailing slash
+            # kept): RFC 8414 §3.3 makes clients compare it with the metadata's `issuer` exactly,
+            # and the MCP Python SDK does. What AgentCore itself publishes here is not documented
+            # (README, "What could not be confirmed").
+            issuer = self.spec.discovery_url.removesuffix(".well-known/openid-configuration")
             await _json(
                 send,
                 200,
                 {
                     "resource": self.spec.resource_url,
-                    "authorization_servers": [f"{issuer.scheme}://{issuer.netloc}"],
+                    "authorization_servers": [issuer],
                     "bearer_methods_supported": ["header"],
                 },
             )

@@ -1,0 +1,235 @@
+"""The interactive path, end to end against the sandbox: the MCP Python SDK's OAuth client registers
+itself (DCR), a person logs in on the login form and accepts the consent page, the SDK exchanges
+the code (PKCE) and lists tools through the gateway. The post-login Action runs under Node."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx2
+import jwt as pyjwt
+import pytest
+
+from offline.plan import make_plan
+from verify.interactive import MemoryStorage, Person, list_tools, provider_for
+from verify.sandbox import Sandbox, SandboxSpec, spec_from_plan
+
+FIXTURES = Path(__file__).parent / "fixtures" / "interactive"
+
+
+def _spec(stack: str, stack_dir: Path | None = None) -> SandboxSpec:
+    plan = make_plan(stack, stack_dir=stack_dir, policies=lambda *_: []) if stack_dir else make_plan(stack)
+    return spec_from_plan(plan)
+
+
+@pytest.fixture(scope="module")
+def claims() -> Iterator[Sandbox]:
+    with Sandbox(_spec("claims", FIXTURES)) as sandbox:
+        yield sandbox
+
+
+def _claims_of(storage: MemoryStorage) -> dict[str, Any]:
+    assert storage.tokens is not None
+    return dict(pyjwt.decode(storage.tokens.access_token, options={"verify_signature": False}))
+
+
+def _login(sandbox: Sandbox, gateway: str, username: str, **person: Any) -> tuple[list[str], MemoryStorage, Person]:
+    user = sandbox.issuer.users[username]
+    who = Person(user.username, user.password, **person)
+    storage = MemoryStorage()
+    url = sandbox.spec.outputs["gateways"][gateway]["gatewayUrl"]
+    tools = asyncio.run(list_tools(url, provider_for(url, who, storage)))
+    return tools, storage, who
+
+
+def test_an_mcp_user_registers_logs_in_and_lists_tools(claims: Sandbox) -> None:
+    tools, storage, who = _login(claims, "tools", "user@mcp.test")
+    assert tools == ["echo", "add", "utc_now"]
+    token = _claims_of(storage)
+    gateway = claims.spec.outputs["gateways"]["tools"]
+    # The SDK asks for Auth0's OIDC scopes (openid among them): Auth0 adds its /userinfo audience.
+    assert token["iss"] == claims.spec.issuer
+    assert token["aud"] == [gateway["apiIdentifier"], claims.spec.issuer + "userinfo"]
+    assert token["sub"] == "auth0|user" and token["azp"] == storage.client.client_id  # type: ignore[union-attr]
+    # RBAC: the role's permissions, limited to the third-party grant (admin is not in it).
+    assert token["permissions"] == ["tools.call", "tools.read"]
+    # The real Action ran under Node and added its namespaced roles claim.
+    assert token["https://mcpauth.example.com/roles"] == ["MCP User"]
+    assert any("/authorize/consent" in page for page in who.pages), "a third-party client is shown consent"
+
+
+def test_a_refreshed_token_still_works_and_keeps_the_actions_claims(claims: Sandbox) -> None:
+    _, storage, _ = _login(claims, "tools", "user@mcp.test")
+    assert storage.tokens is not None and storage.tokens.refresh_token, "offline_access: a refresh token"
+    issuer = claims.spec.issuer
+    answer = httpx2.post(
+        issuer + "oauth/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": storage.tokens.refresh_token,
+            "client_id": storage.client.client_id,  # type: ignore[union-attr]
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    fresh = answer.json()["access_token"]
+    refreshed = pyjwt.decode(fresh, options={"verify_signature": False})
+    assert refreshed["https://mcpauth.example.com/roles"] == ["MCP User"]
+    assert refreshed["permissions"] == ["tools.call", "tools.read"]
+    url = claims.spec.outputs["gateways"]["tools"]["gatewayUrl"]
+    assert asyncio.run(list_tools(url, _Bearer(fresh))) == ["echo", "add", "utc_now"]
+
+
+def test_a_user_without_a_role_gets_a_token_the_gateway_refuses(claims: Sandbox) -> None:
+    with pytest.raises(BaseException) as err:
+        _login(claims, "tools", "norole@mcp.test")
+    assert "Invalid Bearer token" in repr(err.value) or "401" in repr(err.value)
+    # The diagnosis from the token itself: no permissions, so the claim rule cannot match.
+    from verify.tokens import TokenError
+
+    gateway = next(g for g in claims._gateways if g.spec.name == "tools")
+    token = _token_for(claims, "norole@mcp.test")
+    assert pyjwt.decode(token, options={"verify_signature": False})["permissions"] == []
+    with pytest.raises(TokenError) as refused:
+        gateway.check("Bearer " + token)
+    assert refused.value.code == "missing-permission"
+
+
+def test_a_third_party_client_cannot_get_admin(claims: Sandbox) -> None:
+    _, storage, _ = _login(claims, "tools", "admin@mcp.test")
+    token = _claims_of(storage)
+    assert "admin" not in token["permissions"] and "admin" not in token["scope"].split()
+    assert token["https://mcpauth.example.com/roles"] == ["MCP Admin"]
+
+
+def test_registration_is_refused_when_the_tenant_flag_is_off() -> None:
+    spec = _spec("claims", FIXTURES)
+    spec.dynamic_registration = False
+    with Sandbox(spec) as sandbox:
+        answer = httpx2.post(
+            sandbox.spec.issuer + "oidc/register",
+            json={"redirect_uris": ["http://127.0.0.1:9/cb"], "token_endpoint_auth_method": "none"},
+        )
+        assert answer.status_code == 403
+        assert (
+            "registration_endpoint" not in httpx2.get(sandbox.spec.issuer + ".well-known/openid-configuration").json()
+        )
+
+
+def test_authorize_requires_pkce_and_a_known_api(claims: Sandbox) -> None:
+    client = _register(claims)
+    issuer = claims.spec.issuer
+    base = {"response_type": "code", "client_id": client, "redirect_uri": "http://127.0.0.1:9/callback", "state": "s"}
+    no_pkce = httpx2.get(issuer + "authorize", params=base, follow_redirects=False)
+    assert no_pkce.status_code == 302 and "code_challenge+is+required" in no_pkce.headers["location"]
+    pkce = {**base, "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}
+    wrong = httpx2.get(issuer + "authorize", params={**pkce, "resource": "https://elsewhere.example/mcp"})
+    assert wrong.status_code == 302 and "Service+not+found" in wrong.headers["location"]
+    right = httpx2.get(
+        issuer + "authorize", params={**pkce, "resource": claims.spec.outputs["gateways"]["tools"]["apiIdentifier"]}
+    )
+    assert right.status_code == 200 and 'name="username"' in right.text.replace("name=username", 'name="username"')
+
+
+def test_the_dev_stacks_scope_rules_refuse_a_client_that_asks_for_no_api_scope() -> None:
+    """dev requires `read:tools`, which AgentCore can only check as an allowed scope. An MCP client
+    takes its scopes from the gateway's 401 or metadata, else the issuer's `scopes_supported`
+    (Auth0's are OIDC scopes only), so it asks for none of the API's: its token, with the right
+    permissions, is refused for `scope`. Claim rules (names without ':') do not have this problem."""
+    from verify.tokens import TokenError
+
+    with Sandbox(_spec("dev")) as sandbox:
+        with pytest.raises(BaseException) as err:
+            _login(sandbox, "tools", "user@mcp.test")
+        assert "Invalid Bearer token" in repr(err.value)
+        token = _token_for(sandbox, "user@mcp.test", gateway="tools")
+        decoded = pyjwt.decode(token, options={"verify_signature": False})
+        assert "read:tools" in decoded["permissions"] and "read:tools" not in decoded["scope"].split()
+        gateway = next(g for g in sandbox._gateways if g.spec.name == "tools")
+        with pytest.raises(TokenError) as refused:
+            gateway.check("Bearer " + token)
+        assert refused.value.code == "scope-not-allowed"
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+class _Bearer(httpx2.Auth):
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def auth_flow(self, request: httpx2.Request) -> Iterator[httpx2.Request]:
+        request.headers["Authorization"] = f"Bearer {self.token}"
+        yield request
+
+
+def _register(sandbox: Sandbox) -> str:
+    answer = httpx2.post(
+        sandbox.spec.issuer + "oidc/register",
+        json={
+            "redirect_uris": ["http://127.0.0.1:9/callback"],
+            "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"],
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["client_id"])
+
+
+def _token_for(sandbox: Sandbox, username: str, gateway: str = "tools") -> str:
+    """A user's token for a gateway's API, by the same pages, without the SDK (which stops at the
+    gateway's refusal and keeps no token)."""
+    import base64
+    import hashlib
+    import secrets
+
+    client = _register(sandbox)
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    api = sandbox.spec.outputs["gateways"][gateway]["apiIdentifier"]
+    params = {
+        "response_type": "code",
+        "client_id": client,
+        "redirect_uri": "http://127.0.0.1:9/callback",
+        "state": "s",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "resource": api,
+        "scope": "openid offline_access",
+    }
+    user = sandbox.issuer.users[username]
+    person = Person(user.username, user.password)
+    url = sandbox.spec.issuer + "authorize?" + urlencode(params)
+    code = asyncio.run(person.authorize(url)).code
+    answer = httpx2.post(
+        sandbox.spec.issuer + "oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": client,
+            "redirect_uri": "http://127.0.0.1:9/callback",
+            "code_verifier": verifier,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    return str(json.loads(answer.text)["access_token"])
+
+
+def test_a_wrong_password_shows_the_form_again_and_declining_consent_returns_access_denied(claims: Sandbox) -> None:
+    from verify.interactive import LoginError
+
+    user = claims.issuer.users["user@mcp.test"]
+    url = claims.spec.outputs["gateways"]["tools"]["gatewayUrl"]
+    wrong = Person(user.username, "not-the-password")
+    with pytest.raises(BaseException) as err:
+        asyncio.run(list_tools(url, provider_for(url, wrong, MemoryStorage())))
+    assert "Wrong email or password." in wrong.pages[-1]
+    assert "login answered 200" in repr(err.value)
+    declines = Person(user.username, user.password, accept=False)
+    with pytest.raises(BaseException) as err:
+        asyncio.run(list_tools(url, provider_for(url, declines, MemoryStorage())))
+    assert isinstance(err.value, LoginError) or "access_denied" in repr(err.value)
