@@ -120,6 +120,9 @@ clean: ## remove the venv, node_modules and caches
 verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or ARGS="--outputs f.json")
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))
 
+sandbox: $(STAMP) $(NODE_STAMP) ## serve STACK's sandbox on 127.0.0.1 until interrupted; prints one JSON line (URLs, users)
+	@$(BIN)/python -m verify.serve --stack $(STACK) --stack-dir $(STACK_DIR)
+
 demo: $(STAMP) ## plan STACK, run the sandbox, verify it, then break the audience and show the diagnosis
 	@$(BIN)/python -m verify.demo --stack $(STACK) --stack-dir $(STACK_DIR)
 

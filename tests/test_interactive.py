@@ -233,3 +233,35 @@ def test_a_wrong_password_shows_the_form_again_and_declining_consent_returns_acc
     with pytest.raises(BaseException) as err:
         asyncio.run(list_tools(url, provider_for(url, declines, MemoryStorage())))
     assert isinstance(err.value, LoginError) or "access_denied" in repr(err.value)
+
+
+def test_make_sandbox_prints_one_json_line_and_serves_until_stopped() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "verify.serve", "--stack", "claims", "--stack-dir", str(FIXTURES)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = json.loads(proc.stdout.readline())
+        assert sorted(u["username"] for u in line["users"]) == ["admin@mcp.test", "norole@mcp.test", "user@mcp.test"]
+        assert all(u["password"] for u in line["users"])
+        discovery = httpx2.get(line["issuer"] + ".well-known/openid-configuration").json()
+        assert discovery["registration_endpoint"] == line["issuer"] + "oidc/register"
+        user = next(u for u in line["users"] if u["username"] == "user@mcp.test")
+        url = line["gateways"]["tools"]
+        tools = asyncio.run(
+            list_tools(url, provider_for(url, Person(user["username"], user["password"]), MemoryStorage()))
+        )
+        assert tools == ["echo", "add", "utc_now"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
