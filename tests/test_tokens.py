@@ -168,7 +168,9 @@ def test_the_gateway_admits_a_good_token(gateway: Any) -> None:
 def test_the_gateway_refuses_each_forgery(gateway: Any, kind: str) -> None:
     resp = gateway(gateway.world.forgeries()[kind])
     assert resp.status_code == 401
-    assert f'error_description="{EXPECTED[kind]}"' in resp.headers["www-authenticate"]
+    # As AgentCore: RFC 6750's error code, nothing of the stand-in's own reasons to key on.
+    assert resp.headers["www-authenticate"].endswith('error="invalid_token"')
+    assert EXPECTED[kind] not in resp.headers["www-authenticate"]
     assert "result" not in resp.json()
 
 

@@ -82,6 +82,8 @@ def test_audience_with_a_trailing_slash_on_the_gateway(sandbox: Any) -> None:
     def slash(spec: SandboxSpec) -> None:
         gw = spec.gateways["tools"]
         gw.allowed_audiences = [a + "/" for a in gw.allowed_audiences]
+        # As the stack outputs show it: the gateway resource reads its live authorizer back.
+        spec.outputs["gateways"]["tools"]["allowedAudiences"] = list(gw.allowed_audiences)
 
     bad = failed(verify(sandbox(slash)))
     assert {c.name for c in bad} == {
@@ -130,7 +132,10 @@ def test_allowed_clients_gating(sandbox: Any) -> None:
         "indexer → docs: MCP initialize + tools/list",
         "indexer → docs: JSON-RPC tools/list",
     }
-    assert all("client-not-allowed" in c.cause and "remove allowedClients" in c.fix for c in bad)
+    # Diagnosed from the token (no client_id: Auth0 carries azp) and the stack, never from the
+    # stand-in's reasons: its 401 says only error="invalid_token", as AgentCore's does.
+    assert all("live authorizer differs from the stack" in c.cause for c in bad)
+    assert all("allowedClients" in c.cause and "remove allowedClients" in c.fix for c in bad)
 
 
 def test_client_not_authorized_for_the_api(sandbox: Any) -> None:

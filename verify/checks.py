@@ -385,9 +385,16 @@ async def _mcp_tools(url: str, token: str) -> list[str]:
         return [t.name for t in tools.tools]
 
 
-def diagnose_refusal(http: httpx2.Client, url: str, token: str, www_authenticate: str = "") -> tuple[str, str]:
-    """Why a gateway answered 401 to a token: compare what the token says with what the gateway
-    advertises (a real AgentCore gateway only says "Invalid Bearer token")."""
+def diagnose_refusal(
+    http: httpx2.Client,
+    url: str,
+    token: str,
+    expect: Rules | None = None,
+    jwks: dict[str, Any] | None = None,
+) -> tuple[str, str]:
+    """Why a gateway answered 401 to a token, from real evidence only: what the token says, what
+    the gateway advertises, and what the stack says it demands (a real AgentCore gateway only says
+    "Invalid Bearer token", and its error codes are nothing to key on)."""
     try:
         claims = describe_token(token)["claims"]
     except (TokenError, ValueError):
@@ -402,25 +409,67 @@ def diagnose_refusal(http: httpx2.Client, url: str, token: str, www_authenticate
             f"audience mismatch: token aud {aud!r}, gateway resource {resource!r}",
             "make the API identifier, the requested audience and the allowed audience the same bytes",
         )
-    detail = ""
-    if "error_description=" in www_authenticate:
-        detail = www_authenticate.split("error_description=", 1)[1].split(",")[0].strip().strip('"')
-    hints = {
-        "client-not-allowed": "remove allowedClients from the authorizer: Auth0 tokens carry azp, not client_id",
-        "missing-permission": "grant the permission the gateway's claim rules require",
-        "issuer-mismatch": "point the authorizer's discovery URL at the issuer that signs the tokens",
-        "unknown-kid": "the token's key is not in the issuer's JWKS: get a fresh token from the right tenant",
-        "audience-mismatch": "make the API identifier and the authorizer's allowed audience the same bytes",
-    }
-    if detail in hints:
-        return f"the gateway refused the token: {detail}", hints[detail]
+    if expect is not None:
+        # The issuer's own metadata, as the gateway reads it through its discovery URL.
+        try:
+            published = _get(http, expect.issuer + ".well-known/openid-configuration").json().get("issuer")
+        except (httpx2.HTTPError, ValueError, AttributeError):
+            published = None
+        if published and published != claims.get("iss"):
+            return (
+                f"the gateway refused the token: issuer-mismatch: the discovery document says issuer "
+                f"{published!r}, the token's iss is {claims.get('iss')!r}",
+                "point the authorizer's discovery URL at the issuer that signs the tokens (mcpauth:issuer)",
+            )
+    if expect is not None and jwks is not None:
+        # verify's own reading of the token against what the stack says this gateway demands
+        # (its outputs: issuer, allowed audiences, required permissions) and the issuer's JWKS.
+        try:
+            validate(token, jwks, expect)
+        except TokenError as e:
+            fix = e.fix
+            if e.code == "scope-not-allowed":
+                fix += (
+                    ". Interactive MCP clients ask for the scopes the gateway's 401 or metadata name, else "
+                    "the issuer's scopes_supported (Auth0 lists OIDC scopes only), so a scope rule refuses "
+                    "them: require the permission by claim rule instead (a name without ':')"
+                )
+            return f"the gateway refused the token: {e.code}: {e.cause}", fix
+        # Everything the stack says this gateway demands holds, so the live authorizer differs
+        # from the stack (drift). Which setting cannot be read from here: the outputs hold the
+        # stack's view, and only GetGateway holds the live one.
+        no_client_id = "client_id" not in claims
+        return (
+            "the token meets the issuer, audience and permissions the stack gives this gateway, so the live "
+            "authorizer differs from the stack: its allowed audiences, its claim rules, or an allowedClients "
+            "list"
+            + (
+                " (which refuses every Auth0 token: they carry azp, not the client_id AgentCore compares)"
+                if no_client_id
+                else ""
+            ),
+            "`make preview STACK=…` refreshes and shows the drift; `make up` puts the authorizer back as the stack "
+            "declares (remove allowedClients if someone added it)",
+        )
     return (
         "the gateway refused the token (its allowed audience, issuer, clients or claim rules)",
         "run with --show-claims and compare aud, iss and permissions with the gateway's authorizer",
     )
 
 
-def check_mcp(http: httpx2.Client, url: str, token: str) -> Check:
+def gateway_rules(issuer: str, gateway: dict[str, Any]) -> Rules:
+    """What a gateway demands, from the stack outputs alone (the rules AgentCore gets from the same
+    config: components.naming.permission_rules)."""
+    from components.naming import permission_rules
+
+    scopes, claims = permission_rules(list(gateway.get("requiredPermissions") or []))
+    audiences = list(gateway.get("allowedAudiences") or [gateway["apiIdentifier"]])
+    return Rules(issuer=issuer, audiences=audiences, allowed_scopes=scopes, custom_claims=claims)
+
+
+def check_mcp(
+    http: httpx2.Client, url: str, token: str, expect: Rules | None = None, jwks: dict[str, Any] | None = None
+) -> Check:
     name = "MCP initialize + tools/list"
     try:
         tools = asyncio.run(_mcp_tools(url, token))
@@ -431,7 +480,7 @@ def check_mcp(http: httpx2.Client, url: str, token: str) -> Check:
         except httpx2.HTTPError as unreachable:
             return _unreachable(name, url, unreachable)
         if probe.status_code == 401:
-            cause, fix = diagnose_refusal(http, url, token, probe.headers.get("www-authenticate", ""))
+            cause, fix = diagnose_refusal(http, url, token, expect, jwks)
             return Check(name, False, "HTTP 401", cause, fix)
         leaf: BaseException = e
         while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
@@ -450,7 +499,14 @@ MCP_HEADERS = {
 }
 
 
-def check_jsonrpc(http: httpx2.Client, url: str, token: str, body: Any = None) -> Check:
+def check_jsonrpc(
+    http: httpx2.Client,
+    url: str,
+    token: str,
+    body: Any = None,
+    expect: Rules | None = None,
+    jwks: dict[str, Any] | None = None,
+) -> Check:
     """A raw JSON-RPC POST, as the reference's curl sends it; diagnoses -32600 and friends."""
     name = "JSON-RPC tools/list"
     payload = JSONRPC_TOOLS_LIST if body is None else body
@@ -476,7 +532,7 @@ def check_jsonrpc(http: httpx2.Client, url: str, token: str, body: Any = None) -
             "POST a JSON-RPC 2.0 object with jsonrpc, id, method and params",
         )
     if resp.status_code == 401:
-        cause, fix = diagnose_refusal(http, url, token, resp.headers.get("www-authenticate", ""))
+        cause, fix = diagnose_refusal(http, url, token, expect, jwks)
         return Check(name, False, "HTTP 401", cause, fix)
     return Check(
         name,
@@ -582,7 +638,11 @@ def run_all(target: Target, *, show_claims: Callable[[str, dict[str, Any]], None
                 continue
             if show_claims:
                 show_claims(cname, describe_token(token))
-            for c in (check_mcp(http, cgw["resourceUrl"], token), check_jsonrpc(http, cgw["resourceUrl"], token)):
+            expect = gateway_rules(target.issuer, cgw)
+            for c in (
+                check_mcp(http, cgw["resourceUrl"], token, expect, jwks),
+                check_jsonrpc(http, cgw["resourceUrl"], token, None, expect, jwks),
+            ):
                 c.name = f"{prefix}: {c.name}"
                 checks.append(c)
         for name, gw in target.gateways.items():
