@@ -135,17 +135,21 @@ def test_authorize_requires_pkce_and_a_known_api(claims: Sandbox) -> None:
     assert right.status_code == 200 and 'name="username"' in right.text.replace("name=username", 'name="username"')
 
 
-def test_the_dev_stacks_scope_rules_refuse_a_client_that_asks_for_no_api_scope() -> None:
-    """dev requires `read:tools`, which AgentCore can only check as an allowed scope. An MCP client
-    takes its scopes from the gateway's 401 or metadata, else the issuer's `scopes_supported`
-    (Auth0's are OIDC scopes only), so it asks for none of the API's: its token, with the right
-    permissions, is refused for `scope`. Claim rules (names without ':') do not have this problem."""
+def test_a_scope_rule_works_because_the_gateway_advertises_its_scope() -> None:
+    """dev requires `read:tools`, which AgentCore can only check as an allowed scope, and advertises
+    (in its 401 and its protected resource metadata): the SDK asks Auth0 for it, RBAC grants it to
+    an MCP User, and the gateway admits the token. Without the advertisement the client would ask
+    for no API scope and be refused for `scope`, which verify diagnoses."""
     from verify.tokens import TokenError
 
     with Sandbox(_spec("dev")) as sandbox:
-        with pytest.raises(BaseException) as err:
-            _login(sandbox, "tools", "user@mcp.test")
-        assert "Invalid Bearer token" in repr(err.value)
+        tools, storage, _ = _login(sandbox, "tools", "user@mcp.test")
+        assert tools == ["echo", "add", "utc_now"]
+        assert "read:tools" in _claims_of(storage)["scope"].split()
+        challenge = httpx2.post(sandbox.spec.outputs["gateways"]["tools"]["gatewayUrl"], json={}).headers
+        assert 'scope="read:tools"' in challenge["www-authenticate"]
+        assert "error=" not in challenge["www-authenticate"], "no error code without credentials (RFC 6750)"
+        # A client that asks for no API scope gets a token the scope rule refuses.
         token = _token_for(sandbox, "user@mcp.test", gateway="tools")
         decoded = pyjwt.decode(token, options={"verify_signature": False})
         assert "read:tools" in decoded["permissions"] and "read:tools" not in decoded["scope"].split()

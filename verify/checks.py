@@ -430,9 +430,10 @@ def diagnose_refusal(
             fix = e.fix
             if e.code == "scope-not-allowed":
                 fix += (
-                    ". Interactive MCP clients ask for the scopes the gateway's 401 or metadata name, else "
-                    "the issuer's scopes_supported (Auth0 lists OIDC scopes only), so a scope rule refuses "
-                    "them: require the permission by claim rule instead (a name without ':')"
+                    ". An interactive MCP client must ask for the scope the gateway advertises (its 401's "
+                    "scope, its metadata's scopes_supported); Auth0 grants it only to users whose roles hold "
+                    "the permission. A claim rule (a permission name without ':') reads `permissions`, "
+                    "which does not depend on what the client asked for"
                 )
             return f"the gateway refused the token: {e.code}: {e.cause}", fix
         # Everything the stack says this gateway demands holds, so the live authorizer differs

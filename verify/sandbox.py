@@ -471,6 +471,12 @@ class Gateway:
         self.inner = inner
         self.http = httpx2.Client(timeout=5.0)
 
+    def advertised_scopes(self) -> list[str]:
+        """The allowed scopes as AgentCore shows them to clients, in its protected resource metadata
+        and WWW-Authenticate (service model, CustomJWTAuthorizerConfiguration.advertisedScopeMapping:
+        "Scopes without a mapping entry appear unchanged to clients"); mcpauth sets no mapping."""
+        return list(self.spec.allowed_scopes)
+
     def metadata_url(self) -> str:
         return self.spec.origin + PRM_PATH + urlsplit(self.spec.resource_url).path
 
@@ -511,6 +517,7 @@ class Gateway:
                     "resource": self.spec.resource_url,
                     "authorization_servers": [issuer],
                     "bearer_methods_supported": ["header"],
+                    **({"scopes_supported": self.advertised_scopes()} if self.advertised_scopes() else {}),
                 },
             )
             return
@@ -527,14 +534,21 @@ class Gateway:
             return
         try:
             await asyncio.to_thread(self.check, headers.get("authorization", ""))
-        except TokenError:
+        except TokenError as e:
+            # RFC 6750's attributes only: what the stand-in found stays here, so that `make verify`
+            # diagnoses from the token and the stack, as it must with AgentCore. No error code when
+            # no credentials came (RFC 6750 §3.1); the allowed scopes as advertised (model,
+            # advertisedScopeMapping: "appears in ... WWW-Authenticate response headers").
+            challenge = f'Bearer resource_metadata="{self.metadata_url()}"'
+            if self.advertised_scopes():
+                challenge += f', scope="{" ".join(self.advertised_scopes())}"'
+            if e.code != "no-token":
+                challenge += ', error="invalid_token"'
             await _json(
                 send,
                 401,
                 {"jsonrpc": "2.0", "id": None, "error": {"code": -32001, "message": "Invalid Bearer token"}},
-                # RFC 6750's error code only: what the stand-in found (e.code) stays here, so that
-                # `make verify` diagnoses from the token and the stack, as it must with AgentCore.
-                {"www-authenticate": f'Bearer resource_metadata="{self.metadata_url()}", error="invalid_token"'},
+                {"www-authenticate": challenge},
             )
             return
         except httpx2.HTTPError:
