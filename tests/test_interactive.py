@@ -159,6 +159,79 @@ def test_a_scope_rule_works_because_the_gateway_advertises_its_scope() -> None:
         assert refused.value.code == "scope-not-allowed"
 
 
+def _claims(token: str) -> dict[str, Any]:
+    return dict(pyjwt.decode(token, options={"verify_signature": False}))
+
+
+def test_scope_holds_only_what_the_user_may_have(claims: Sandbox) -> None:
+    """RBAC: requested API scopes the user's roles do not hold are dropped; a third-party client
+    never gets `admin`, even for an MCP Admin who asks for it."""
+    asked = "openid tools.read tools.call admin"
+    assert _claims(_token_for(claims, "user@mcp.test", scope=asked))["scope"].split() == [
+        "openid",
+        "tools.read",
+        "tools.call",
+    ]
+    assert _claims(_token_for(claims, "norole@mcp.test", scope=asked))["scope"].split() == ["openid"]
+    admin = _claims(_token_for(claims, "admin@mcp.test", scope=asked))
+    assert "admin" not in admin["scope"].split() and "admin" not in admin["permissions"]
+
+
+def test_a_refresh_token_only_with_offline_access_on_an_api_that_allows_it() -> None:
+    spec = _spec("claims", FIXTURES)
+    with Sandbox(spec) as sandbox:
+        assert "refresh_token" in _tokens_for(sandbox, "user@mcp.test", scope="openid offline_access")
+        assert "refresh_token" not in _tokens_for(sandbox, "user@mcp.test", scope="openid")
+    spec = _spec("claims", FIXTURES)
+    spec.offline_access = dict.fromkeys(spec.offline_access, False)
+    with Sandbox(spec) as sandbox:
+        assert "refresh_token" not in _tokens_for(sandbox, "user@mcp.test", scope="openid offline_access")
+
+
+def test_without_audience_or_resource_the_tenant_default_audience_is_used() -> None:
+    spec = _spec("claims", FIXTURES)
+    api = spec.outputs["gateways"]["tools"]["apiIdentifier"]
+    spec.default_audience = api
+    with Sandbox(spec) as sandbox:
+        token = _claims(_token_for(sandbox, "user@mcp.test", scope="tools.read", resource=False))
+        assert token["aud"] == api and token["scope"] == "tools.read"
+
+
+def test_resource_is_ignored_under_the_audience_profile() -> None:
+    """Profile `audience`: Auth0 ignores `resource`, so a client that sends only `resource` gets an
+    opaque token, which no gateway accepts; under `compatibility` the same request gets the API's."""
+    spec = _spec("claims", FIXTURES)
+    api = spec.outputs["gateways"]["tools"]["apiIdentifier"]
+    with Sandbox(spec) as sandbox:
+        assert _claims(_token_for(sandbox, "user@mcp.test"))["aud"][0] == api
+    spec = _spec("claims", FIXTURES)
+    spec.resource_parameter_profile = "audience"
+    with Sandbox(spec) as sandbox:
+        opaque = _token_for(sandbox, "user@mcp.test")
+        assert opaque.count(".") != 2, "not a JWT"
+        url = sandbox.spec.outputs["gateways"]["tools"]["gatewayUrl"]
+        refused = httpx2.post(url, json={}, headers={"Authorization": f"Bearer {opaque}"})
+        assert refused.status_code == 401
+
+
+def test_a_third_party_client_logs_in_only_through_a_domain_level_connection() -> None:
+    spec = _spec("claims", FIXTURES)
+    spec.domain_connection = False
+    with Sandbox(spec) as sandbox:
+        client = _register(sandbox)
+        page = httpx2.get(
+            sandbox.spec.issuer + "authorize",
+            params={
+                "response_type": "code",
+                "client_id": client,
+                "redirect_uri": "http://127.0.0.1:9/callback",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+            },
+        )
+        assert page.status_code == 400 and "no connections enabled for the client" in page.text
+
+
 # --- helpers ---------------------------------------------------------------------------------------
 
 
@@ -184,9 +257,15 @@ def _register(sandbox: Sandbox) -> str:
     return str(answer.json()["client_id"])
 
 
-def _token_for(sandbox: Sandbox, username: str, gateway: str = "tools") -> str:
-    """A user's token for a gateway's API, by the same pages, without the SDK (which stops at the
-    gateway's refusal and keeps no token)."""
+def _token_for(sandbox: Sandbox, username: str, gateway: str = "tools", **kw: Any) -> str:
+    return str(_tokens_for(sandbox, username, gateway, **kw)["access_token"])
+
+
+def _tokens_for(
+    sandbox: Sandbox, username: str, gateway: str = "tools", scope: str = "openid offline_access", resource: bool = True
+) -> dict[str, Any]:
+    """A user's token response for a gateway's API, by the same pages, without the SDK (which stops
+    at the gateway's refusal and keeps no token)."""
     import base64
     import hashlib
     import secrets
@@ -202,8 +281,8 @@ def _token_for(sandbox: Sandbox, username: str, gateway: str = "tools") -> str:
         "state": "s",
         "code_challenge": challenge,
         "code_challenge_method": "S256",
-        "resource": api,
-        "scope": "openid offline_access",
+        "scope": scope,
+        **({"resource": api} if resource else {}),
     }
     user = sandbox.issuer.users[username]
     person = Person(user.username, user.password)
@@ -220,7 +299,7 @@ def _token_for(sandbox: Sandbox, username: str, gateway: str = "tools") -> str:
         },
     )
     assert answer.status_code == 200, answer.text
-    return str(json.loads(answer.text)["access_token"])
+    return dict(json.loads(answer.text))
 
 
 def test_a_wrong_password_shows_the_form_again_and_declining_consent_returns_access_denied(claims: Sandbox) -> None:

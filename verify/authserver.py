@@ -281,6 +281,16 @@ class AuthServer(AuthorizationServer):  # type: ignore[misc]
         self, client: Client, user: User, scope: str, audience: str, protocol: str, refresh: bool
     ) -> dict[str, Any]:
         requested = scope.split()
+        if not audience:
+            # No API: Auth0 issues an opaque access token, good for /userinfo only ("if you do not
+            # pass an audience … the access token will be opaque", Auth0 docs, Access Tokens).
+            granted = [s for s in requested if s in OIDC_SCOPES]
+            return {
+                "access_token": secrets.token_urlsafe(24),
+                "token_type": "Bearer",
+                "expires_in": self.tenant.token_lifetime,
+                "scope": " ".join(granted),
+            }
         perms = self.permissions(user, audience, client)
         granted = [s for s in requested if s in OIDC_SCOPES or s in perms]
         now = int(time.time())
