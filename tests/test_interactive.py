@@ -89,14 +89,22 @@ def test_a_user_without_a_role_gets_a_token_the_gateway_refuses(claims: Sandbox)
         _login(claims, "tools", "norole@mcp.test")
     assert "Invalid Bearer token" in repr(err.value) or "401" in repr(err.value)
     # The diagnosis from the token itself: no permissions, so the claim rule cannot match.
-    from verify.tokens import TokenError
+    from verify.gatekeeper import Refused
+    from verify.tokens import TokenError, validate
 
     gateway = next(g for g in claims._gateways if g.spec.name == "tools")
     token = _token_for(claims, "norole@mcp.test")
     assert pyjwt.decode(token, options={"verify_signature": False})["permissions"] == []
-    with pytest.raises(TokenError) as refused:
+    with pytest.raises(Refused) as refused:
         gateway.check("Bearer " + token)
-    assert refused.value.code == "missing-permission"
+    assert refused.value.reason == "missing-permission"
+    # verify's own validator (another JOSE library) reaches the same verdict from the stack's rules.
+    from verify.checks import gateway_rules
+
+    jwks = httpx2.get(claims.spec.issuer + ".well-known/jwks.json").json()
+    with pytest.raises(TokenError) as diagnosed:
+        validate(token, jwks, gateway_rules(claims.spec.issuer, claims.spec.outputs["gateways"]["tools"]))
+    assert diagnosed.value.code == "missing-permission"
 
 
 def test_a_third_party_client_cannot_get_admin(claims: Sandbox) -> None:
@@ -140,7 +148,7 @@ def test_a_scope_rule_works_because_the_gateway_advertises_its_scope() -> None:
     (in its 401 and its protected resource metadata): the SDK asks Auth0 for it, RBAC grants it to
     an MCP User, and the gateway admits the token. Without the advertisement the client would ask
     for no API scope and be refused for `scope`, which verify diagnoses."""
-    from verify.tokens import TokenError
+    from verify.gatekeeper import Refused
 
     with Sandbox(_spec("dev")) as sandbox:
         tools, storage, _ = _login(sandbox, "tools", "user@mcp.test")
@@ -154,9 +162,9 @@ def test_a_scope_rule_works_because_the_gateway_advertises_its_scope() -> None:
         decoded = pyjwt.decode(token, options={"verify_signature": False})
         assert "read:tools" in decoded["permissions"] and "read:tools" not in decoded["scope"].split()
         gateway = next(g for g in sandbox._gateways if g.spec.name == "tools")
-        with pytest.raises(TokenError) as refused:
+        with pytest.raises(Refused) as refused:
             gateway.check("Bearer " + token)
-        assert refused.value.code == "scope-not-allowed"
+        assert refused.value.reason == "scope-not-allowed"
 
 
 def _claims(token: str) -> dict[str, Any]:

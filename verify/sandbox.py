@@ -34,7 +34,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from verify.authserver import AuthServer, Tenant, User, load_users
-from verify.tokens import Rules, TokenError, validate
+from verify.gatekeeper import Refused, admit
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -485,19 +485,15 @@ class Gateway:
         return str(disc["issuer"]), self.http.get(disc["jwks_uri"]).json()
 
     def check(self, authorization: str) -> dict[str, Any]:
+        """Admit a token as a CUSTOM_JWT authorizer does, on PyJWT: a JOSE implementation other than
+        verify's (joserfc), so that the stand-in and `make verify` do not vouch for each other.
+        Raises Refused with the reason (kept inside: the 401 does not say it)."""
         # The auth-scheme is case-insensitive (RFC 9110 §11.1; RFC 6750 §2.1 "Bearer").
         scheme, _, credentials = authorization.strip().partition(" ")
         if scheme.lower() != "bearer" or not credentials.strip():
-            raise TokenError("no-token", "no bearer token", "send Authorization: Bearer <access token>")
+            raise Refused("no-token")
         issuer, jwks = self._issuer_material()
-        rules = Rules(
-            issuer=issuer,
-            audiences=self.spec.allowed_audiences,
-            allowed_clients=self.spec.allowed_clients,
-            allowed_scopes=self.spec.allowed_scopes,
-            custom_claims=self.spec.custom_claims,
-        )
-        return validate(credentials.strip(), jwks, rules)
+        return admit(credentials.strip(), jwks, issuer, self.spec)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -534,7 +530,7 @@ class Gateway:
             return
         try:
             await asyncio.to_thread(self.check, headers.get("authorization", ""))
-        except TokenError as e:
+        except Refused as e:
             # RFC 6750's attributes only: what the stand-in found stays here, so that `make verify`
             # diagnoses from the token and the stack, as it must with AgentCore. No error code when
             # no credentials came (RFC 6750 §3.1); the allowed scopes as advertised (model,
@@ -542,7 +538,7 @@ class Gateway:
             challenge = f'Bearer resource_metadata="{self.metadata_url()}"'
             if self.advertised_scopes():
                 challenge += f', scope="{" ".join(self.advertised_scopes())}"'
-            if e.code != "no-token":
+            if e.reason != "no-token":
                 challenge += ', error="invalid_token"'
             await _json(
                 send,
