@@ -356,3 +356,126 @@ def test_make_sandbox_prints_one_json_line_and_serves_until_stopped() -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
+
+
+@pytest.fixture(scope="module")
+def metadata_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """An https server on 127.0.0.1 serving client metadata documents (CIMD), with a self-signed
+    certificate the sandbox issuer is told to trust. Yields (origin, CA path, documents by path)."""
+    import datetime
+    import ipaddress
+    import threading
+    import time
+
+    import uvicorn
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from verify.sandbox import free_port
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    folder = tmp_path_factory.mktemp("cimd")
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    documents: dict[str, Any] = {}
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        doc = documents.get(scope["path"])
+        body = json.dumps(doc).encode() if doc is not None else b"{}"
+        status = 200 if doc is not None else 404
+        await send(
+            {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="error", ssl_certfile=str(cert_path), ssl_keyfile=str(key_path)
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    yield f"https://127.0.0.1:{port}", str(cert_path), documents
+    server.should_exit = True
+    thread.join(timeout=5)
+
+
+def _cimd_spec(trust: str) -> SandboxSpec:
+    spec = _spec("claims", FIXTURES)
+    assert spec.metadata_documents, "the fixture stack turns CIMD on (the default)"
+    spec.metadata_document_trust = trust
+    return spec
+
+
+def test_a_client_identified_by_its_metadata_document_logs_in_and_lists_tools(
+    metadata_host: tuple[str, str, dict[str, Any]],
+) -> None:
+    """CIMD: the SDK uses an https URL as its client id (no registration); the issuer fetches the
+    document there, and the person logs in and consents as with DCR."""
+    origin, trust, documents = metadata_host
+    url = origin + "/clients/sandbox.json"
+    documents["/clients/sandbox.json"] = {
+        "client_id": url,
+        "client_name": "CIMD client",
+        "redirect_uris": ["http://127.0.0.1:9/callback"],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+    }
+    with Sandbox(_cimd_spec(trust)) as sandbox:
+        user = sandbox.issuer.users["user@mcp.test"]
+        gateway = sandbox.spec.outputs["gateways"]["tools"]["gatewayUrl"]
+        storage = MemoryStorage()
+        who = Person(user.username, user.password)
+        tools = asyncio.run(list_tools(gateway, provider_for(gateway, who, storage, client_metadata_url=url)))
+        assert tools == ["echo", "add", "utc_now"]
+        assert _claims_of(storage)["azp"] == url
+        assert url in sandbox.issuer.auth.clients, "the issuer knows the client from its document"
+        assert not [c for c in sandbox.issuer.auth.clients if not c.startswith("https://")], "no DCR happened"
+
+
+def test_a_metadata_document_that_names_another_client_is_refused(
+    metadata_host: tuple[str, str, dict[str, Any]],
+) -> None:
+    origin, trust, documents = metadata_host
+    url = origin + "/clients/liar.json"
+    documents["/clients/liar.json"] = {
+        "client_id": origin + "/clients/other.json",
+        "redirect_uris": ["http://127.0.0.1:9/callback"],
+    }
+    with Sandbox(_cimd_spec(trust)) as sandbox:
+        page = httpx2.get(
+            sandbox.spec.issuer + "authorize",
+            params={
+                "response_type": "code",
+                "client_id": url,
+                "redirect_uri": "http://127.0.0.1:9/callback",
+                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                "code_challenge_method": "S256",
+            },
+        )
+        assert page.status_code == 400 and "invalid_client" in page.text

@@ -177,6 +177,10 @@ class Tenant:
     domain_connection: bool
     action_config: str | None  # MCPAUTH_CONFIG, rebased; None without the Action
     token_lifetime: int = 3600
+    # Client ID Metadata Documents: the tenant flag, and what the issuer trusts when it fetches
+    # a document over https (a CA bundle path; None: the system's).
+    metadata_documents: bool = False
+    metadata_document_trust: str | None = None
 
 
 class _Request(OAuth2Request):  # type: ignore[misc]
@@ -226,7 +230,41 @@ class AuthServer(AuthorizationServer):  # type: ignore[misc]
 
     # --- Authlib's hooks -------------------------------------------------------------------------
     def query_client(self, client_id: str) -> Client | None:
-        return self.clients.get(client_id)
+        if client_id in self.clients:
+            return self.clients[client_id]
+        if self.tenant.metadata_documents and client_id.startswith("https://"):
+            return self.client_from_metadata_document(client_id)
+        return None
+
+    def client_from_metadata_document(self, url: str) -> Client | None:
+        """A client whose id is an https URL: the issuer fetches the JSON document there (OAuth
+        Client ID Metadata Document draft: its `client_id` must be that URL, and a public client
+        names no secret). Such clients are third-party, as DCR's are. None when the document
+        cannot be fetched or does not describe itself."""
+        import httpx2
+
+        try:
+            answer = httpx2.get(url, timeout=5, verify=self.tenant.metadata_document_trust or True)
+            doc = answer.json() if answer.status_code == 200 else None
+        except (httpx2.HTTPError, ValueError):
+            return None
+        if not isinstance(doc, dict) or doc.get("client_id") != url or "client_secret" in doc:
+            return None
+        method = str(doc.get("token_endpoint_auth_method", "none"))
+        if method != "none":
+            return None  # no secret can be registered this way; private_key_jwt is not served here
+        client = Client(
+            client_id=url,
+            client_secret=None,
+            redirect_uris=[str(u) for u in doc.get("redirect_uris", [])],
+            grant_types=list(doc.get("grant_types", ["authorization_code"])),
+            response_types=list(doc.get("response_types", ["code"])),
+            token_endpoint_auth_method=method,
+            scope=str(doc.get("scope", "")),
+            third_party=True,
+        )
+        self.clients[url] = client
+        return client
 
     def save_token(self, token: dict[str, Any], request: OAuth2Request) -> None:
         pass  # access tokens are JWTs; refresh tokens are kept by issue()

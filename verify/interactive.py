@@ -98,9 +98,15 @@ class Person:
 
 
 def provider_for(
-    gateway_url: str, person: Person, storage: MemoryStorage, *, name: str = "mcpauth sandbox client"
+    gateway_url: str,
+    person: Person,
+    storage: MemoryStorage,
+    *,
+    name: str = "mcpauth sandbox",
+    client_metadata_url: str | None = None,
 ) -> Any:
-    """The SDK's OAuth client, registering itself by DCR, with `person` at the login page."""
+    """The SDK's OAuth client with `person` at the login page. It registers itself by DCR, or, given
+    `client_metadata_url` and an issuer that supports CIMD, uses that https URL as its client id."""
     result: dict[str, AuthorizationCodeResult] = {}
 
     async def redirect(url: str) -> None:
@@ -116,7 +122,9 @@ def provider_for(
         response_types=["code"],
         token_endpoint_auth_method="none",
     )
-    return OAuthClientProvider(gateway_url, metadata, storage, redirect, callback)
+    return OAuthClientProvider(
+        gateway_url, metadata, storage, redirect, callback, client_metadata_url=client_metadata_url
+    )
 
 
 async def list_tools(gateway_url: str, auth: Any) -> list[str]:

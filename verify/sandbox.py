@@ -109,6 +109,8 @@ class SandboxSpec:
     offline_access: dict[str, bool] = field(default_factory=dict)
     domain_connection: bool = False
     action_config: str | None = None
+    metadata_documents: bool = False
+    metadata_document_trust: str | None = None  # CA bundle for fetching client metadata documents
     # Break knobs (the troubleshooting table): what the discovery document claims as issuer,
     # and a signing key the JWKS does not publish.
     discovery_issuer: str | None = None
@@ -248,6 +250,7 @@ def spec_from_plan(plan: Any) -> SandboxSpec:
         or "compatibility",
         default_audience=rebase(tenant[0].inputs.get("defaultAudience") or "") if tenant else "",
         dynamic_registration=bool((ev.outputs.get("clientRegistration") or {}).get("dynamic")),
+        metadata_documents=bool((ev.outputs.get("clientRegistration") or {}).get("metadataDocuments")),
         role_permissions=role_permissions,
         third_party_grants=third_party_grants,
         offline_access=offline,
@@ -294,6 +297,8 @@ class Issuer:
                 domain_connection=spec.domain_connection,
                 action_config=spec.action_config,
                 token_lifetime=spec.token_lifetime,
+                metadata_documents=spec.metadata_documents,
+                metadata_document_trust=spec.metadata_document_trust,
             ),
             self.sign,
             self.users,
@@ -325,6 +330,8 @@ class Issuer:
             # stack turns DCR on.
             "code_challenge_methods_supported": ["S256", "plain"],
             **({"registration_endpoint": base + "oidc/register"} if self.spec.dynamic_registration else {}),
+            # Where the stack turns CIMD on: the metadata name the MCP SDK and the draft read.
+            **({"client_id_metadata_document_supported": True} if self.spec.metadata_documents else {}),
         }
 
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
