@@ -375,3 +375,33 @@ def test_mcp_clients_metadata_pkce_and_registration(sandbox: Any) -> None:
     spec = sandbox(lambda s: setattr(s, "dynamic_registration", False))
     (c,) = [c for c in verify(spec) if c.name == "issuer: metadata for MCP clients"]
     assert not c.ok and "dynamic client registration is on in the stack" in c.cause
+
+
+def test_register_creates_a_client_and_authorize_reaches_the_login_page(sandbox: Any) -> None:
+    spec = sandbox()
+    checks = run_all(Target.from_outputs(spec.outputs), register=True)
+    assert failed(checks) == []
+    names = [c.name for c in checks]
+    assert "issuer: dynamic client registration (--register)" in names
+    assert {"tools: /authorize as an MCP client (--register)", "docs: /authorize as an MCP client (--register)"} <= set(
+        names
+    )
+    reg = next(c for c in checks if "registration" in c.name)
+    assert "DELETE /api/v2/clients/" in reg.detail
+    assert len(run_all(Target.from_outputs(spec.outputs))) == len(checks) - 3, "nothing registered without --register"
+
+
+def test_authorize_without_a_domain_connection_fails_with_the_cause(sandbox: Any) -> None:
+    spec = sandbox(lambda s: setattr(s, "domain_connection", False))
+    bad = failed(run_all(Target.from_outputs(spec.outputs), register=True))
+    assert {c.name for c in bad} == {
+        "tools: /authorize as an MCP client (--register)",
+        "docs: /authorize as an MCP client (--register)",
+    }
+
+
+def test_register_when_the_tenant_refuses_dcr(sandbox: Any) -> None:
+    spec = sandbox(lambda s: setattr(s, "dynamic_registration", False))
+    bad = failed(run_all(Target.from_outputs(spec.outputs), register=True))
+    reg = [c for c in bad if "registration" in c.name]
+    assert reg and "no registration_endpoint" in reg[0].detail and "dynamicClientRegistration" in reg[0].fix

@@ -81,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--required-permission", action="append")
     ap.add_argument("--json", action="store_true", help="one JSON document")
     ap.add_argument(
+        "--register",
+        action="store_true",
+        help="also register a client by DCR (it stays in the tenant: delete it afterwards) and check that "
+        "/authorize as an MCP client reaches the login page",
+    )
+    ap.add_argument(
         "--show-claims", action="store_true", help="print each token's header and claims (never its signature)"
     )
     a = ap.parse_args(argv)
@@ -105,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"-- token of {name} (header and claims; signature never shown)")
             print(json.dumps(doc, indent=2, sort_keys=True))
 
-    checks = run_all(target, show_claims=show if a.show_claims else None)
+    checks = run_all(target, show_claims=show if a.show_claims else None, register=a.register)
     ok = all(c.ok for c in checks)
     if a.json:
         doc: dict[str, Any] = {"ok": ok, "checks": [c.__dict__ for c in checks]}

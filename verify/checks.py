@@ -580,7 +580,111 @@ def check_unauthenticated(http: httpx2.Client, url: str) -> Check:
     return Check(name, True, f"401, WWW-Authenticate resource_metadata={meta}")
 
 
-def run_all(target: Target, *, show_claims: Callable[[str, dict[str, Any]], None] | None = None) -> list[Check]:
+REGISTER_REDIRECT = "http://127.0.0.1:9/mcpauth-verify-callback"
+
+
+def register_client(http: httpx2.Client, issuer: str) -> tuple[str | None, Check]:
+    """DCR as an MCP client does it (only with `make verify --register`: it creates a client in the
+    tenant). The client id, or None with the failed check."""
+    name = "issuer: dynamic client registration (--register)"
+    try:
+        disc = _get(http, issuer.rstrip("/") + "/.well-known/openid-configuration").json()
+    except (httpx2.HTTPError, ValueError) as e:
+        return None, Check(name, False, "no discovery document", str(e)[:120], "check mcpauth:issuer")
+    endpoint = disc.get("registration_endpoint") if isinstance(disc, dict) else None
+    if not endpoint:
+        return None, Check(
+            name,
+            False,
+            "no registration_endpoint",
+            "the tenant does not offer DCR",
+            "turn it on (mcpauth:tenant.dynamicClientRegistration) and `make up`",
+        )
+    body = {
+        "client_name": "mcpauth verify (safe to delete)",
+        "redirect_uris": [REGISTER_REDIRECT],
+        "grant_types": ["authorization_code"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+    }
+    try:
+        answer = http.post(endpoint, json=body)
+        doc = answer.json()
+    except (httpx2.HTTPError, ValueError) as e:
+        return None, Check(name, False, "registration failed", str(e)[:120], "check the tenant's DCR setting")
+    if answer.status_code != 201 or not isinstance(doc, dict) or not doc.get("client_id"):
+        return None, Check(
+            name,
+            False,
+            f"HTTP {answer.status_code}",
+            f"registration refused: {str(doc)[:160]}",
+            "turn DCR on for the tenant (mcpauth:tenant.dynamicClientRegistration) and `make up`",
+        )
+    cid = str(doc["client_id"])
+    return cid, Check(
+        name,
+        True,
+        f"registered client {cid} (remove it: Auth0 dashboard, Applications, or DELETE /api/v2/clients/{cid})",
+    )
+
+
+def check_authorize(http: httpx2.Client, issuer: str, client_id: str, gateway: str, resource: str) -> Check:
+    """An /authorize request as a would-be MCP client (PKCE S256, `resource`): it must reach the
+    login page (Auth0's Universal Login: a redirect on the issuer's host; the sandbox: its form),
+    not an error (an `error=` redirect to the client, or an error page)."""
+    import base64
+    import hashlib
+    import secrets
+
+    name = f"{gateway}: /authorize as an MCP client (--register)"
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    params = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": REGISTER_REDIRECT,
+        "state": secrets.token_urlsafe(8),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "resource": resource,
+        "scope": "openid",
+    }
+    try:
+        answer = http.get(issuer.rstrip("/") + "/authorize", params=params, follow_redirects=False)
+    except httpx2.HTTPError as e:
+        return _unreachable(name, issuer + "authorize", e)
+    location = answer.headers.get("location", "")
+    if answer.status_code in (301, 302, 303) and location.startswith(REGISTER_REDIRECT):
+        query = dict(p.split("=", 1) for p in urlsplit(location).query.split("&") if "=" in p)
+        from urllib.parse import unquote_plus
+
+        error, desc = query.get("error", "?"), unquote_plus(query.get("error_description", ""))
+        fix = "check that the API exists with this identifier and that resource is honoured (profile compatibility)"
+        if "connection" in desc.lower():
+            fix = "enable a domain-level connection for third-party clients (mcpauth:tenant.connection)"
+        return Check(name, False, f"redirected back with error={error}", desc or error, fix)
+    if answer.status_code in (301, 302, 303):
+        target = urlsplit(location)
+        if not target.netloc or target.netloc == urlsplit(issuer).netloc:
+            return Check(name, True, f"login page reached ({target.path or location})")
+        return Check(name, False, f"redirected to {location[:120]}", "not the issuer's login page", "check the issuer")
+    if answer.status_code == 200 and "<form" in answer.text.lower():
+        return Check(name, True, "login page reached (a form)")
+    return Check(
+        name,
+        False,
+        f"HTTP {answer.status_code}",
+        f"no login page: {answer.text[:160]}",
+        "check the client, the resource and the connection",
+    )
+
+
+def run_all(
+    target: Target,
+    *,
+    show_claims: Callable[[str, dict[str, Any]], None] | None = None,
+    register: bool = False,
+) -> list[Check]:
     checks: list[Check] = []
     for url in [target.issuer, target.token_endpoint] + [g["resourceUrl"] for g in target.gateways.values()]:
         if not _secure(url):
@@ -650,4 +754,10 @@ def run_all(target: Target, *, show_claims: Callable[[str, dict[str, Any]], None
             c = check_unauthenticated(http, gw["resourceUrl"])
             c.name = f"{name}: {c.name}"
             checks.append(c)
+        if register:
+            client_id, c = register_client(http, target.issuer)
+            checks.append(c)
+            if client_id is not None:
+                for name, gw in target.gateways.items():
+                    checks.append(check_authorize(http, target.issuer, client_id, name, gw["apiIdentifier"]))
     return checks
