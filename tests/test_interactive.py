@@ -479,3 +479,19 @@ def test_a_metadata_document_that_names_another_client_is_refused(
             },
         )
         assert page.status_code == 400 and "invalid_client" in page.text
+
+
+def test_verify_says_a_refused_user_lacks_a_role_from_the_token_alone() -> None:
+    from verify.checks import diagnose_refusal, gateway_rules
+
+    with Sandbox(_spec("dev")) as sandbox, httpx2.Client() as http:
+        gw = sandbox.spec.outputs["gateways"]["tools"]
+        jwks = http.get(sandbox.spec.issuer + ".well-known/jwks.json").json()
+        rules = gateway_rules(sandbox.spec.issuer, gw)
+        token = _token_for(sandbox, "norole@mcp.test", scope="openid read:tools")
+        cause, fix = diagnose_refusal(http, gw["resourceUrl"], token, rules, jwks)
+        assert "lack ['read:tools'] (none of their roles holds it)" in cause and "defaultRole" in fix
+        # The MCP User who did not ask for the scope: a different cause, and a different fix.
+        token = _token_for(sandbox, "user@mcp.test", scope="openid")
+        cause, fix = diagnose_refusal(http, gw["resourceUrl"], token, rules, jwks)
+        assert "scope-not-allowed" in cause and "ask for the scope the gateway advertises" in fix

@@ -428,6 +428,23 @@ def diagnose_refusal(
             validate(token, jwks, expect)
         except TokenError as e:
             fix = e.fix
+            held = claims.get("permissions")
+            wanted = list(expect.allowed_scopes) + [
+                v
+                for rule in expect.custom_claims
+                for v in ((rule.get("authorizingClaimMatchValue") or {}).get("claimMatchValue") or {}).get(
+                    "matchValueStringList", []
+                )
+            ]
+            lacking = [p for p in wanted if isinstance(held, list) and p not in held]
+            if e.code in ("scope-not-allowed", "missing-permission") and lacking and "gty" not in claims:
+                # A person's token (no `gty`): their roles do not hold the permission at all.
+                return (
+                    f"the gateway refused the token: {e.code}: the user's permissions {held!r} lack {lacking!r} "
+                    "(none of their roles holds it)",
+                    f"give the user a role that holds {', '.join(lacking)} (mcpauth:roles); "
+                    "mcpauth:tenant.defaultRole gives every new user one",
+                )
             if e.code == "scope-not-allowed":
                 fix += (
                     ". An interactive MCP client must ask for the scope the gateway advertises (its 401's "

@@ -1,6 +1,9 @@
 """`make demo STACK=dev`: the whole chain offline. Plan the stack, stand up the sandbox that holds
 exactly what `pulumi up` would create, run every verify check; then break one thing the way it
-breaks in real life (a trailing slash on the gateway's allowed audience) and show the diagnosis."""
+breaks in real life (a trailing slash on the gateway's allowed audience) and show the diagnosis.
+In between, the interactive path: an MCP client (the MCP Python SDK's) registers itself, a test
+user logs in and consents, and the client lists tools through each gateway; the user without a
+role is refused, and the refusal is diagnosed from the token."""
 
 from __future__ import annotations
 
@@ -25,6 +28,44 @@ def _run(title: str, spec: SandboxSpec) -> list[Check]:
     return checks
 
 
+def _interactive(spec: SandboxSpec) -> bool:
+    """The interactive path through every gateway, as the MCP User and as the user without a role."""
+    import asyncio
+
+    import httpx2
+
+    from verify.checks import diagnose_refusal, gateway_rules
+    from verify.interactive import MemoryStorage, Person, list_tools, provider_for
+
+    print("\n== interactive: an MCP client registers (DCR), a person logs in and consents, tools/list")
+    ok = True
+    with Sandbox(spec) as sandbox, httpx2.Client(timeout=5) as http:
+        jwks = http.get(spec.issuer + ".well-known/jwks.json").json()
+        for name, gw in spec.outputs["gateways"].items():
+            for username in ("user@mcp.test", "norole@mcp.test"):
+                user = sandbox.issuer.users[username]
+                storage = MemoryStorage()
+                person = Person(user.username, user.password)
+                try:
+                    tools = asyncio.run(list_tools(gw["gatewayUrl"], provider_for(gw["gatewayUrl"], person, storage)))
+                except BaseException:  # noqa: BLE001 - the SDK wraps the gateway's 401 in task groups
+                    tools = None
+                roles = ", ".join(user.roles) or "no role"
+                if tools is not None:
+                    print(f"✓ {name}: {username} ({roles}): {len(tools)} tool(s): {', '.join(tools)}")
+                    ok = ok and bool(user.roles)
+                    continue
+                token = storage.tokens.access_token if storage.tokens else ""
+                cause, fix = (
+                    diagnose_refusal(http, gw["resourceUrl"], token, gateway_rules(spec.issuer, gw), jwks)
+                    if token
+                    else ("no token was issued", "see the login pages")
+                )
+                print(f"✗ {name}: {username} ({roles}): refused\n    cause: {cause}\n    fix:   {fix}")
+                ok = ok and not user.roles
+    return ok
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="make demo")
     ap.add_argument("--stack", default="dev")
@@ -41,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(f"demo: stack {args.stack}: {len(plan.wiring)} gateway(s), sandbox on 127.0.0.1")
     good = _run("as planned: every check should pass", spec)
+    interactive_ok = _interactive(spec_from_plan(plan))
 
     broken = spec_from_plan(plan)
     first = next(iter(broken.gateways.values()))
@@ -50,8 +92,16 @@ def main(argv: list[str] | None = None) -> int:
     broken.outputs["gateways"][first.name]["allowedAudiences"] = list(first.allowed_audiences)
     bad = _run(f"broken: gateway {first.name!r} allows {first.allowed_audiences[0]!r} (a trailing slash)", broken)
 
-    ok = all(c.ok for c in good) and any(not c.ok and "audience" in c.cause for c in bad)
-    print("\ndemo: " + ("ok: the chain works, and the broken audience is caught and diagnosed" if ok else "FAILED"))
+    ok = all(c.ok for c in good) and interactive_ok and any(not c.ok and "audience" in c.cause for c in bad)
+    print(
+        "\ndemo: "
+        + (
+            "ok: the chain works (machine clients and people), the user without a role is refused, and the "
+            "broken audience is caught and diagnosed"
+            if ok
+            else "FAILED"
+        )
+    )
     return 0 if ok else 1
 
 
