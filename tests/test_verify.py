@@ -405,3 +405,11 @@ def test_register_when_the_tenant_refuses_dcr(sandbox: Any) -> None:
     bad = failed(run_all(Target.from_outputs(spec.outputs), register=True))
     reg = [c for c in bad if "registration" in c.name]
     assert reg and "no registration_endpoint" in reg[0].detail and "dynamicClientRegistration" in reg[0].fix
+
+
+def test_verify_login_without_the_test_user_in_the_environment_exits_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    from verify.__main__ import main
+
+    monkeypatch.delenv("MCPAUTH_TEST_USERNAME", raising=False)
+    monkeypatch.delenv("MCPAUTH_TEST_PASSWORD", raising=False)
+    assert main(["--outputs", "/nonexistent.json", "--login"]) == 2

@@ -89,7 +89,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--show-claims", action="store_true", help="print each token's header and claims (never its signature)"
     )
+    ap.add_argument(
+        "--login",
+        action="store_true",
+        help="also run the whole interactive flow in a headless Chromium as the test user in "
+        "MCPAUTH_TEST_USERNAME / MCPAUTH_TEST_PASSWORD (registers a client by DCR: delete it afterwards)",
+    )
     a = ap.parse_args(argv)
+    login = None
+    if a.login:
+        username, password = os.environ.get("MCPAUTH_TEST_USERNAME"), os.environ.get("MCPAUTH_TEST_PASSWORD")
+        if not username or not password:
+            print(
+                "verify: --login needs MCPAUTH_TEST_USERNAME and MCPAUTH_TEST_PASSWORD in the environment "
+                "(a test user of the tenant, never a flag: flags end up in shell history)",
+                file=sys.stderr,
+            )
+            return 2
+        login = (username, password)
     try:
         if a.outputs:
             with open(a.outputs) as f:
@@ -111,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"-- token of {name} (header and claims; signature never shown)")
             print(json.dumps(doc, indent=2, sort_keys=True))
 
-    checks = run_all(target, show_claims=show if a.show_claims else None, register=a.register)
+    checks = run_all(target, show_claims=show if a.show_claims else None, register=a.register, login=login)
     ok = all(c.ok for c in checks)
     if a.json:
         doc: dict[str, Any] = {"ok": ok, "checks": [c.__dict__ for c in checks]}

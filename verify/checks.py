@@ -696,11 +696,44 @@ def check_authorize(http: httpx2.Client, issuer: str, client_id: str, gateway: s
     )
 
 
+def check_login(gateway: str, url: str, username: str, password: str) -> Check:
+    """The whole interactive path in a real headless Chromium (`make verify --login`): the MCP
+    Python SDK's client registers itself by DCR, the browser logs in as `username` and accepts
+    consent, and the client lists tools through the gateway."""
+    from verify.interactive import BrowserPerson, MemoryStorage, list_tools, provider_for
+
+    name = f"{gateway}: interactive login in Chromium (--login)"
+    storage = MemoryStorage()
+    person = BrowserPerson(username, password)
+    client = "mcpauth verify --login (safe to delete)"
+    try:
+        tools = asyncio.run(list_tools(url, provider_for(url, person, storage, name=client)))
+    except BaseException as e:  # noqa: BLE001 - any failure of the flow is this check failing
+        leaf: BaseException = e
+        while isinstance(leaf, BaseExceptionGroup) and leaf.exceptions:
+            leaf = leaf.exceptions[0]
+        return Check(
+            name,
+            False,
+            "failed",
+            f"{type(leaf).__name__}: {str(leaf)[:240]}",
+            "run `make verify ARGS=--register` for the /authorize diagnosis; check the test user's role",
+        )
+    cid = storage.client.client_id if storage.client else "?"
+    return Check(
+        name,
+        True,
+        f"{len(tools)} tool(s) as {username}: {', '.join(tools)}; registered client {cid} "
+        f"(remove it: Auth0 dashboard, Applications, or DELETE /api/v2/clients/{cid})",
+    )
+
+
 def run_all(
     target: Target,
     *,
     show_claims: Callable[[str, dict[str, Any]], None] | None = None,
     register: bool = False,
+    login: tuple[str, str] | None = None,
 ) -> list[Check]:
     checks: list[Check] = []
     for url in [target.issuer, target.token_endpoint] + [g["resourceUrl"] for g in target.gateways.values()]:
@@ -777,4 +810,7 @@ def run_all(
             if client_id is not None:
                 for name, gw in target.gateways.items():
                     checks.append(check_authorize(http, target.issuer, client_id, name, gw["apiIdentifier"]))
+    if login is not None:
+        for name, gw in target.gateways.items():
+            checks.append(check_login(name, gw.get("gatewayUrl") or gw["resourceUrl"], *login))
     return checks

@@ -99,7 +99,7 @@ class Person:
 
 def provider_for(
     gateway_url: str,
-    person: Person,
+    person: Person | BrowserPerson,
     storage: MemoryStorage,
     *,
     name: str = "mcpauth sandbox",
@@ -139,3 +139,62 @@ async def list_tools(gateway_url: str, auth: Any) -> list[str]:
     ):
         await session.initialize()
         return [t.name for t in (await session.list_tools()).tools]
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package (`make browser`); Playwright drives it, downloads nothing
+
+
+@dataclass
+class BrowserPerson:
+    """A person in a real headless Chromium: the pages are rendered and the form is typed into and
+    submitted as a person would, whatever the page (the sandbox's form, or Auth0's Universal Login,
+    which may ask for the username and the password on two pages). Driven by Playwright."""
+
+    username: str
+    password: str
+    accept: bool = True
+    executable: str = CHROMIUM
+    pages: list[str] = field(default_factory=list)  # the URLs visited
+
+    async def authorize(self, url: str) -> AuthorizationCodeResult:
+        from playwright.async_api import async_playwright
+
+        landed: dict[str, str] = {}
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=self.executable, headless=True, args=["--no-sandbox"])
+            try:
+                page = await browser.new_page()
+
+                # The client's redirect URI is read from the request the browser makes, never served
+                # (Playwright's route() does not see the target of a redirect; its request event does).
+                prefix = REDIRECT_URI.rsplit("/", 1)[0] + "/"
+
+                def seen(request: Any) -> None:
+                    if request.url.startswith(prefix):
+                        landed.setdefault("url", request.url)
+
+                page.on("request", seen)
+                await page.goto(url)
+                for _ in range(6):
+                    if "url" in landed:
+                        break
+                    self.pages.append(page.url)
+                    username, password = page.locator("input[name=username]"), page.locator("input[name=password]")
+                    if await username.count() and await username.first.is_visible():
+                        await username.first.fill(self.username)
+                    if await password.count() and await password.first.is_visible():
+                        await password.first.fill(self.password)
+                    decision = page.locator(f"button[value={'accept' if self.accept else 'deny'}]")
+                    button = decision if await decision.count() else page.locator("button[type=submit]")
+                    if not await button.count():
+                        raise LoginError(f"nothing to submit at {page.url}: {(await page.content())[:300]}")
+                    await button.first.click()
+                    await page.wait_for_load_state()
+            finally:
+                await browser.close()
+        if "url" not in landed:
+            raise LoginError("the browser never reached the client's redirect URI: " + " → ".join(self.pages))
+        query = parse_qs(urlsplit(landed["url"]).query)
+        if "code" not in query:
+            raise LoginError("the redirect carries no code: " + landed["url"])
+        return AuthorizationCodeResult(code=query["code"][0], state=query.get("state", [None])[0])
