@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx2
 import jwt as pyjwt
@@ -61,6 +61,19 @@ def test_an_mcp_user_registers_logs_in_and_lists_tools(claims: Sandbox) -> None:
     # The real Action ran under Node and added its namespaced roles claim.
     assert token["https://mcpauth.example.com/roles"] == ["MCP User"]
     assert any("/authorize/consent" in page for page in who.pages), "a third-party client is shown consent"
+
+
+def test_a_refresh_narrows_scope_on_request_and_an_unknown_refresh_token_is_refused(claims: Sandbox) -> None:
+    tokens = _tokens_for(claims, "user@mcp.test", scope="openid offline_access tools.read tools.call")
+    client = _claims(tokens["access_token"])["azp"]
+    form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": client}
+    same = httpx2.post(claims.spec.issuer + "oauth/token", data=form).json()
+    assert same["scope"] == "openid offline_access tools.read tools.call"
+    assert "refresh_token" not in same, "no rotation: the client keeps its refresh token"
+    narrow = httpx2.post(claims.spec.issuer + "oauth/token", data={**form, "scope": "openid tools.read"}).json()
+    assert narrow["scope"] == "openid tools.read" and _claims(narrow["access_token"])["aud"][0].endswith("/mcp")
+    bogus = httpx2.post(claims.spec.issuer + "oauth/token", data={**form, "refresh_token": "not-issued"})
+    assert bogus.status_code == 400 and bogus.json()["error"] == "invalid_grant"
 
 
 def test_a_refreshed_token_still_works_and_keeps_the_actions_claims(claims: Sandbox) -> None:
@@ -133,7 +146,14 @@ def test_authorize_requires_pkce_and_a_known_api(claims: Sandbox) -> None:
     issuer = claims.spec.issuer
     base = {"response_type": "code", "client_id": client, "redirect_uri": "http://127.0.0.1:9/callback", "state": "s"}
     no_pkce = httpx2.get(issuer + "authorize", params=base, follow_redirects=False)
-    assert no_pkce.status_code == 302 and "code_challenge+is+required" in no_pkce.headers["location"]
+    assert no_pkce.status_code == 302
+    back = urlsplit(no_pkce.headers["location"])
+    assert f"{back.scheme}://{back.netloc}{back.path}" == "http://127.0.0.1:9/callback"
+    assert parse_qs(back.query) == {
+        "error": ["invalid_request"],
+        "error_description": ["code_challenge is required (PKCE, S256)"],
+        "state": ["s"],
+    }
     pkce = {**base, "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}
     wrong = httpx2.get(issuer + "authorize", params={**pkce, "resource": "https://elsewhere.example/mcp"})
     assert wrong.status_code == 302 and "Service+not+found" in wrong.headers["location"]

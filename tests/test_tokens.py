@@ -242,3 +242,87 @@ def test_time_claims_at_their_exact_edges(world: World) -> None:
     with pytest.raises(TokenError) as info:
         validate(world.sign(world.claims(exp=float("nan"))), world.jwks, rules, now=now)
     assert info.value.cause == "exp is nan, not a finite NumericDate"
+
+
+# --- the gateway stand-in's own admission (verify/gatekeeper.py, on PyJWT) -------------------------
+
+
+def _authorizer(**over: Any) -> Any:
+    from types import SimpleNamespace
+
+    base: dict[str, Any] = {
+        "allowed_audiences": [AUD],
+        "allowed_clients": [],
+        "allowed_scopes": [],
+        "custom_claims": [],
+    }
+    return SimpleNamespace(**{**base, **over})
+
+
+def _rule(name: str, operator: str, value: Any) -> dict[str, Any]:
+    key = "matchValueStringList" if operator == "CONTAINS_ANY" else "matchValueString"
+    return {
+        "inboundTokenClaimName": name,
+        "inboundTokenClaimValueType": "STRING_ARRAY" if operator != "EQUALS" else "STRING",
+        "authorizingClaimMatchValue": {"claimMatchOperator": operator, "claimMatchValue": {key: value}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("rule", "claims", "admitted"),
+    [
+        (_rule("permissions", "CONTAINS_ANY", ["read:tools"]), {"permissions": ["x", "read:tools"]}, True),
+        (_rule("permissions", "CONTAINS_ANY", ["a", "b"]), {"permissions": ["b"]}, True),
+        (_rule("permissions", "CONTAINS_ANY", ["a", "b"]), {"permissions": ["c"]}, False),
+        (_rule("permissions", "CONTAINS_ANY", ["a"]), {"permissions": "a"}, False),  # not an array
+        (_rule("permissions", "CONTAINS", "read:tools"), {"permissions": ["read:tools"]}, True),
+        (_rule("permissions", "CONTAINS", "read:tools"), {"permissions": ["read:tool"]}, False),
+        (_rule("permissions", "CONTAINS", "read:tools"), {"permissions": "read:tools"}, False),
+        (_rule("dept", "EQUALS", "eng"), {"dept": "eng"}, True),
+        (_rule("dept", "EQUALS", "eng"), {"dept": "Eng"}, False),
+        (_rule("dept", "EQUALS", "eng"), {}, False),
+        (_rule("dept", "STARTS_WITH", "eng"), {"dept": "eng"}, False),  # an operator it does not know
+    ],
+)
+def test_the_gatekeeper_applies_each_claim_rule_operator(
+    world: World, rule: dict[str, Any], claims: dict[str, Any], admitted: bool
+) -> None:
+    from verify.gatekeeper import Refused, admit
+
+    token = world.sign(world.claims(**{"permissions": None, **claims}))
+    authorizer = _authorizer(custom_claims=[rule])
+    if admitted:
+        assert admit(token, world.jwks, world.issuer, authorizer)["iss"] == world.issuer
+    else:
+        with pytest.raises(Refused) as refused:
+            admit(token, world.jwks, world.issuer, authorizer)
+        assert refused.value.reason == "missing-permission"
+
+
+@pytest.mark.parametrize(
+    ("over", "authorizer", "reason"),
+    [
+        ({"aud": ["https://other/mcp", AUD]}, {}, None),
+        ({"aud": "https://other/mcp"}, {}, "audience-mismatch"),
+        ({"client_id": "c1"}, {"allowed_clients": ["c1"]}, None),
+        ({}, {"allowed_clients": ["cid"]}, "client-not-allowed"),  # azp is not client_id
+        ({"scope": "openid read:tools"}, {"allowed_scopes": ["read:tools"]}, None),
+        ({"scope": "openid"}, {"allowed_scopes": ["read:tools"]}, "scope-not-allowed"),
+        ({"scope": "read:tools"}, {"allowed_scopes": ["read:tools", "execute:tools"]}, "scope-not-allowed"),
+        ({"nbf": 10**10}, {}, "not-yet-valid"),
+        ({"iat": -1}, {}, "absurd-time"),
+        ({"exp": True}, {}, "expired"),  # PyJWT reads True as 1 (1970); refused either way
+    ],
+)
+def test_the_gatekeeper_checks_audience_clients_scopes_and_times(
+    world: World, over: dict[str, Any], authorizer: dict[str, Any], reason: str | None
+) -> None:
+    from verify.gatekeeper import Refused, admit
+
+    token = world.sign(world.claims(**over))
+    if reason is None:
+        admit(token, world.jwks, world.issuer, _authorizer(**authorizer))
+        return
+    with pytest.raises(Refused) as refused:
+        admit(token, world.jwks, world.issuer, _authorizer(**authorizer))
+    assert refused.value.reason == reason
