@@ -114,13 +114,14 @@ class PostLoginClaims(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         # One binding, not TriggerActions: this leaves every other Action on post-login in place.
-        # depends_on the Action: the binding is declared only once the version is deployed.
+        # It waits for the deployed Action through its input (action_id is the Action's output, so
+        # Pulumi creates the binding only after the Action and its version exist); no depends_on.
         auth0.TriggerAction(
             f"{name}-binding",
             trigger="post-login",
             action_id=action.id,
             display_name=action.name,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[action]),
+            opts=pulumi.ResourceOptions(parent=self),
         )
         self.action_id = action.id
         self.register_outputs({"actionId": self.action_id})

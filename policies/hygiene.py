@@ -169,7 +169,7 @@ def _validate_action_binding(args: StackValidationArgs, report: ReportViolation)
         if not bound:
             report(
                 f"{label(a)} is bound to post-login by no TriggerAction declared after it: it never runs, or "
-                "its binding races the deploy. Add a TriggerAction with depends_on the Action.",
+                "its binding races the deploy. Add a TriggerAction whose actionId is the Action's id.",
                 a.urn,
             )
 
@@ -178,8 +178,8 @@ action_bound_safely = StackValidationPolicy(
     name="post-login-action-bound-safely",
     description="The post-login Action is deployed and bound by a single binding declared after it, "
     "leaving other Actions on the trigger in place.",
-    remediation_steps="Deploy the Action and bind it with one TriggerAction that depends on it; never "
-    "TriggerActions for post-login.",
+    remediation_steps="Deploy the Action and bind it with one TriggerAction whose actionId is the Action's "
+    "id (which orders it after the Action); never TriggerActions for post-login.",
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=_validate_action_binding,
 )

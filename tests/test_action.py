@@ -32,7 +32,8 @@ def test_the_binding_is_one_post_login_binding_declared_after_the_action(dev_eva
     (binding,) = dev_eval.of_type(BINDING)
     assert binding.inputs["trigger"] == "post-login"
     assert binding.inputs["actionId"] == action.id
-    assert action.urn in binding.depends_on
+    # Ordered after the Action by its input, which is the Action's output (no depends_on needed).
+    assert binding.property_dependencies["actionId"] == [action.urn]
     assert dev_eval.of_type("auth0:index/triggerActions:TriggerActions") == []
 
 
