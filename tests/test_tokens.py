@@ -326,3 +326,33 @@ def test_the_gatekeeper_checks_audience_clients_scopes_and_times(
     with pytest.raises(Refused) as refused:
         admit(token, world.jwks, world.issuer, _authorizer(**authorizer))
     assert refused.value.reason == reason
+
+
+GATEWAY_REASONS = {
+    **{k: v for k, v in EXPECTED.items() if k in AT_THE_GATEWAY},
+    # PyJWT's own words for these, mapped by the gatekeeper: a missing exp is malformed for it.
+    "missing-exp": "malformed",
+    "exp-nan": "malformed",
+    "exp-infinity": "malformed",
+    "exp-string": "absurd-time",
+    "exp-true": "expired",
+    "nbf-nan": "malformed",
+}
+
+
+@pytest.mark.parametrize("kind", AT_THE_GATEWAY)
+def test_the_gatekeeper_gives_each_forgery_its_reason(world: World, kind: str) -> None:
+    """The reason stays inside the stand-in (its 401 does not say it), but it must be the right one."""
+    from verify.gatekeeper import Refused, admit
+
+    with pytest.raises(Refused) as refused:
+        admit(world.forgeries()[kind], world.jwks, world.issuer, _authorizer())
+    assert refused.value.reason == GATEWAY_REASONS[kind]
+
+
+def test_the_gatekeeper_refuses_with_a_jwks_that_has_no_keys(world: World) -> None:
+    from verify.gatekeeper import Refused, admit
+
+    with pytest.raises(Refused) as refused:
+        admit(world.sign(world.claims()), {}, world.issuer, _authorizer())
+    assert refused.value.reason == "unknown-kid"
