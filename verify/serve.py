@@ -1,8 +1,7 @@
 """`make sandbox STACK=<name>`: the stack's sandbox on 127.0.0.1, in the foreground until interrupted.
 
-Prints one JSON line first: the issuer, each gateway's URL, the machine clients' ids and secrets,
-and the test users' names, roles and passwords (made up at start; the sandbox is loopback-only and
-holds no real secret). Any MCP client can then be pointed at a gateway URL: it registers itself,
+Prints one JSON line first: the issuer, each gateway's URL, and the test users' names, roles and
+passwords (made up at each start; the sandbox is loopback-only and holds no real secret). Any MCP client can then be pointed at a gateway URL: it registers itself,
 and the login page is a plain form with `username` and `password`.
 """
 
@@ -28,10 +27,6 @@ def announcement(sandbox: Sandbox) -> dict[str, Any]:
     return {
         "issuer": sandbox.spec.issuer,
         "gateways": {name: gw["gatewayUrl"] for name, gw in out["gateways"].items()},
-        "machineClients": {
-            name: {"clientId": c["clientId"], "clientSecret": out["machineClientSecrets"].get(name)}
-            for name, c in out.get("machineClients", {}).items()
-        },
         "users": [
             {"username": u.username, "password": u.password, "roles": u.roles} for u in sandbox.issuer.users.values()
         ],
