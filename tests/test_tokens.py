@@ -356,3 +356,30 @@ def test_the_gatekeeper_refuses_with_a_jwks_that_has_no_keys(world: World) -> No
     with pytest.raises(Refused) as refused:
         admit(world.sign(world.claims()), {}, world.issuer, _authorizer())
     assert refused.value.reason == "unknown-kid"
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [("not-a-jwt", "malformed"), ("a.b.c", "malformed")],
+)
+def test_the_gatekeeper_refuses_what_is_not_a_jws(world: World, token: str, reason: str) -> None:
+    from verify.gatekeeper import Refused, admit
+
+    with pytest.raises(Refused) as refused:
+        admit(token, world.jwks, world.issuer, _authorizer())
+    assert refused.value.reason == reason
+
+
+def test_the_gatekeeper_times_at_their_edges(world: World) -> None:
+    """60 s of leeway on exp; epoch 0 is a valid NumericDate; a negative nbf is not."""
+    from verify.gatekeeper import Refused, admit
+
+    now = int(time.time())
+    admit(world.sign(world.claims(exp=now - 30)), world.jwks, world.issuer, _authorizer())
+    admit(world.sign(world.claims(iat=0, nbf=0)), world.jwks, world.issuer, _authorizer())
+    with pytest.raises(Refused) as refused:
+        admit(world.sign(world.claims(exp=now - 90)), world.jwks, world.issuer, _authorizer())
+    assert refused.value.reason == "expired"
+    with pytest.raises(Refused) as refused:
+        admit(world.sign(world.claims(nbf=-5)), world.jwks, world.issuer, _authorizer())
+    assert refused.value.reason == "absurd-time"

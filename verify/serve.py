@@ -1,8 +1,9 @@
 """`make sandbox STACK=<name>`: the stack's sandbox on 127.0.0.1, in the foreground until interrupted.
 
 Prints one JSON line first: the issuer, each gateway's URL, and the test users' names, roles and
-passwords (made up at each start; the sandbox is loopback-only and holds no real secret). Any MCP client can then be pointed at a gateway URL: it registers itself,
-and the login page is a plain form with `username` and `password`.
+passwords (made up at each start; the sandbox is loopback-only and holds no real secret). Any MCP
+client can then be pointed at a gateway URL: it registers itself, and the login page is a plain
+form with `username` and `password`.
 """
 
 from __future__ import annotations
