@@ -116,7 +116,7 @@ class Plan:
         )
 
 
-def _get(d: Any, path: str) -> Any:
+def _at_path(d: Any, path: str) -> Any:
     for part in path.split("."):
         if not isinstance(d, dict) or part not in d:
             return None
@@ -361,14 +361,14 @@ def _summary(r: Registered) -> Iterable[str]:
         return []
     out = []
     for key in keys:
-        value = _get(r.inputs, key)
+        value = _at_path(r.inputs, key)
         if value is None or value == [] or value == "":
             continue
         if key == "customClaims":
             match = "authorizingClaimMatchValue"
             value = [
-                f"{c.get('inboundTokenClaimName')} {_get(c, match + '.claimMatchOperator')} "
-                f"{_get(c, match + '.claimMatchValue.matchValueString')}"
+                f"{c.get('inboundTokenClaimName')} {_at_path(c, match + '.claimMatchOperator')} "
+                f"{_at_path(c, match + '.claimMatchValue.matchValueString')}"
                 for c in value
             ]
         elif key == "scopes" and value and isinstance(value[0], dict):

@@ -63,7 +63,7 @@ class Finding:
         return f"{where}: {self.level}: {self.message} [shellcheck SC{self.code}] ({self.where})"
 
 
-def _get(node: Node | None, key: str) -> Node | None:
+def _child(node: Node | None, key: str) -> Node | None:
     if not isinstance(node, MappingNode):
         return None
     for k, v in node.value:
@@ -86,20 +86,20 @@ def scripts(path: Path, source: str, root: Node | None) -> list[Script]:
     """Every `run:` script of one workflow file (its text and composed YAML), with where it sits."""
     lines = source.splitlines()
     found: list[Script] = []
-    jobs = _get(root, "jobs")
+    jobs = _child(root, "jobs")
     if not isinstance(jobs, MappingNode):
         return found
-    workflow_shell = _get(_get(_get(root, "defaults"), "run"), "shell")
+    workflow_shell = _child(_child(_child(root, "defaults"), "run"), "shell")
     for job_key, job in jobs.value:
-        job_shell = _get(_get(_get(job, "defaults"), "run"), "shell")
-        steps = _get(job, "steps")
+        job_shell = _child(_child(_child(job, "defaults"), "run"), "shell")
+        steps = _child(job, "steps")
         if not isinstance(steps, SequenceNode):
             continue  # a call of a reusable workflow: no steps of its own
         for i, step in enumerate(steps.value):
-            run = _get(step, "run")
+            run = _child(step, "run")
             if not isinstance(run, ScalarNode):
                 continue
-            shell = _shell_of(_get(step, "shell"), job_shell, workflow_shell)
+            shell = _shell_of(_child(step, "shell"), job_shell, workflow_shell)
             if shell is None:
                 continue
             block = run.style == "|"
@@ -129,10 +129,10 @@ def _inputs_of(called: Path) -> dict[str, bool] | str:
 def call_findings(path: Path, root: Node | None) -> list[str]:
     """Calls of a local reusable workflow whose `with:` passes an input it does not declare, or
     omits one it requires. Local reusable workflows live beside the caller in .github/workflows."""
-    jobs = _get(root, "jobs")
+    jobs = _child(root, "jobs")
     found: list[str] = []
     for job_key, job in jobs.value if isinstance(jobs, MappingNode) else []:
-        uses = _get(job, "uses")
+        uses = _child(job, "uses")
         if not isinstance(uses, ScalarNode) or not uses.value.startswith("./"):
             continue
         at = f"{path}:{uses.start_mark.line + 1}:{uses.start_mark.column + 1}"
@@ -140,7 +140,7 @@ def call_findings(path: Path, root: Node | None) -> list[str]:
         if isinstance(inputs, str):
             found.append(f"{at}: job {job_key.value} calls {uses.value}, {inputs} [reusable-workflow-call]")
             continue
-        given = _get(job, "with")
+        given = _child(job, "with")
         passed = {k.value: k for k, _ in given.value} if isinstance(given, MappingNode) else {}
         for name in sorted(set(passed) - set(inputs)):
             mark = passed[name].start_mark

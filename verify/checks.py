@@ -25,7 +25,7 @@ import httpx2
 from verify.tokens import Rules, TokenError, header_of, validate
 
 TIMEOUT = httpx2.Timeout(5.0, connect=3.0)
-RETRIES = 2  # for GETs that fail to connect; bounded
+RETRIES = 2  # connection failures retried by the transport (httpx2.HTTPTransport(retries=…)); bounded
 
 
 @dataclass
@@ -94,17 +94,6 @@ def _secure(url: str) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost"))
 
 
-def _get(http: httpx2.Client, url: str) -> httpx2.Response:
-    last: Exception | None = None
-    for _ in range(RETRIES + 1):
-        try:
-            return http.get(url)
-        except httpx2.ConnectError as e:
-            last = e
-    assert last is not None
-    raise last
-
-
 def _unreachable(name: str, url: str, e: Exception) -> Check:
     return Check(
         name,
@@ -130,7 +119,7 @@ def check_metadata(http: httpx2.Client, gateway: str, gw: dict[str, Any], issuer
     for form, url in metadata_urls(gw["resourceUrl"]):
         name = f"{gateway}: protected resource metadata ({form})"
         try:
-            resp = _get(http, url)
+            resp = http.get(url)
             doc = resp.json()
         except httpx2.HTTPError as e:
             out.append(_unreachable(name, url, e))
@@ -208,7 +197,7 @@ def check_discovery(
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     name = "issuer: OIDC discovery"
     try:
-        doc = _get(http, url).json()
+        doc = http.get(url).json()
     except httpx2.HTTPError as e:
         return [_unreachable(name, url, e)], None
     except ValueError:
@@ -241,7 +230,7 @@ def check_discovery(
         )
     jwks_url = doc.get("jwks_uri", "")
     try:
-        jwks = _get(http, jwks_url).json()
+        jwks = http.get(jwks_url).json()
         kids = [k.get("kid") for k in jwks.get("keys", [])]
         checks.append(
             Check(
@@ -400,7 +389,7 @@ def diagnose_refusal(
     except (TokenError, ValueError):
         claims = {}
     try:
-        resource = _get(http, dict(metadata_urls(url))["path"]).json().get("resource")
+        resource = http.get(dict(metadata_urls(url))["path"]).json().get("resource")
     except (httpx2.HTTPError, ValueError):
         resource = None
     aud = claims.get("aud")
@@ -412,7 +401,7 @@ def diagnose_refusal(
     if expect is not None:
         # The issuer's own metadata, as the gateway reads it through its discovery URL.
         try:
-            published = _get(http, expect.issuer + ".well-known/openid-configuration").json().get("issuer")
+            published = http.get(expect.issuer + ".well-known/openid-configuration").json().get("issuer")
         except (httpx2.HTTPError, ValueError, AttributeError):
             published = None
         if published and published != claims.get("iss"):
@@ -567,8 +556,11 @@ def check_unauthenticated(http: httpx2.Client, url: str) -> Check:
         resp = http.post(url, json=JSONRPC_TOOLS_LIST, headers=MCP_HEADERS)
     except httpx2.HTTPError as e:
         return _unreachable(name, url, e)
-    header = resp.headers.get("www-authenticate", "")
     want = dict(metadata_urls(url))["path"]
+    # Read as MCP clients read it: the MCP Python SDK's own RFC 9728 parser.
+    from mcp.client.auth.utils import extract_resource_metadata_from_www_auth
+
+    meta = extract_resource_metadata_from_www_auth(resp) or ""
     if resp.status_code != 401:
         return Check(
             name,
@@ -577,7 +569,7 @@ def check_unauthenticated(http: httpx2.Client, url: str) -> Check:
             "the gateway answered without authentication",
             "set the gateway's authorizer to CUSTOM_JWT",
         )
-    if "resource_metadata=" not in header:
+    if not meta:
         return Check(
             name,
             False,
@@ -585,7 +577,6 @@ def check_unauthenticated(http: httpx2.Client, url: str) -> Check:
             "MCP clients cannot discover the authorization server",
             "use an AgentCore gateway (it advertises its metadata)",
         )
-    meta = header.split("resource_metadata=", 1)[1].split(",")[0].strip().strip('"')
     if meta.rstrip("/") not in (want, dict(metadata_urls(url))["root"]):
         return Check(
             name,
@@ -605,7 +596,7 @@ def register_client(http: httpx2.Client, issuer: str) -> tuple[str | None, Check
     tenant). The client id, or None with the failed check."""
     name = "issuer: dynamic client registration (--register)"
     try:
-        disc = _get(http, issuer.rstrip("/") + "/.well-known/openid-configuration").json()
+        disc = http.get(issuer.rstrip("/") + "/.well-known/openid-configuration").json()
     except (httpx2.HTTPError, ValueError) as e:
         return None, Check(name, False, "no discovery document", str(e)[:120], "check mcpauth:issuer")
     endpoint = disc.get("registration_endpoint") if isinstance(disc, dict) else None
@@ -747,7 +738,8 @@ def run_all(
                     "use the https URLs from the stack outputs (http only on 127.0.0.1)",
                 )
             ]
-    with httpx2.Client(timeout=TIMEOUT) as http:
+    # The transport retries a request that fails to connect (RETRIES times), not one that answered.
+    with httpx2.Client(timeout=TIMEOUT, transport=httpx2.HTTPTransport(retries=RETRIES)) as http:
         for name, gw in target.gateways.items():
             checks += check_metadata(http, name, gw, target.issuer)
         disc, jwks = check_discovery(http, target.issuer, target.dynamic_registration)
