@@ -94,6 +94,11 @@ def _secure(url: str) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost"))
 
 
+def _titled(subject: str, what: str) -> str:
+    """A check's name: what it checks, after whom it checks it for (`smoke-tools → tools: …`)."""
+    return f"{subject}: {what}" if subject else what
+
+
 def _unreachable(name: str, url: str, e: Exception) -> Check:
     return Check(
         name,
@@ -292,10 +297,10 @@ def diagnose_token_error(status: int, body: dict[str, Any]) -> tuple[str, str]:
 
 
 def request_token(
-    http: httpx2.Client, endpoint: str, client_id: str, secret: str, **param: str
+    http: httpx2.Client, endpoint: str, client_id: str, secret: str, *, subject: str = "", **param: str
 ) -> tuple[str | None, Check]:
     ((kind, value),) = param.items()
-    name = f"token with {kind}"
+    name = _titled(subject, f"token with {kind}")
     body = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret, kind: value}
     try:
         resp = http.post(endpoint, data=body)
@@ -313,9 +318,17 @@ def request_token(
 
 
 def check_token(
-    token: str, jwks: dict[str, Any], issuer: str, audience: str, client_id: str, required: list[str]
+    token: str,
+    jwks: dict[str, Any],
+    issuer: str,
+    audience: str,
+    client_id: str,
+    required: list[str],
+    *,
+    subject: str = "",
+    kind: str = "",
 ) -> Check:
-    name = "token claims"
+    name = _titled(subject, "token claims" + (f" ({kind})" if kind else ""))
     # verify's own reading: the token's `permissions` array holds every required permission.
     rules = [
         {
@@ -475,9 +488,15 @@ def gateway_rules(issuer: str, gateway: dict[str, Any]) -> Rules:
 
 
 def check_mcp(
-    http: httpx2.Client, url: str, token: str, expect: Rules | None = None, jwks: dict[str, Any] | None = None
+    http: httpx2.Client,
+    url: str,
+    token: str,
+    expect: Rules | None = None,
+    jwks: dict[str, Any] | None = None,
+    *,
+    subject: str = "",
 ) -> Check:
-    name = "MCP initialize + tools/list"
+    name = _titled(subject, "MCP initialize + tools/list")
     try:
         tools = asyncio.run(_mcp_tools(url, token))
     except Exception as e:  # noqa: BLE001 - any failure of the MCP client is this check failing
@@ -513,9 +532,11 @@ def check_jsonrpc(
     body: Any = None,
     expect: Rules | None = None,
     jwks: dict[str, Any] | None = None,
+    *,
+    subject: str = "",
 ) -> Check:
     """A raw JSON-RPC POST, as the reference's curl sends it; diagnoses -32600 and friends."""
-    name = "JSON-RPC tools/list"
+    name = _titled(subject, "JSON-RPC tools/list")
     payload = JSONRPC_TOOLS_LIST if body is None else body
     content = payload if isinstance(payload, (bytes, str)) else json.dumps(payload)
     try:
@@ -550,8 +571,8 @@ def check_jsonrpc(
     )
 
 
-def check_unauthenticated(http: httpx2.Client, url: str) -> Check:
-    name = "MCP without a token"
+def check_unauthenticated(http: httpx2.Client, url: str, *, subject: str = "") -> Check:
+    name = _titled(subject, "MCP without a token")
     try:
         resp = http.post(url, json=JSONRPC_TOOLS_LIST, headers=MCP_HEADERS)
     except httpx2.HTTPError as e:
@@ -762,9 +783,13 @@ def run_all(
             token = None
             for kind in ("audience", "resource"):
                 tok, c = request_token(
-                    http, target.token_endpoint, client["clientId"], secret, **{kind: cgw["apiIdentifier"]}
+                    http,
+                    target.token_endpoint,
+                    client["clientId"],
+                    secret,
+                    subject=prefix,
+                    **{kind: cgw["apiIdentifier"]},
                 )
-                c.name = f"{prefix}: {c.name}"
                 checks.append(c)
                 if tok is None or jwks is None:
                     continue
@@ -777,8 +802,9 @@ def run_all(
                     cgw["apiIdentifier"],
                     client["clientId"],
                     list(cgw.get("requiredPermissions") or []),
+                    subject=prefix,
+                    kind=kind,
                 )
-                c.name = f"{prefix}: {c.name} ({kind})"
                 checks.append(c)
                 token = token or tok  # the MCP checks use the first; the gateway gives its own verdict
             if token is None:
@@ -786,16 +812,10 @@ def run_all(
             if show_claims:
                 show_claims(cname, describe_token(token))
             expect = gateway_rules(target.issuer, cgw)
-            for c in (
-                check_mcp(http, cgw["resourceUrl"], token, expect, jwks),
-                check_jsonrpc(http, cgw["resourceUrl"], token, None, expect, jwks),
-            ):
-                c.name = f"{prefix}: {c.name}"
-                checks.append(c)
+            checks.append(check_mcp(http, cgw["resourceUrl"], token, expect, jwks, subject=prefix))
+            checks.append(check_jsonrpc(http, cgw["resourceUrl"], token, None, expect, jwks, subject=prefix))
         for name, gw in target.gateways.items():
-            c = check_unauthenticated(http, gw["resourceUrl"])
-            c.name = f"{name}: {c.name}"
-            checks.append(c)
+            checks.append(check_unauthenticated(http, gw["resourceUrl"], subject=name))
         if register:
             client_id, c = register_client(http, target.issuer)
             checks.append(c)
