@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 from pydantic.alias_generators import to_camel
 
 from components.awsconfig import client_settings
-from components.naming import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX, slug
+from components.claims import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX
+from components.naming import slug
 
 NAMESPACE = "mcpauth"
 
@@ -584,7 +585,7 @@ def _check_connection(t: TenantConfig, problems: list[str]) -> None:
 
 
 def _check_required_permissions(key: str, perms: list[str], problems: list[str]) -> None:
-    """What AgentCore accepts for `permission_rules` (components/naming.py): a claim-rule value
+    """What AgentCore accepts for `permission_rules` (components/claims.py): a claim-rule value
     ([A-Za-z0-9_.-]+), or one allowed scope ([\\x21\\x23-\\x5B\\x5D-\\x7E]+), 1-255 characters."""
     scoped: list[str] = []
     for i, perm in enumerate(perms):

@@ -9,15 +9,15 @@ import pulumi
 import pulumi_aws as aws
 
 from components.awsmodel import partition_for
+from components.claims import permission_rules
 from components.gateway_resource import AgentCoreGateway
+from components.iam import gateway_trust_policy
 from components.naming import (
     TAG_GATEWAY,
     TAG_PROJECT,
     TAG_STACK,
     gateway_physical_name,
-    gateway_trust_policy,
     legacy_gateway_name,
-    permission_rules,
 )
 
 

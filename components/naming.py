@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 from collections.abc import Iterable
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 MCP_PATH = "/mcp"
@@ -82,66 +80,6 @@ def legacy_gateway_name(stack: str, gateway: str) -> str:
     before creating, so an un-migrated stack is stopped instead of getting a second gateway."""
     slug_ = re.sub(r"[^0-9a-zA-Z]+", "-", f"{gateway}-{stack}").strip("-")
     return re.sub(r"-{2,}", "-", slug_)[:100].rstrip("-")
-
-
-def gateway_trust_policy(account_id: str, region: str, partition: str = "aws") -> str:
-    """Only AgentCore gateways in this account and region may assume the gateway role (the
-    confused-deputy conditions of AWS's gateway prerequisites page: aws:SourceAccount and
-    aws:SourceArn)."""
-    return json.dumps(
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "bedrock-agentcore.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {
-                        "StringEquals": {"aws:SourceAccount": account_id},
-                        "ArnLike": {"aws:SourceArn": f"arn:{partition}:bedrock-agentcore:{region}:{account_id}:*"},
-                    },
-                }
-            ],
-        },
-        sort_keys=True,
-    )
-
-
-# Where AgentCore accepts a required permission (model, CustomJWTAuthorizerConfiguration): a claim
-# rule's value is MatchValueString [A-Za-z0-9_.-]+ (no `:`); an allowed scope is AllowedScopeType
-# [\x21\x23-\x5B\x5D-\x7E]+ (`:` allowed); 1-255 characters each.
-CLAIM_VALUE_RE = re.compile(r"[A-Za-z0-9_.-]+")
-SCOPE_VALUE_RE = re.compile(r"[\x21\x23-\x5B\x5D-\x7E]+")
-VALUE_MAX = 255
-
-
-def permission_rules(required_permissions: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
-    """(allowedScopes, customClaims) that make a gateway require every permission.
-
-    A CUSTOM_JWT authorizer checks all of its settings (AgentCore developer guide, inbound JWT
-    authorizer: "the authorizer will verify them all"), so each permission AgentCore accepts as a
-    claim value gets its own rule on the token's `permissions` array: CONTAINS_ANY of a one-item
-    list, the operator both AWS's guide (for STRING_ARRAY it "must be CONTAINS_ANY") and the model
-    ("contains any of the strings") give for arrays. A permission with `:` (the Auth0/MCP
-    convention, `read:tools`) cannot be a claim value, only an allowed scope; whether several
-    allowed scopes mean any or all is not documented, so the config allows at most one such
-    permission per gateway (with one, both readings agree). `components.config` refuses anything
-    else before this runs.
-    """
-    scopes = [p for p in required_permissions if not CLAIM_VALUE_RE.fullmatch(p)]
-    claims = [
-        {
-            "inboundTokenClaimName": "permissions",
-            "inboundTokenClaimValueType": "STRING_ARRAY",
-            "authorizingClaimMatchValue": {
-                "claimMatchOperator": "CONTAINS_ANY",
-                "claimMatchValue": {"matchValueStringList": [p]},
-            },
-        }
-        for p in required_permissions
-        if CLAIM_VALUE_RE.fullmatch(p)
-    ]
-    return scopes, claims
 
 
 def role_grants(roles: dict[str, list[str]]) -> list[tuple[str, str]]:

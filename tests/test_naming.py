@@ -7,12 +7,12 @@ import pytest
 
 from components import awsmodel
 from components.awsmodel import partition_for
+from components.claims import permission_rules
+from components.iam import gateway_trust_policy
 from components.naming import (
     discovery_url,
     gateway_physical_name,
-    gateway_trust_policy,
     legacy_gateway_name,
-    permission_rules,
     resource_url,
     role_grants,
 )

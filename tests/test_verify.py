@@ -223,7 +223,7 @@ def test_the_gateway_takes_any_case_of_bearer_and_refuses_two_authorization_head
 
 def test_missing_required_permission(sandbox: Any) -> None:
     def require_admin(spec: SandboxSpec) -> None:
-        from components.naming import permission_rules
+        from components.claims import permission_rules
 
         spec.gateways["tools"].allowed_scopes, spec.gateways["tools"].custom_claims = permission_rules(["admin"])
         spec.outputs["gateways"]["tools"]["requiredPermissions"] = ["admin"]

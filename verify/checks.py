@@ -479,8 +479,8 @@ def diagnose_refusal(
 
 def gateway_rules(issuer: str, gateway: dict[str, Any]) -> Rules:
     """What a gateway demands, from the stack outputs alone (the rules AgentCore gets from the same
-    config: components.naming.permission_rules)."""
-    from components.naming import permission_rules
+    config: components.claims.permission_rules)."""
+    from components.claims import permission_rules
 
     scopes, claims = permission_rules(list(gateway.get("requiredPermissions") or []))
     audiences = list(gateway.get("allowedAudiences") or [gateway["apiIdentifier"]])
