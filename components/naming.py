@@ -105,6 +105,32 @@ def role_permission_old_names(api: str, role_ids: Iterable[str], scope: str) -> 
     return out
 
 
+# The components' logical names, per gateway: part of every URN under them, so a change here
+# renames (replaces) every resource of every deployed stack. Written here once; the program
+# names its components with these and the plan reads them back with `gateway_of`.
+GATEWAY_COMPONENT, API_COMPONENT, CLIENT_COMPONENT = "gw-", "api-", "client-"
+
+
+def gateway_component(gateway: str) -> str:
+    return GATEWAY_COMPONENT + gateway
+
+
+def api_component(gateway: str) -> str:
+    return API_COMPONENT + gateway
+
+
+def client_component(client: str) -> str:
+    return CLIENT_COMPONENT + client
+
+
+def gateway_of(component: str) -> str | None:
+    """The gateway a McpGateway or McpApi component belongs to, from its logical name."""
+    for prefix in (GATEWAY_COMPONENT, API_COMPONENT):
+        if component.startswith(prefix):
+            return component[len(prefix) :]
+    return None
+
+
 def slug(text: str) -> str:
     """A Pulumi-name-safe slug for role and scope names (`MCP Admin` -> `mcp-admin`)."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"

@@ -18,6 +18,7 @@ from components.awsconfig import HONOURED, REFUSED
 from components.config import NAMESPACE, PROJECT_KEYS, ConfigError, Settings, load_settings
 from components.gateway import McpGateway, McpGatewayArgs
 from components.machine_client import MachineClient, MachineClientArgs
+from components.naming import api_component, client_component, gateway_component
 from components.tenant import TenantBaseline, TenantBaselineArgs
 
 
@@ -68,7 +69,7 @@ def build(settings: Settings) -> dict[str, Any]:
     gateways: dict[str, McpGateway] = {}
     for gw in cfg.gateways:
         gateways[gw.name] = McpGateway(
-            f"gw-{gw.name}",
+            gateway_component(gw.name),
             McpGatewayArgs(
                 gateway=gw.name,
                 project=pulumi.get_project(),
@@ -115,7 +116,7 @@ def build(settings: Settings) -> dict[str, Any]:
     apis: dict[str, McpApi] = {}
     for gw in cfg.gateways:
         apis[gw.name] = McpApi(
-            f"api-{gw.name}",
+            api_component(gw.name),
             McpApiArgs(
                 display_name=f"MCP {gw.name} ({settings.stack})",
                 identifier=gateways[gw.name].resource_url,
@@ -172,7 +173,7 @@ def build(settings: Settings) -> dict[str, Any]:
     clients: dict[str, MachineClient] = {}
     for mc in cfg.machine_clients:
         clients[mc.name] = MachineClient(
-            f"client-{mc.name}",
+            client_component(mc.name),
             MachineClientArgs(
                 display_name=f"mcpauth {mc.name} ({settings.stack})",
                 audience=apis[mc.gateway].identifier,

@@ -36,7 +36,7 @@ from components.auth0_scopes import scopes_for
 from components.config import ConfigError, Settings, load_settings
 from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from components.gateway_resource import _spec as gateway_spec
-from components.naming import discovery_url, resource_url
+from components.naming import discovery_url, gateway_of, resource_url
 from offline.adopt import reset_notes
 from offline.engine import ROOT, Evaluation, OutputHook, Registered, run_program
 from offline.stackfile import StackConfig, StackFileError, load_stack
@@ -134,8 +134,8 @@ def wiring_table(ev: Evaluation, settings: Settings) -> list[WiringRow]:
     by_urn = ev.by_urn()
     tenant = ev.of_type(TENANT)
     default_aud = tenant[0].inputs.get("defaultAudience") or None if tenant else None
-    apis = {_component_of(r, by_urn).removeprefix("api-"): r for r in ev.of_type(API)}
-    gateways = {_component_of(r, by_urn).removeprefix("gw-"): r for r in ev.of_type(GATEWAY)}
+    apis = {gateway_of(_component_of(r, by_urn)): r for r in ev.of_type(API)}
+    gateways = {gateway_of(_component_of(r, by_urn)): r for r in ev.of_type(GATEWAY)}
     want_discovery = discovery_url(settings.issuer)
     identifiers = {a.inputs.get("identifier") for a in apis.values()}
 

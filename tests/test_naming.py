@@ -121,3 +121,12 @@ def test_permissions_without_colon_become_one_claim_rule_each_and_with_colon_an_
 
 def test_role_grants_are_one_per_role_and_scope_without_duplicates() -> None:
     assert role_grants({"A": ["x", "y", "x"], "B": ["y"]}) == [("A", "x"), ("A", "y"), ("B", "y")]
+
+
+def test_component_names_round_trip_and_nothing_else_is_a_gateway() -> None:
+    from components.naming import api_component, client_component, gateway_component, gateway_of
+
+    assert gateway_of(gateway_component("tools")) == "tools" == gateway_of(api_component("tools"))
+    assert gateway_component("tools") == "gw-tools"  # part of every deployed URN: never changes silently
+    assert api_component("tools") == "api-tools" and client_component("ci") == "client-ci"
+    assert gateway_of(client_component("ci")) is None and gateway_of("tenant") is None

@@ -177,7 +177,6 @@ def spec_from_plan(plan: Any) -> SandboxSpec:
     def of(typ: str) -> list[Any]:
         return [r for r in ev.resources if r.type == typ]
 
-    by_urn = ev.by_urn()
     apis: dict[str, list[str]] = {}
     for r in of("auth0:index/resourceServerScopes:ResourceServerScopes"):
         apis[rebase(r.inputs["resourceServerIdentifier"])] = [s["name"] for s in r.inputs.get("scopes", [])]
@@ -197,8 +196,11 @@ def spec_from_plan(plan: Any) -> SandboxSpec:
             clients[cid].grants[rebase(g.inputs["audience"])] = list(g.inputs.get("scopes", []))
 
     gateways: dict[str, GatewaySpec] = {}
+    # Which gateway resource is which output: by the id AWS gave it (the stack outputs name it), not
+    # by how the program names its components.
+    named = {str(out["gatewayId"]): name for name, out in ev.outputs["gateways"].items()}
     for a in of("pulumi-python:dynamic/mcpauth:AgentCoreGateway"):
-        name = by_urn[a.parent].name.removeprefix("gw-")
+        name = named[str(a.outputs["gatewayId"])]
         gw_out = ev.outputs["gateways"][name]
         gateways[name] = GatewaySpec(
             name=name,
