@@ -126,6 +126,12 @@ class TenantConfig(_Model):
     # holds none, through the Management API with a client that may only assign role members.
     default_role: str | None = None
 
+    @property
+    def third_party_clients(self) -> bool:
+        """Whether MCP clients can register themselves: by DCR or by CIMD, both of which make
+        third-party clients (Auth0). The one place this rule is written."""
+        return self.dynamic_client_registration or self.client_id_metadata_documents
+
     @field_validator("claims_namespace")
     @classmethod
     def _namespace(cls, v: str) -> str:
@@ -564,8 +570,7 @@ def _connection_option_names() -> set[str]:
 def _check_connection(t: TenantConfig, problems: list[str]) -> None:
     key = f"{NAMESPACE}:tenant.connection"
     c = t.connection
-    third_party = t.dynamic_client_registration or t.client_id_metadata_documents
-    if t.manage and third_party and not c.disable_signup and not c.public_signup:
+    if t.manage and t.third_party_clients and not c.disable_signup and not c.public_signup:
         problems.append(
             f"{key}.disableSignup: is false on a domain-level connection while dynamic client registration or "
             "CIMD is on: anyone could create an account through any client that registers itself. Set "

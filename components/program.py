@@ -112,7 +112,7 @@ def build(settings: Settings) -> dict[str, Any]:
             for role in cfg.role_specs
         }
 
-    third_party = tenant.dynamic_client_registration or tenant.client_id_metadata_documents
+    third_party = tenant.third_party_clients
     apis: dict[str, McpApi] = {}
     for gw in cfg.gateways:
         apis[gw.name] = McpApi(

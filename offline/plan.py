@@ -472,9 +472,7 @@ def _print_policy_config(stack: str, stack_dir: Path) -> int:
         print(f"plan: Pulumi.{stack}.yaml: {e}", file=sys.stderr)
         return EXIT_INVALID
     t = s.project.tenant
-    cfg = policy_config_for(
-        s.issuer, s.auth0_domain, t.manage, t.dynamic_client_registration or t.client_id_metadata_documents
-    )
+    cfg = policy_config_for(s.issuer, s.auth0_domain, t.manage, t.third_party_clients)
     print(json.dumps(cfg, indent=2, sort_keys=True))
     return EXIT_OK
 

@@ -161,6 +161,6 @@ def run_policies(ev: Any, settings: Any, _stack_config: Any = None) -> list[dict
         settings.issuer,
         settings.auth0_domain,
         tenant.manage,
-        tenant.dynamic_client_registration or tenant.client_id_metadata_documents,
+        tenant.third_party_clients,
     )
     return run_pack(ev.resources, cfg)
