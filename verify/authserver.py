@@ -283,7 +283,13 @@ class AuthServer(AuthorizationServer):  # type: ignore[misc]
 
     # --- Auth0's layer ---------------------------------------------------------------------------
     def audience_of(self, params: dict[str, str]) -> str:
-        """Auth0's order: `audience`, the tenant default audience, then (compatibility) `resource`."""
+        """The API a token is for, for every grant (client credentials too), in Auth0's order:
+        `audience`, the tenant default audience, then (profile `compatibility`) `resource`.
+
+        The tenant default audience is "appended to every authorization request" (Auth0 tenant
+        settings), and `audience` "is still checked first" under compatibility: so `resource` is
+        used only when neither is there. Auth0 does not document this case; this is the reading
+        that can give a wrong `aud`, which config and the pack refuse with several gateways."""
         audience = params.get("audience") or self.tenant.default_audience
         if not audience and self.tenant.resource_parameter_profile == "compatibility":
             audience = params.get("resource") or ""

@@ -350,13 +350,7 @@ class Issuer:
                 "error": "unauthorized_client",
                 "error_description": "Grant type 'client_credentials' not allowed for the client.",
             }
-        # The tenant default audience is "appended to every authorization request" (Auth0 tenant
-        # settings), and `audience` "is still checked first" under compatibility: so `resource` is
-        # used only when neither is there. Auth0 does not document this case; this is the reading
-        # that can give a wrong `aud`, which config and the pack refuse with several gateways.
-        audience = form.get("audience") or self.spec.default_audience
-        if not audience and self.spec.resource_parameter_profile == "compatibility":
-            audience = form.get("resource") or ""
+        audience = self.auth.audience_of(form)
         if not audience:
             return 403, {"error": "access_denied", "error_description": "No audience parameter was provided"}
         if audience not in self.spec.apis:
