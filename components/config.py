@@ -20,7 +20,7 @@ from pydantic.alias_generators import to_camel
 
 from components.awsconfig import client_settings
 from components.claims import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX
-from components.naming import slug
+from components.naming import discovery_url, slug
 
 NAMESPACE = "mcpauth"
 
@@ -323,7 +323,7 @@ class Settings:
 
     @property
     def discovery_url(self) -> str:
-        return f"{self.issuer}.well-known/openid-configuration"
+        return discovery_url(self.issuer)  # components/naming.py: the one derivation
 
     @property
     def token_endpoint(self) -> str:

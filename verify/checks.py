@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 
+from components.naming import discovery_url
 from verify.tokens import Rules, TokenError, header_of, validate
 
 TIMEOUT = httpx2.Timeout(5.0, connect=3.0)
@@ -199,7 +200,7 @@ def check_client_metadata(doc: dict[str, Any], dynamic_registration: bool | None
 def check_discovery(
     http: httpx2.Client, issuer: str, dynamic_registration: bool | None = None
 ) -> tuple[list[Check], dict[str, Any] | None]:
-    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    url = discovery_url(issuer)
     name = "issuer: OIDC discovery"
     try:
         doc = http.get(url).json()
@@ -414,7 +415,7 @@ def diagnose_refusal(
     if expect is not None:
         # The issuer's own metadata, as the gateway reads it through its discovery URL.
         try:
-            published = http.get(expect.issuer + ".well-known/openid-configuration").json().get("issuer")
+            published = http.get(discovery_url(expect.issuer)).json().get("issuer")
         except (httpx2.HTTPError, ValueError, AttributeError):
             published = None
         if published and published != claims.get("iss"):
@@ -617,7 +618,7 @@ def register_client(http: httpx2.Client, issuer: str) -> tuple[str | None, Check
     tenant). The client id, or None with the failed check."""
     name = "issuer: dynamic client registration (--register)"
     try:
-        disc = http.get(issuer.rstrip("/") + "/.well-known/openid-configuration").json()
+        disc = http.get(discovery_url(issuer)).json()
     except (httpx2.HTTPError, ValueError) as e:
         return None, Check(name, False, "no discovery document", str(e)[:120], "check mcpauth:issuer")
     endpoint = disc.get("registration_endpoint") if isinstance(disc, dict) else None
