@@ -14,6 +14,7 @@ import pytest
 
 from offline import changes as ch
 from offline import plan as planmod
+from offline.render import to_document
 from tests.conftest import ROOT
 
 _SKIP = shutil.ignore_patterns(
@@ -135,7 +136,7 @@ def test_a_revision_that_is_no_commit_is_exit_2_naming_it(capsys: pytest.Capture
 
 @pytest.fixture(scope="module")
 def dev_doc() -> dict[str, Any]:
-    return planmod.to_document(planmod.make_plan("dev"))
+    return to_document(planmod.make_plan("dev"))
 
 
 def test_the_same_plan_has_no_changes(dev_doc: dict[str, Any]) -> None:
@@ -232,7 +233,7 @@ def _plan_with_roles(tmp_path: Path, name: str, roles: dict[str, Any]) -> dict[s
     folder = tmp_path / name
     folder.mkdir()
     (folder / "Pulumi.dev.yaml").write_text(yaml.safe_dump(doc))
-    return planmod.to_document(planmod.make_plan("dev", stack_dir=folder))
+    return to_document(planmod.make_plan("dev", stack_dir=folder))
 
 
 def test_renaming_a_role_keeps_it_and_every_users_assignment(tmp_path: Path) -> None:

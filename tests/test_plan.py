@@ -15,6 +15,8 @@ import pytest
 import components.program
 from offline import plan as planmod
 from offline.engine import _token
+from offline.graph import critical_path
+from offline.wiring import TENANT, aws_model_problems, wiring_table
 from tests.conftest import ROOT
 
 
@@ -120,7 +122,7 @@ def test_a_custom_domain_shortens_the_critical_path() -> None:
     from tests.conftest import make_config
 
     def path(gateways: list[dict[str, Any]]) -> list[str]:
-        return planmod.critical_path(run_program(make_config(gateways), "cp"))
+        return critical_path(run_program(make_config(gateways), "cp"))
 
     without = [u.rsplit("::", 1)[-1] for u in path([{"name": "tools"}])]
     with_domain = [u.rsplit("::", 1)[-1] for u in path([{"name": "tools", "domain": "mcp.example.com"}])]
@@ -165,7 +167,7 @@ def test_the_plan_refuses_what_the_agentcore_service_model_refuses() -> None:
         protect=False,
         ignore_changes=[],
     )
-    (problem,) = planmod.aws_model_problems(gw)
+    (problem,) = aws_model_problems(gw)
     assert "CreateGateway of AgentCoreGateway 'gw-tools-gateway'" in problem
     assert 'tags["bad key!"]' in problem and "pattern" in problem
 
@@ -184,12 +186,12 @@ def test_a_default_audience_that_is_no_api_identifier_is_caught(tmp_path: Path) 
     assert tools.default_audience == tools.api_identifier and not tools.problems
 
     # The same plan with the tenant's default audience a different string than any API's.
-    rows = planmod.wiring_table(
+    rows = wiring_table(
         dataclasses.replace(
             ok.evaluation,
             resources=[
                 dataclasses.replace(r, inputs={**r.inputs, "defaultAudience": "https://other/mcp"})
-                if r.type == planmod.TENANT
+                if r.type == TENANT
                 else r
                 for r in ok.evaluation.resources
             ],
