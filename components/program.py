@@ -58,17 +58,12 @@ def _secret_if(secret: bool, value: str) -> pulumi.Input[str]:
     return pulumi.Output.secret(value) if secret else value
 
 
-def build(settings: Settings) -> dict[str, Any]:
-    """Declare every resource for a validated stack; return the stack outputs."""
+def _gateways(settings: Settings, discovery_url: pulumi.Input[str]) -> dict[str, McpGateway]:
+    """One AgentCore gateway (and its role) per configured gateway."""
     cfg = settings.project
-    # A value set with `--secret` stays one in state and outputs: the issuer and what comes from it.
-    discovery_url = _secret_if(settings.issuer_is_secret, settings.discovery_url)
-    tenant = cfg.tenant
     account_id = aws.get_caller_identity_output().account_id
-
-    gateways: dict[str, McpGateway] = {}
-    for gw in cfg.gateways:
-        gateways[gw.name] = McpGateway(
+    return {
+        gw.name: McpGateway(
             gateway_component(gw.name),
             McpGatewayArgs(
                 gateway=gw.name,
@@ -86,36 +81,45 @@ def build(settings: Settings) -> dict[str, Any]:
                 default_tags=settings.aws_default_tags,
             ),
         )
+        for gw in cfg.gateways
+    }
 
-    role_ids: dict[str, pulumi.Input[str]]
-    if tenant.manage:
-        baseline = TenantBaseline(
-            "tenant",
-            TenantBaselineArgs(
-                stack=settings.stack,
-                dynamic_client_registration=tenant.dynamic_client_registration,
-                client_id_metadata_documents=tenant.client_id_metadata_documents,
-                resource_parameter_profile=tenant.resource_parameter_profile,
-                default_audience=(gateways[tenant.default_audience].resource_url if tenant.default_audience else None),
-                connection_name=tenant.connection.name,
-                disable_signup=tenant.connection.disable_signup,
-                connection_options=dict(tenant.connection.options),
-                roles=cfg.role_specs,
-                protect=cfg.protect,
-            ),
-        )
-        role_ids = dict(baseline.role_ids)
-    else:
-        # Another stack owns the roles; find them by name (fails the preview if missing).
-        role_ids = {
+
+def _role_ids(settings: Settings, gateways: dict[str, McpGateway]) -> dict[str, pulumi.Input[str]]:
+    """The tenant baseline where this stack owns the tenant (its roles' ids); otherwise the owner's
+    roles, found by name (the preview fails if one is missing)."""
+    cfg, tenant = settings.project, settings.project.tenant
+    if not tenant.manage:
+        return {
             role.id: auth0.get_role_output(name=role.name, skip_permissions=True, skip_users=True).id
             for role in cfg.role_specs
         }
+    baseline = TenantBaseline(
+        "tenant",
+        TenantBaselineArgs(
+            stack=settings.stack,
+            dynamic_client_registration=tenant.dynamic_client_registration,
+            client_id_metadata_documents=tenant.client_id_metadata_documents,
+            resource_parameter_profile=tenant.resource_parameter_profile,
+            default_audience=(gateways[tenant.default_audience].resource_url if tenant.default_audience else None),
+            connection_name=tenant.connection.name,
+            disable_signup=tenant.connection.disable_signup,
+            connection_options=dict(tenant.connection.options),
+            roles=cfg.role_specs,
+            protect=cfg.protect,
+        ),
+    )
+    return dict(baseline.role_ids)
 
-    third_party = tenant.third_party_clients
-    apis: dict[str, McpApi] = {}
-    for gw in cfg.gateways:
-        apis[gw.name] = McpApi(
+
+def _apis(
+    settings: Settings, gateways: dict[str, McpGateway], role_ids: dict[str, pulumi.Input[str]]
+) -> dict[str, McpApi]:
+    """One Auth0 API per gateway, its identifier the gateway's resource URL."""
+    cfg = settings.project
+    third_party = cfg.tenant.third_party_clients
+    return {
+        gw.name: McpApi(
             api_component(gw.name),
             McpApiArgs(
                 display_name=f"MCP {gw.name} ({settings.stack})",
@@ -130,49 +134,61 @@ def build(settings: Settings) -> dict[str, Any]:
                 protect=cfg.protect,
             ),
         )
+        for gw in cfg.gateways
+    }
 
-    default_role = None
+
+def _default_role(settings: Settings, role_ids: dict[str, pulumi.Input[str]]) -> DefaultRole | None:
+    """With tenant.defaultRole, the Action's means to give a new user that role."""
+    cfg = settings.project
     role_spec = cfg.default_role_spec
-    if tenant.manage and role_spec is not None:
-        # Its own client, granted only create:role_members on the Management API ("Assign users
-        # to a role", POST /api/v2/roles/{id}/users); the audience is the canonical domain's even
-        # with a custom domain (Auth0: "for Auth0 APIs … continue to use your default tenant domain").
-        assigner = MachineClient(
-            "role-assigner",
-            MachineClientArgs(
-                display_name=f"mcpauth role assigner ({settings.stack})",
-                audience=_secret_if(settings.domain_is_secret, f"https://{settings.auth0_domain}/api/v2/"),
-                scopes=["create:role_members"],
-                api_scopes=None,
-            ),
-        )
-        default_role = DefaultRole(
-            role_id=role_ids[role_spec.id],
-            role_name=role_spec.name,
-            management_domain=_secret_if(settings.domain_is_secret, settings.auth0_domain),
-            client_id=assigner.client_id,
-            client_secret=assigner.client_secret,
-        )
+    if not cfg.tenant.manage or role_spec is None:
+        return None
+    # Its own client, granted only create:role_members on the Management API ("Assign users to a
+    # role", POST /api/v2/roles/{id}/users); the audience is the canonical domain's even with a
+    # custom domain (Auth0: "for Auth0 APIs … continue to use your default tenant domain").
+    assigner = MachineClient(
+        "role-assigner",
+        MachineClientArgs(
+            display_name=f"mcpauth role assigner ({settings.stack})",
+            audience=_secret_if(settings.domain_is_secret, f"https://{settings.auth0_domain}/api/v2/"),
+            scopes=["create:role_members"],
+            api_scopes=None,
+        ),
+    )
+    return DefaultRole(
+        role_id=role_ids[role_spec.id],
+        role_name=role_spec.name,
+        management_domain=_secret_if(settings.domain_is_secret, settings.auth0_domain),
+        client_id=assigner.client_id,
+        client_secret=assigner.client_secret,
+    )
 
-    if tenant.manage:
-        PostLoginClaims(
-            "claims",
-            PostLoginClaimsArgs(
-                stack=settings.stack,
-                namespace=tenant.claims_namespace,
-                audiences=[api.identifier for api in apis.values()],
-                extra_audiences=list(tenant.claims.extra_audiences),
-                claims=list(tenant.claims.include),
-                admin_email_domain=tenant.claims.admin_email_domain,
-                elevated_permissions=list(tenant.claims.elevated_permissions),
-                id_token=tenant.claims.id_token,
-                default_role=default_role,
-            ),
-        )
 
-    clients: dict[str, MachineClient] = {}
-    for mc in cfg.machine_clients:
-        clients[mc.name] = MachineClient(
+def _claims_action(settings: Settings, apis: dict[str, McpApi], default_role: DefaultRole | None) -> None:
+    """The post-login Action, where this stack owns the tenant."""
+    tenant = settings.project.tenant
+    if not tenant.manage:
+        return
+    PostLoginClaims(
+        "claims",
+        PostLoginClaimsArgs(
+            stack=settings.stack,
+            namespace=tenant.claims_namespace,
+            audiences=[api.identifier for api in apis.values()],
+            extra_audiences=list(tenant.claims.extra_audiences),
+            claims=list(tenant.claims.include),
+            admin_email_domain=tenant.claims.admin_email_domain,
+            elevated_permissions=list(tenant.claims.elevated_permissions),
+            id_token=tenant.claims.id_token,
+            default_role=default_role,
+        ),
+    )
+
+
+def _machine_clients(settings: Settings, apis: dict[str, McpApi]) -> dict[str, MachineClient]:
+    return {
+        mc.name: MachineClient(
             client_component(mc.name),
             MachineClientArgs(
                 display_name=f"mcpauth {mc.name} ({settings.stack})",
@@ -181,7 +197,20 @@ def build(settings: Settings) -> dict[str, Any]:
                 api_scopes=apis[mc.gateway].scopes,
             ),
         )
+        for mc in settings.project.machine_clients
+    }
 
+
+def build(settings: Settings) -> dict[str, Any]:
+    """Declare every resource for a validated stack; return the stack outputs."""
+    cfg = settings.project
+    # A value set with `--secret` stays one in state and outputs: the issuer and what comes from it.
+    discovery_url = _secret_if(settings.issuer_is_secret, settings.discovery_url)
+    gateways = _gateways(settings, discovery_url)
+    role_ids = _role_ids(settings, gateways)
+    apis = _apis(settings, gateways, role_ids)
+    _claims_action(settings, apis, _default_role(settings, role_ids))
+    clients = _machine_clients(settings, apis)
     return {
         "issuer": _secret_if(settings.issuer_is_secret, settings.issuer),
         "discoveryUrl": discovery_url,
@@ -189,8 +218,8 @@ def build(settings: Settings) -> dict[str, Any]:
         # What the tenant lets MCP clients do to register (the owner's flags; for other stacks,
         # what their config says the owner turned on): `make verify` checks the issuer agrees.
         "clientRegistration": {
-            "dynamic": tenant.dynamic_client_registration,
-            "metadataDocuments": tenant.client_id_metadata_documents,
+            "dynamic": cfg.tenant.dynamic_client_registration,
+            "metadataDocuments": cfg.tenant.client_id_metadata_documents,
         },
         "gateways": {
             gw.name: {
