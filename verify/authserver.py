@@ -341,7 +341,10 @@ class AuthServer(AuthorizationServer):  # type: ignore[misc]
         claims = {
             "iss": self.tenant.issuer,
             "sub": user.user_id,
-            # With `openid`, Auth0 adds its /userinfo audience to the API's.
+            # With `openid`, Auth0 adds its /userinfo audience to the API's: the token "is valid for
+            # ... the API specified in the audience parameter and the /userinfo endpoint (provided
+            # that the API uses RS256 and openid is used as a scope)" (Auth0 docs, OIDC-conformant
+            # authentication, authorization code flow).
             "aud": [audience, self.tenant.issuer + "userinfo"] if "openid" in requested else audience,
             "iat": now,
             "exp": now + self.tenant.token_lifetime,

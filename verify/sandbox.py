@@ -40,7 +40,8 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 PRM_PATH = "/.well-known/oauth-protected-resource"
-# `scopes_supported` in an Auth0 tenant's /.well-known/openid-configuration.
+# `scopes_supported` in an Auth0 tenant's /.well-known/openid-configuration: OIDC scopes, never an
+# API's (the exact list is not confirmed from Auth0's docs: README, "What is not confirmed").
 AUTH0_SCOPES_SUPPORTED = (
     "openid",
     "profile",
