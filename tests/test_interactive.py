@@ -16,7 +16,7 @@ import jwt as pyjwt
 import pytest
 
 from offline.plan import make_plan
-from verify.interactive import MemoryStorage, Person, list_tools, provider_for
+from verify.interactive import REDIRECT_URI, MemoryStorage, Person, list_tools, provider_for
 from verify.sandbox import Sandbox, SandboxSpec, spec_from_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interactive"
@@ -154,13 +154,10 @@ def test_authorize_requires_pkce_and_a_known_api(claims: Sandbox) -> None:
         "error_description": ["code_challenge is required (PKCE, S256)"],
         "state": ["s"],
     }
-    pkce = {**base, "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}
-    wrong = httpx2.get(issuer + "authorize", params={**pkce, "resource": "https://elsewhere.example/mcp"})
+    wrong = _authorize(claims, client, resource="https://elsewhere.example/mcp")
     assert wrong.status_code == 302 and "Service+not+found" in wrong.headers["location"]
-    right = httpx2.get(
-        issuer + "authorize", params={**pkce, "resource": claims.spec.outputs["gateways"]["tools"]["apiIdentifier"]}
-    )
-    assert right.status_code == 200 and 'name="username"' in right.text.replace("name=username", 'name="username"')
+    right = _authorize(claims, client, resource=claims.spec.outputs["gateways"]["tools"]["apiIdentifier"])
+    assert right.status_code == 200 and "name=username" in right.text and "name=password" in right.text
 
 
 def test_a_scope_rule_works_because_the_gateway_advertises_its_scope() -> None:
@@ -247,16 +244,7 @@ def test_a_third_party_client_logs_in_only_through_a_domain_level_connection() -
     spec.domain_connection = False
     with Sandbox(spec) as sandbox:
         client = _register(sandbox)
-        page = httpx2.get(
-            sandbox.spec.issuer + "authorize",
-            params={
-                "response_type": "code",
-                "client_id": client,
-                "redirect_uri": "http://127.0.0.1:9/callback",
-                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-                "code_challenge_method": "S256",
-            },
-        )
+        page = _authorize(sandbox, client)
         assert page.status_code == 400 and "no connections enabled for the client" in page.text
 
 
@@ -270,6 +258,16 @@ class _Bearer(httpx2.Auth):
     def auth_flow(self, request: httpx2.Request) -> Iterator[httpx2.Request]:
         request.headers["Authorization"] = f"Bearer {self.token}"
         yield request
+
+
+# A valid S256 challenge (RFC 7636 appendix B's); these requests never reach the token endpoint.
+PKCE = {"code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", "code_challenge_method": "S256"}
+
+
+def _authorize(sandbox: Sandbox, client_id: str, **extra: str) -> httpx2.Response:
+    """GET /authorize as an MCP client, with PKCE; the redirect (if any) is returned, not followed."""
+    params = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT_URI, **PKCE, **extra}
+    return httpx2.get(sandbox.spec.issuer + "authorize", params=params, follow_redirects=False)
 
 
 def _register(sandbox: Sandbox) -> str:
@@ -488,16 +486,7 @@ def test_a_metadata_document_that_names_another_client_is_refused(
         "redirect_uris": ["http://127.0.0.1:9/callback"],
     }
     with Sandbox(_cimd_spec(trust)) as sandbox:
-        page = httpx2.get(
-            sandbox.spec.issuer + "authorize",
-            params={
-                "response_type": "code",
-                "client_id": url,
-                "redirect_uri": "http://127.0.0.1:9/callback",
-                "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
-                "code_challenge_method": "S256",
-            },
-        )
+        page = _authorize(sandbox, url)
         assert page.status_code == 400 and "invalid_client" in page.text
 
 

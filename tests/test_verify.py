@@ -413,3 +413,17 @@ def test_verify_login_without_the_test_user_in_the_environment_exits_2(monkeypat
     monkeypatch.delenv("MCPAUTH_TEST_USERNAME", raising=False)
     monkeypatch.delenv("MCPAUTH_TEST_PASSWORD", raising=False)
     assert main(["--outputs", "/nonexistent.json", "--login"]) == 2
+
+
+def test_authorize_redirected_back_with_an_error_names_it(sandbox: Any) -> None:
+    import httpx2
+
+    from verify.checks import check_authorize, register_client
+
+    spec = sandbox()
+    with httpx2.Client() as http:
+        client_id, _ = register_client(http, spec.issuer)
+        assert client_id is not None
+        c = check_authorize(http, spec.issuer, client_id, "tools", "https://elsewhere.example/mcp")
+    assert not c.ok and c.detail == "redirected back with error=access_denied"
+    assert c.cause == "Service not found: https://elsewhere.example/mcp" and "resource is honoured" in c.fix

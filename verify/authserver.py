@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
+import httpx2
 from authlib.oauth2.rfc6749 import (
     AuthorizationServer,
     ClientMixin,
@@ -241,8 +242,6 @@ class AuthServer(AuthorizationServer):  # type: ignore[misc]
         Client ID Metadata Document draft: its `client_id` must be that URL, and a public client
         names no secret). Such clients are third-party, as DCR's are. None when the document
         cannot be fetched or does not describe itself."""
-        import httpx2
-
         try:
             answer = httpx2.get(url, timeout=5, verify=self.tenant.metadata_document_trust or True)
             doc = answer.json() if answer.status_code == 200 else None

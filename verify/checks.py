@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import json
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 
@@ -662,10 +664,6 @@ def check_authorize(http: httpx2.Client, issuer: str, client_id: str, gateway: s
     """An /authorize request as a would-be MCP client (PKCE S256, `resource`): it must reach the
     login page (Auth0's Universal Login: a redirect on the issuer's host; the sandbox: its form),
     not an error (an `error=` redirect to the client, or an error page)."""
-    import base64
-    import hashlib
-    import secrets
-
     name = f"{gateway}: /authorize as an MCP client (--register)"
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
@@ -685,10 +683,8 @@ def check_authorize(http: httpx2.Client, issuer: str, client_id: str, gateway: s
         return _unreachable(name, issuer + "authorize", e)
     location = answer.headers.get("location", "")
     if answer.status_code in (301, 302, 303) and location.startswith(REGISTER_REDIRECT):
-        query = dict(p.split("=", 1) for p in urlsplit(location).query.split("&") if "=" in p)
-        from urllib.parse import unquote_plus
-
-        error, desc = query.get("error", "?"), unquote_plus(query.get("error_description", ""))
+        query = parse_qs(urlsplit(location).query)
+        error, desc = query.get("error", ["?"])[0], query.get("error_description", [""])[0]
         fix = "check that the API exists with this identifier and that resource is honoured (profile compatibility)"
         if "connection" in desc.lower():
             fix = "enable a domain-level connection for third-party clients (mcpauth:tenant.connection)"

@@ -24,7 +24,7 @@ import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -40,6 +40,8 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 PRM_PATH = "/.well-known/oauth-protected-resource"
+# Served by the interactive half (verify/authserver.py); client credentials stay in Issuer.token.
+INTERACTIVE_GRANTS = ("authorization_code", "refresh_token")
 # `scopes_supported` in an Auth0 tenant's /.well-known/openid-configuration: OIDC scopes, never an
 # API's (the exact list is not confirmed from Auth0's docs: README, "What is not confirmed").
 AUTH0_SCOPES_SUPPORTED = (
@@ -287,22 +289,10 @@ class Issuer:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "sandbox-" + secrets.token_hex(4)})
         self.unpublished = RSAKey.generate_key(2048, parameters={"kid": "rotated-" + secrets.token_hex(4)})
         self.users = users if users is not None else load_users()
+        # The tenant's side of the spec, field for field (Tenant's fields are named as the spec's).
+        tenant = Tenant(**{f.name: getattr(spec, f.name) for f in fields(Tenant)})
         self.auth = AuthServer(
-            Tenant(
-                issuer=spec.issuer,
-                apis=spec.apis,
-                role_permissions=spec.role_permissions,
-                third_party_grants=spec.third_party_grants,
-                offline_access=spec.offline_access,
-                resource_parameter_profile=spec.resource_parameter_profile,
-                default_audience=spec.default_audience,
-                dynamic_registration=spec.dynamic_registration,
-                domain_connection=spec.domain_connection,
-                action_config=spec.action_config,
-                token_lifetime=spec.token_lifetime,
-                metadata_documents=spec.metadata_documents,
-                metadata_document_trust=spec.metadata_document_trust,
-            ),
+            tenant,
             self.sign,
             self.users,
         )
@@ -340,8 +330,6 @@ class Issuer:
     def token(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         """Auth0's answers, including its error codes and descriptions."""
         client = self.spec.clients.get(form.get("client_id", ""))
-        if form.get("grant_type") in ("authorization_code", "refresh_token"):
-            return 0, {}  # the interactive grants: verify/authserver.py
         if form.get("grant_type") != "client_credentials":
             return 403, {"error": "unsupported_grant_type", "error_description": "Unsupported grant type"}
         if client is None or not secrets.compare_digest(client.secret, form.get("client_secret", "")):
@@ -400,12 +388,12 @@ class Issuer:
             except (ValueError, AttributeError):
                 await _json(send, 400, {"error": "invalid_request", "error_description": "bad body"})
                 return
-            status, body = self.token(form)
-            if status == 0:
+            if form.get("grant_type") in INTERACTIVE_GRANTS:
                 headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
                 status, body, extra = self.auth.token(url, headers, form)
                 await _json(send, status, body, dict(extra))
                 return
+            status, body = self.token(form)
             await _json(send, status, body)
         else:
             await _json(send, 404, {"error": "not_found"})
