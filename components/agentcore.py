@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components import awsmodel
-from components.naming import placeholder_audience, resource_url
+from components.naming import placeholder_audience
+from rules.urls import resource_url
 
 # Statuses (model: GatewayStatus). Settled ones end a wait.
 _BUSY = frozenset({"CREATING", "UPDATING", "DELETING"})

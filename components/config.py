@@ -19,8 +19,10 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 from pydantic.alias_generators import to_camel
 
 from components.awsconfig import client_settings
-from components.claims import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX
-from components.naming import discovery_url, slug
+from components.naming import slug
+from rules.claims import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX
+from rules.urls import discovery_url
+from rules.wiring import audience_resolution_problems
 
 NAMESPACE = "mcpauth"
 
@@ -323,7 +325,7 @@ class Settings:
 
     @property
     def discovery_url(self) -> str:
-        return discovery_url(self.issuer)  # components/naming.py: the one derivation
+        return discovery_url(self.issuer)  # rules/urls.py: the one derivation
 
     @property
     def token_endpoint(self) -> str:
@@ -510,15 +512,10 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
             problems.append(
                 f"{p}tenant.defaultAudience: got {t.default_audience!r}: not a gateway in {p}gateways ({gateways})"
             )
-        elif len(cfg.gateways) > 1:
-            # Auth0 applies a default audience to every authorization request (tenant settings
-            # docs), so with several gateways some clients' tokens would name the wrong one.
-            problems.append(
-                f"{p}tenant.defaultAudience: got {t.default_audience!r} while {len(cfg.gateways)} gateways share "
-                "the tenant: Auth0 applies a default audience to requests that send only `resource` (as MCP "
-                "clients do), so the other gateways' clients may get tokens for it. Unset it (with "
-                "resourceParameterProfile: compatibility none is needed), or keep one gateway on this tenant"
-            )
+        else:
+            # A default audience serves one API (rules.wiring, where the pack and the plan check it too).
+            for problem in audience_resolution_problems(t.resource_parameter_profile, True, len(cfg.gateways)):
+                problems.append(f"{p}tenant.defaultAudience: got {t.default_audience!r}: {problem}")
 
 
 def _check_roles(cfg: ProjectConfig, problems: list[str]) -> None:
@@ -590,7 +587,7 @@ def _check_connection(t: TenantConfig, problems: list[str]) -> None:
 
 
 def _check_required_permissions(key: str, perms: list[str], problems: list[str]) -> None:
-    """What AgentCore accepts for `permission_rules` (components/claims.py): a claim-rule value
+    """What AgentCore accepts for `permission_rules` (rules/claims.py): a claim-rule value
     ([A-Za-z0-9_.-]+), or one allowed scope ([\\x21\\x23-\\x5B\\x5D-\\x7E]+), 1-255 characters."""
     scoped: list[str] = []
     for i, perm in enumerate(perms):

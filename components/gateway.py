@@ -9,7 +9,6 @@ import pulumi
 import pulumi_aws as aws
 
 from components.awsmodel import partition_for
-from components.claims import permission_rules
 from components.gateway_resource import AgentCoreGateway
 from components.iam import gateway_trust_policy
 from components.naming import (
@@ -19,6 +18,7 @@ from components.naming import (
     gateway_physical_name,
     legacy_gateway_name,
 )
+from rules.claims import permission_rules
 
 
 @dataclass(frozen=True)

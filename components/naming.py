@@ -1,7 +1,6 @@
-"""Pure functions shared by the components, the authorizer provider, the plan and the policies.
+"""Names: the gateway's physical name and tags, the components' and resources' logical names.
 
-No Pulumi here: these decide the bytes that Auth0 and the gateway compare, so they are tested
-on their own, directly.
+No Pulumi here. The URLs Auth0 and the gateway compare are `rules.urls`.
 """
 
 from __future__ import annotations
@@ -10,9 +9,6 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit, urlunsplit
-
-MCP_PATH = "/mcp"
 
 # The gateway's create-time audience. AWS generates the gateway URL, so the real audience can
 # only be set after CreateGateway (by the same resource's create, components/agentcore.py). No
@@ -22,28 +18,6 @@ PLACEHOLDER_AUDIENCE_PREFIX = "urn:mcpauth:pending-authorizer:"
 
 def placeholder_audience(gateway_name: str) -> str:
     return PLACEHOLDER_AUDIENCE_PREFIX + gateway_name
-
-
-def resource_url(gateway_url: str) -> str:
-    """The MCP resource URL of a gateway: its URL ending in exactly one `/mcp`, no trailing slash.
-
-    AWS returns the gateway URL with `/mcp` (the real service) or without it (moto, older SDKs);
-    MCP clients send what the gateway advertises, so this is the one string Auth0's API
-    identifier, the token's `aud` and the authorizer's allowed audience must all equal.
-    """
-    parts = urlsplit(gateway_url.strip())
-    if parts.scheme != "https" or not parts.hostname:
-        raise ValueError(f"gateway URL {gateway_url!r} is not an https URL")
-    if parts.query or parts.fragment:
-        raise ValueError(f"gateway URL {gateway_url!r} has a query or fragment")
-    path = re.sub(r"/+$", "", parts.path)
-    while path.endswith(MCP_PATH):
-        path = path[: -len(MCP_PATH)].rstrip("/")
-    return urlunsplit(("https", parts.netloc.lower(), path + MCP_PATH, "", ""))
-
-
-def discovery_url(issuer: str) -> str:
-    return f"{issuer.rstrip('/')}/.well-known/openid-configuration"
 
 
 # AWS: GatewayName is ([0-9a-zA-Z][-]?){1,48} and unique in the account (model: CreateGateway

@@ -73,7 +73,7 @@ class RealisticMocks(pmocks.Mocks):
         """What AgentCoreGateway's create returns: the id AWS derives from the name (name, a hyphen,
         10 characters: model GatewayId), its URL, and the resource URL the provider sets as the
         only allowed audience."""
-        from components.naming import resource_url
+        from rules.urls import resource_url
 
         gid = inputs.get("existingGatewayId") or f"{str(inputs.get('name', '')).lower()}-{_token(seed, 10, _LOWER)}"
         url = gateway_url_for(gid, str(inputs.get("region") or self.region))

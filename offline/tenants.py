@@ -14,6 +14,7 @@ from pathlib import Path
 from components.config import ConfigError, Settings, load_settings
 from offline.engine import ROOT
 from offline.stackfile import StackFileError, load_stack
+from rules.wiring import audience_resolution_problems
 
 
 @dataclass
@@ -69,16 +70,11 @@ def tenant_view(stack: str, stack_dir: Path = ROOT) -> TenantView:
             )
     total_gateways = sum(len(s.project.gateways) for s in same.values())
     t = owner.tenant
-    if t.resource_parameter_profile == "audience" and total_gateways > 1:
+    for problem in audience_resolution_problems(
+        t.resource_parameter_profile, t.default_audience is not None, total_gateways
+    ):
         view.problems.append(
-            f"the owner {owners[0]} sets resourceParameterProfile: audience, but {total_gateways} gateways "
-            "share the tenant: MCP clients of all but one get tokens for the wrong audience. Use compatibility."
-        )
-    if t.default_audience is not None and total_gateways > 1:
-        view.problems.append(
-            f"the owner {owners[0]} sets tenant.defaultAudience, but {total_gateways} gateways share the "
-            "tenant: Auth0 applies a default audience to requests that send only `resource` (as MCP "
-            "clients do), so the others' clients may get tokens for the wrong audience. Unset it."
+            f"the owner {owners[0]}, with the {total_gateways} gateways of every stack here: {problem}"
         )
     others = [n for n in same if n not in owners]
     if others and not t.claims.extra_audiences:

@@ -10,8 +10,10 @@ from components import agentcore, awsmodel
 from components.config import Settings
 from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from components.gateway_resource import _spec as gateway_spec
-from components.naming import discovery_url, gateway_of, resource_url
+from components.naming import gateway_of
 from offline.engine import Evaluation, Registered
+from rules.urls import domain_resource_url, resource_url
+from rules.wiring import api_identifier_problems, gateway_problems
 
 API = "auth0:index/resourceServer:ResourceServer"
 TENANT = "auth0:index/tenant:Tenant"
@@ -41,7 +43,6 @@ def wiring_table(ev: Evaluation, settings: Settings) -> list[WiringRow]:
     default_aud = tenant[0].inputs.get("defaultAudience") or None if tenant else None
     apis = {gateway_of(_component_of(r, by_urn)): r for r in ev.of_type(API)}
     gateways = {gateway_of(_component_of(r, by_urn)): r for r in ev.of_type(GATEWAY)}
-    want_discovery = discovery_url(settings.issuer)
     identifiers = {a.inputs.get("identifier") for a in apis.values()}
 
     rows = []
@@ -51,7 +52,7 @@ def wiring_table(ev: Evaluation, settings: Settings) -> list[WiringRow]:
         raw_url = str(outs.get("gatewayUrl") or "")
         problem: list[str] = []
         try:
-            url = f"https://{gw.domain}/mcp" if gw.domain else resource_url(raw_url)
+            url = domain_resource_url(gw.domain) if gw.domain else resource_url(raw_url)
         except ValueError as e:
             url = raw_url
             problem.append(f"gateway URL: {e}")
@@ -61,19 +62,17 @@ def wiring_table(ev: Evaluation, settings: Settings) -> list[WiringRow]:
         audiences = list(outs.get("allowedAudiences") or [])
         disc = g.inputs.get("discoveryUrl") if g else None
         row = WiringRow(gw.name, url, ident, audiences, disc, settings.issuer, None, problem)
-        if api is None:
-            row.problems.append("no Auth0 API for this gateway")
-        elif ident != url:
-            row.problems.append(f"API identifier {ident!r} != resource URL {url!r}")
         if g is None:
-            row.problems.append("no gateway resource")
+            row.problems += ["no gateway resource", *api_identifier_problems(ident, url)]
         else:
-            if audiences != [ident]:
-                row.problems.append(f"allowed audiences {audiences!r} != [API identifier {ident!r}]")
-            if disc != want_discovery:
-                row.problems.append(f"discovery URL {disc!r} != {want_discovery!r} (from the issuer)")
-            if g.inputs.get("allowedClients"):
-                row.problems.append("allowed clients set: DCR clients would be refused")
+            row.problems += gateway_problems(
+                resource_url=url,
+                identifier=ident,
+                audiences=audiences,
+                discovery=disc,
+                issuer=settings.issuer,
+                clients=list(g.inputs.get("allowedClients") or []),
+            )
             row.problems.extend(aws_model_problems(g))
         if default_aud is not None and gw.name == settings.project.tenant.default_audience:
             row.default_audience = default_aud

@@ -34,6 +34,7 @@ from policies.common import (
     required_values,
     strings,
 )
+from rules.wiring import audience_resolution_problems
 
 # One answer everywhere (verify, the sandbox, the pack): RS256. Third-party (DCR/CIMD) clients'
 # tokens "must be RS256; HS256 not supported" (auth0.com/docs/get-started/applications/
@@ -220,34 +221,8 @@ def _validate_audience_resolution(args: StackValidationArgs, report: ReportViola
     if profile is UNKNOWN or default is UNKNOWN:
         return
     gateways = of_type(resources, *GATEWAYS)
-    if profile == "compatibility":
-        # "Setting the Default Audience is equivalent to appending this audience to every
-        # authorization request" (auth0.com/docs/get-started/tenant-settings), and with
-        # compatibility "the audience parameter is still checked first" (Management API,
-        # TenantSettingsResourceParameterProfile): a client sending only `resource` may get the
-        # default audience. Auth0 does not say which wins; with one gateway both answers agree.
-        if default and len(gateways) > 1:
-            report(
-                f"{label(tenant)}: a tenant default audience is set while {len(gateways)} gateways share this "
-                "tenant; Auth0 applies it to requests that send only `resource` (as MCP clients do), so the "
-                "other gateways' clients may get tokens for the wrong audience. Unset tenant.defaultAudience.",
-                tenant.urn,
-            )
-        return
-    if not default:
-        report(
-            f"{label(tenant)}: MCP clients send `resource`, not `audience`; with resourceParameterProfile "
-            f"{profile or 'audience'!r} and no default audience their tokens get no API audience and every "
-            "gateway refuses them. Set resourceParameterProfile: compatibility.",
-            tenant.urn,
-        )
-    elif len(gateways) > 1:
-        report(
-            f"{label(tenant)}: a tenant default audience serves one API, but {len(gateways)} gateways share "
-            "this tenant; the others' MCP clients get tokens for the wrong audience. Set "
-            "resourceParameterProfile: compatibility.",
-            tenant.urn,
-        )
+    for problem in audience_resolution_problems(profile, bool(default), len(gateways)):
+        report(f"{label(tenant)}: {problem}", tenant.urn)
 
 
 audience_resolution = StackValidationPolicy(

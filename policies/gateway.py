@@ -21,13 +21,18 @@ from policies.common import (
     GATEWAYS,
     MCP_GATEWAY,
     UNKNOWN,
-    WELL_KNOWN,
     final_audiences,
     get,
     label,
     of_type,
     option,
     strings,
+)
+from rules.wiring import (
+    allowed_clients_problems,
+    audience_problems,
+    discovery_problems,
+    identifier_problems,
 )
 
 
@@ -58,26 +63,8 @@ def _validate_custom_jwt(args: ResourceValidationArgs, report: ReportViolation) 
         return
     if url is UNKNOWN:
         return
-    if not url:
-        report(f"{who} has no discovery URL: set it to <issuer>.well-known/openid-configuration.", None)
-        return
-    parts = urlsplit(str(url))
-    if parts.scheme != "https" or not str(url).endswith(WELL_KNOWN):
-        report(
-            f"{who} discovery URL {url!r} must be https and end in {WELL_KNOWN}: "
-            f"use https://<tenant-or-custom-domain>{WELL_KNOWN}.",
-            None,
-        )
-        return
-    want = str(args.get_config().get("issuer") or "")
-    if want:
-        issuer = str(url)[: -len(WELL_KNOWN)] + "/"
-        if issuer != want:
-            report(
-                f"{who} trusts issuer {issuer!r} but tokens are issued by {want!r}: "
-                f"set the discovery URL to {want.rstrip('/')}{WELL_KNOWN} (custom domains issue their own `iss`).",
-                None,
-            )
+    for problem in discovery_problems(str(url) if url else None, str(args.get_config().get("issuer") or "") or None):
+        report(f"{who} {problem}", None)
 
 
 gateway_custom_jwt = ResourceValidationPolicy(
@@ -109,14 +96,10 @@ def _validate_no_allowed_clients(args: ResourceValidationArgs, report: ReportVio
         return
     _, url, clients = _jwt(args)
     hosts = list(args.get_config().get("auth0Hosts") or [])
-    if clients is UNKNOWN or not clients or not _is_auth0(url, hosts):
+    if clients is UNKNOWN or not _is_auth0(url, hosts):
         return
-    report(
-        f"{label(args)} allows only clients {clients!r}: CUSTOM_JWT ANDs this with the audience check, so every "
-        "client registered by DCR or CIMD (ids nobody knows in advance) is refused. Remove allowedClients; "
-        "the audience (the API identifier) is the gate.",
-        None,
-    )
+    for problem in allowed_clients_problems(clients):
+        report(f"{label(args)} {problem}", None)
 
 
 gateway_no_allowed_clients = ResourceValidationPolicy(
@@ -137,47 +120,22 @@ def _validate_audience(args: StackValidationArgs, report: ReportViolation) -> No
     resources = list(args.resources)
     apis = of_type(resources, API)
     authorizers = of_type(resources, AUTHORIZER)
-    identifiers: dict[str, list[Any]] = {}
+    identifiers: list[str] = []
     for api in apis:
         ident = get(api.props, "identifier")
         if not isinstance(ident, str):
             continue
-        identifiers.setdefault(ident, []).append(api)
-        if ident.endswith("/"):
-            report(
-                f"{label(api)} identifier {ident!r} ends in '/': MCP clients send the gateway's resource URL "
-                "without one and Auth0 compares exactly. Use the URL with no trailing slash.",
-                api.urn,
-            )
-        elif not ident.endswith("/mcp"):
-            report(
-                f"{label(api)} identifier {ident!r} does not end in /mcp: it must be the gateway's MCP resource "
-                "URL https://<gateway-host>/mcp.",
-                api.urn,
-            )
+        identifiers.append(ident)
+        for problem in identifier_problems(ident):
+            report(f"{label(api)} {problem}", api.urn)
     for gw in of_type(resources, *GATEWAYS):
         audiences, source = final_audiences(gw, authorizers)
         if audiences is UNKNOWN:
             continue  # computed at `up`; the offline plan checks the values
-        if len(audiences) != 1:
-            report(
-                f"{label(gw)} allows audiences {audiences!r} (via {label(source)}): allow exactly one, the "
-                "identifier of its Auth0 API (its own resource URL).",
-                gw.urn,
-            )
-            continue
-        (aud,) = audiences
-        matches = identifiers.get(aud, [])
-        if len(matches) == 1:
-            continue
-        near = [i for i in identifiers if i.rstrip("/") == aud.rstrip("/")]
-        hint = f" ({near[0]!r} differs only by a trailing slash)" if near else ""
-        report(
-            f"{label(gw)} allows audience {aud!r} (via {label(source)}) but "
-            + ("no Auth0 API has that identifier" if not matches else f"{len(matches)} APIs have it")
-            + f"{hint}: the API identifier, the token's aud and the allowed audience must be the same bytes.",
-            gw.urn,
-        )
+        via = "" if source is gw else f" (set by {label(source)})"
+        problems = audience_problems(audiences, identifiers)
+        for problem in problems:
+            report(f"{label(gw)}{via} {problem}", gw.urn)
 
 
 gateway_audience_is_api_identifier = StackValidationPolicy(

@@ -15,8 +15,8 @@ import pytest
 
 from components import agentcore, awsmodel
 from components.agentcore import AgentCoreError, ClientSettings, GatewaySpec
-from components.claims import permission_rules
 from components.gateway_resource import TYPE_TOKEN, _Provider
+from rules.claims import permission_rules
 from tests import agentcore_double
 from tests.conftest import ROOT
 

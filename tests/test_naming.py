@@ -7,15 +7,14 @@ import pytest
 
 from components import awsmodel
 from components.awsmodel import partition_for
-from components.claims import permission_rules
 from components.iam import gateway_trust_policy
 from components.naming import (
-    discovery_url,
     gateway_physical_name,
     legacy_gateway_name,
-    resource_url,
     role_grants,
 )
+from rules.claims import permission_rules
+from rules.urls import discovery_url, resource_url
 
 ROLE = "arn:aws:iam::123456789012:role/gw"
 DISCOVERY = "https://acme.us.auth0.com/.well-known/openid-configuration"

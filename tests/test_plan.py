@@ -113,7 +113,7 @@ def test_a_trailing_slash_on_the_gateway_side_is_caught() -> None:
     plan = planmod.make_plan("dev", hook=slash)
     assert plan.failed
     problems = [p for w in plan.wiring for p in w.problems]
-    assert len(problems) == 2 and all("allowed audiences" in p for p in problems)
+    assert len(problems) == 2 and all("differs only by a trailing slash" in p for p in problems)
 
 
 def test_a_custom_domain_shortens_the_critical_path() -> None:

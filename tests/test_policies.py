@@ -353,7 +353,7 @@ def test_audience_resolution() -> None:
     (msg,) = messages("audience-resolution", [tenant(resourceParameterProfile="audience"), *two])
     assert "no default audience" in msg and "compatibility" in msg
     (msg,) = messages("audience-resolution", [tenant(resourceParameterProfile="audience", defaultAudience=URL), *two])
-    assert "2 gateways share this tenant" in msg
+    assert "2 gateways share the tenant" in msg
     assert (
         messages(
             "audience-resolution",
@@ -368,7 +368,7 @@ def test_audience_resolution() -> None:
     (msg,) = messages(
         "audience-resolution", [tenant(resourceParameterProfile="compatibility", defaultAudience=URL), *two]
     )
-    assert "2 gateways share this tenant" in msg and "Unset tenant.defaultAudience" in msg
+    assert "2 gateways share the tenant" in msg and "Unset the default audience" in msg
     assert (
         messages(
             "audience-resolution", [tenant(resourceParameterProfile="compatibility", defaultAudience=URL), gateway()]

@@ -87,7 +87,10 @@ def test_a_default_audience_with_two_gateways_is_refused_before_anything_is_decl
     from components.config import ConfigError
 
     d = stack(tmp_path, "aud", tenant=tenant(resourceParameterProfile=profile, defaultAudience="tools"))
-    with pytest.raises(ConfigError, match=r"mcpauth:tenant.defaultAudience: got 'tools' while 2 gateways"):
+    with pytest.raises(
+        ConfigError,
+        match=r"tenant.defaultAudience: got 'tools': a tenant default audience is set while 2",
+    ):
         make_plan("aud", stack_dir=d)
 
 

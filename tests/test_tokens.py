@@ -191,9 +191,9 @@ def test_the_gateway_refuses_no_token_with_its_metadata(gateway: Any) -> None:
 
 
 def test_the_gateway_stand_in_requires_the_allowed_scope_and_every_claim_rule() -> None:
-    """The semantics mcpauth chose for AgentCore (components/claims.py, permission_rules): the
+    """The semantics mcpauth chose for AgentCore (rules/claims.py, permission_rules): the
     allowed scope must be in `scope`, and every claim rule must hold."""
-    from components.claims import permission_rules
+    from rules.claims import permission_rules
 
     w = World("https://acme.us.auth0.com/", AUD)
     scopes, claims = permission_rules(["read:tools", "tools.execute"])

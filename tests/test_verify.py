@@ -56,6 +56,7 @@ def test_every_check_passes_for_every_gateway_and_client(sandbox: Any) -> None:
         assert f"{gw}: protected resource metadata (root)" in names
         assert f"{gw}: protected resource metadata (path)" in names
         assert f"{gw}: MCP without a token" in names
+        assert f"{gw}: wiring" in names
     for client, gw in (("smoke-tools", "tools"), ("indexer", "docs")):
         for check in (
             "token with audience",
@@ -65,7 +66,7 @@ def test_every_check_passes_for_every_gateway_and_client(sandbox: Any) -> None:
             "MCP initialize + tools/list",
         ):
             assert f"{client} → {gw}: {check}" in names
-    assert len(checks) == 21
+    assert len(checks) == 23
     assert "issuer: metadata for MCP clients" in names
     mcp = next(c for c in checks if c.name == "smoke-tools → tools: MCP initialize + tools/list")
     assert "echo" in mcp.detail
@@ -85,12 +86,14 @@ def test_audience_with_a_trailing_slash_on_the_gateway(sandbox: Any) -> None:
         # As the stack outputs show it: the gateway resource reads its live authorizer back.
         spec.outputs["gateways"]["tools"]["allowedAudiences"] = list(gw.allowed_audiences)
 
-    bad = failed(verify(sandbox(slash)))
-    assert {c.name for c in bad} == {
+    bad = {c.name: c for c in failed(verify(sandbox(slash)))}
+    # The outputs already show it (the rule the pack and the plan apply), and the gateway refuses.
+    assert "differs only by a trailing slash" in bad.pop("tools: wiring").detail
+    assert set(bad) == {
         "smoke-tools → tools: MCP initialize + tools/list",
         "smoke-tools → tools: JSON-RPC tools/list",
     }
-    assert all("audience-mismatch" in c.cause for c in bad)
+    assert all("audience-mismatch" in c.cause for c in bad.values())
 
 
 def test_api_identifier_with_a_trailing_slash(sandbox: Any) -> None:
@@ -223,7 +226,7 @@ def test_the_gateway_takes_any_case_of_bearer_and_refuses_two_authorization_head
 
 def test_missing_required_permission(sandbox: Any) -> None:
     def require_admin(spec: SandboxSpec) -> None:
-        from components.claims import permission_rules
+        from rules.claims import permission_rules
 
         spec.gateways["tools"].allowed_scopes, spec.gateways["tools"].custom_claims = permission_rules(["admin"])
         spec.outputs["gateways"]["tools"]["requiredPermissions"] = ["admin"]
@@ -252,7 +255,8 @@ def test_malformed_json_rpc(sandbox: Any) -> None:
 
 def test_an_unreachable_host_is_a_failed_check_not_a_traceback(sandbox: Any) -> None:
     spec = sandbox()
-    spec.outputs["gateways"]["tools"]["resourceUrl"] = "http://127.0.0.1:9/mcp"
+    gone = "http://127.0.0.1:9/mcp"
+    spec.outputs["gateways"]["tools"].update(resourceUrl=gone, apiIdentifier=gone, allowedAudiences=[gone])
     checks = verify(spec)
     bad = [c for c in failed(checks) if c.name.startswith("tools:")]
     assert bad and all("unreachable" in c.detail for c in bad)
@@ -279,7 +283,7 @@ def test_cli_json_exit_codes_and_no_secret_in_output(sandbox: Any, tmp_path: Any
     assert cli.main(["--outputs", str(path), "--json", "--show-claims"]) == 0
     out = capsys.readouterr().out
     doc = json.loads(out)
-    assert doc["ok"] is True and len(doc["checks"]) == 21
+    assert doc["ok"] is True and len(doc["checks"]) == 23
     assert {t["client"] for t in doc["tokens"]} == {"smoke-tools", "indexer"}
     assert all(set(t) == {"client", "header", "claims"} for t in doc["tokens"])
     for secret in spec.outputs["machineClientSecrets"].values():
@@ -318,7 +322,7 @@ def test_cli_flags_take_the_secret_only_from_the_environment(
         cli.main(args)
     monkeypatch.setenv("MCPAUTH_CLIENT_SECRET", out["machineClientSecrets"]["smoke-tools"])
     assert cli.main(args) == 0
-    assert "verify: 12 passed, 0 failed" in capsys.readouterr().out
+    assert "verify: 13 passed, 0 failed" in capsys.readouterr().out
 
 
 def test_cli_bad_inputs_exit_2(tmp_path: Any, capsys: Any) -> None:
@@ -427,3 +431,17 @@ def test_authorize_redirected_back_with_an_error_names_it(sandbox: Any) -> None:
         c = check_authorize(http, spec.issuer, client_id, "tools", "https://elsewhere.example/mcp")
     assert not c.ok and c.detail == "redirected back with error=access_denied"
     assert c.cause == "Service not found: https://elsewhere.example/mcp" and "resource is honoured" in c.fix
+
+
+def test_verify_names_a_wiring_mismatch_from_the_outputs_alone() -> None:
+    from verify.checks import check_wiring
+
+    ok = check_wiring("g", {"resourceUrl": "https://x/mcp", "apiIdentifier": "https://x/mcp"})
+    assert ok.ok
+    bad = check_wiring(
+        "g",
+        {"resourceUrl": "https://x/mcp", "apiIdentifier": "https://x/mcp", "allowedAudiences": ["https://y/mcp"]},
+    )
+    assert not bad.ok and "no Auth0 API has that identifier" in bad.detail
+    slash = check_wiring("g", {"resourceUrl": "https://x/mcp", "apiIdentifier": "https://x/mcp/"})
+    assert not slash.ok and "ends in '/'" in slash.detail and "differs only by a trailing slash" in slash.detail

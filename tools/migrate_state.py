@@ -48,7 +48,7 @@ def _provider_blob() -> str:
 
 
 def _props(gw: dict[str, Any], auth: dict[str, Any] | None) -> dict[str, Any]:
-    from components.naming import resource_url
+    from rules.urls import resource_url
 
     outs = gw.get("outputs") or {}
     auth_outs = (auth or {}).get("outputs") or {}

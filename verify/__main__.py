@@ -17,7 +17,7 @@ import subprocess
 import sys
 from typing import Any
 
-from components.naming import resource_url
+from rules.urls import resource_url
 from verify.checks import Target, run_all
 
 

@@ -24,7 +24,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 
-from components.naming import discovery_url
+from rules.urls import discovery_url
+from rules.wiring import api_identifier_problems, audience_problems, identifier_problems
 from verify.tokens import Rules, TokenError, header_of, validate
 
 TIMEOUT = httpx2.Timeout(5.0, connect=3.0)
@@ -121,6 +122,26 @@ def metadata_urls(resource_url: str) -> list[tuple[str, str]]:
     ]
 
 
+def check_wiring(gateway: str, gw: dict[str, Any]) -> Check:
+    """The stack's own view of the wiring rule (rules.wiring, as the pack and the plan apply it):
+    resource URL = API identifier = the only allowed audience. From the outputs alone, before any
+    request; a stack deployed with this program meets it by construction."""
+    name = f"{gateway}: wiring"
+    ident = gw["apiIdentifier"]
+    problems = [*api_identifier_problems(ident, gw["resourceUrl"]), *identifier_problems(ident)]
+    if "allowedAudiences" in gw:
+        problems += audience_problems(list(gw["allowedAudiences"] or []), [ident])
+    if problems:
+        return Check(
+            name,
+            False,
+            "; ".join(problems),
+            "MCP clients ask Auth0 for the gateway's resource URL, and the gateway admits only its allowed audience",
+            "`make up` sets all three from the gateway's URL; with flags, pass the identifier of this gateway's API",
+        )
+    return Check(name, True, f"resource URL = API identifier = allowed audience ({ident})")
+
+
 def check_metadata(http: httpx2.Client, gateway: str, gw: dict[str, Any], issuer: str) -> list[Check]:
     out = []
     ident = gw["apiIdentifier"]
@@ -145,7 +166,7 @@ def check_metadata(http: httpx2.Client, gateway: str, gw: dict[str, Any], issuer
             continue
         resource = doc.get("resource")
         servers = [str(s).rstrip("/") for s in doc.get("authorization_servers") or []]
-        if resource != ident:
+        if not isinstance(resource, str) or api_identifier_problems(ident, resource):
             near = isinstance(resource, str) and resource.rstrip("/") == ident.rstrip("/")
             out.append(
                 Check(
@@ -482,8 +503,8 @@ def diagnose_refusal(
 
 def gateway_rules(issuer: str, gateway: dict[str, Any]) -> Rules:
     """What a gateway demands, from the stack outputs alone (the rules AgentCore gets from the same
-    config: components.claims.permission_rules)."""
-    from components.claims import permission_rules
+    config: rules.claims.permission_rules)."""
+    from rules.claims import permission_rules
 
     scopes, claims = permission_rules(list(gateway.get("requiredPermissions") or []))
     audiences = list(gateway.get("allowedAudiences") or [gateway["apiIdentifier"]])
@@ -759,6 +780,7 @@ def run_all(
     # The transport retries a request that fails to connect (RETRIES times), not one that answered.
     with httpx2.Client(timeout=TIMEOUT, transport=httpx2.HTTPTransport(retries=RETRIES)) as http:
         for name, gw in target.gateways.items():
+            checks.append(check_wiring(name, gw))
             checks += check_metadata(http, name, gw, target.issuer)
         disc, jwks = check_discovery(http, target.issuer, target.dynamic_registration)
         checks += disc

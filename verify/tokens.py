@@ -165,7 +165,7 @@ def validate(token: str, jwks: Mapping[str, Any], rules: Rules, *, now: float | 
             )
     if rules.allowed_scopes:
         # The token's `scope` must hold the allowed scopes. AWS does not document whether several
-        # mean any or all; mcpauth sets at most one (components/claims.py, permission_rules), and
+        # mean any or all; mcpauth sets at most one (rules/claims.py, permission_rules), and
         # this stand-in takes the stricter reading, all of them.
         scopes = str(claims.get("scope", "")).split()
         if not all(s in scopes for s in rules.allowed_scopes):
