@@ -12,8 +12,10 @@ from components.naming import role_grants, role_permission_name, role_permission
 
 @dataclass(frozen=True)
 class McpApiArgs:
+    """Everything about a gateway's API but its identifier, which the gateway's component hands it:
+    the gateway's resource URL, built once (components/gateway.py)."""
+
     display_name: str
-    identifier: pulumi.Input[str]
     scopes: dict[str, str]
     token_lifetime_seconds: int
     # Refresh tokens for this API (config gateways[].offlineAccess).
@@ -34,13 +36,20 @@ class McpApi(pulumi.ComponentResource):
     resource_server: auth0.ResourceServer
     scopes: auth0.ResourceServerScopes
 
-    def __init__(self, name: str, args: McpApiArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        args: McpApiArgs,
+        opts: pulumi.ResourceOptions | None = None,
+        *,
+        identifier: pulumi.Input[str],
+    ) -> None:
         super().__init__("mcpauth:index:McpApi", name, None, opts)
 
         self.resource_server = auth0.ResourceServer(
             f"{name}-api",
             name=args.display_name,
-            identifier=args.identifier,
+            identifier=identifier,
             signing_alg="RS256",
             # RBAC on, and the user's permissions in the access token: the gateway's claim
             # rules and the MCP tools decide on `permissions`, not on requested scopes.

@@ -1,4 +1,8 @@
-"""McpGateway: one AgentCore gateway (created or adopted), its service role, and its authorizer."""
+"""McpGateway: everything one MCP gateway is, in one component: the AgentCore gateway (created or
+adopted), its service role and authorizer, and its Auth0 API (scopes, role permissions, the
+third-party grant). The gateway's resource URL is taken here once, from the gateway resource (which
+also makes it its authorizer's only allowed audience, components/agentcore.py), and handed to the
+API as its identifier, so the two cannot differ."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from components.api import McpApi, McpApiArgs
 from components.awsmodel import partition_for
 from components.gateway_resource import AgentCoreGateway
 from components.iam import gateway_trust_policy
@@ -15,10 +20,12 @@ from components.naming import (
     TAG_GATEWAY,
     TAG_PROJECT,
     TAG_STACK,
+    api_component,
     gateway_physical_name,
     legacy_gateway_name,
 )
 from rules.claims import permission_rules
+from rules.urls import domain_resource_url
 
 
 @dataclass(frozen=True)
@@ -35,6 +42,7 @@ class McpGatewayArgs:
     aws_client: dict[str, Any]
     account_id: pulumi.Input[str]
     protect: bool
+    api: McpApiArgs
     default_tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -44,6 +52,7 @@ class McpGateway(pulumi.ComponentResource):
     resource_url: pulumi.Output[str]
     allowed_audiences: pulumi.Output[list[str]]
     resource: AgentCoreGateway
+    api: McpApi
 
     def __init__(self, name: str, args: McpGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:McpGateway", name, None, opts)
@@ -93,14 +102,23 @@ class McpGateway(pulumi.ComponentResource):
         # With a custom domain the resource URL is known before the gateway exists, so the Auth0
         # API does not wait for it (and keeps its identifier if the gateway is ever replaced).
         self.resource_url = (
-            pulumi.Output.from_input(f"https://{args.domain}/mcp") if args.domain else self.resource.resourceUrl
+            pulumi.Output.from_input(domain_resource_url(args.domain)) if args.domain else self.resource.resourceUrl
         )
         self.allowed_audiences = self.resource.allowedAudiences
+        self.api = McpApi(
+            api_component(args.gateway),
+            args.api,
+            # Declared at the top level before this component owned it: the alias keeps its URN (and
+            # its children's, which the engine derives from it), so existing stacks update in place.
+            pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]),
+            identifier=self.resource_url,
+        )
         self.register_outputs(
             {
                 "gatewayId": self.gateway_id,
                 "gatewayUrl": self.gateway_url,
                 "resourceUrl": self.resource_url,
                 "allowedAudiences": self.allowed_audiences,
+                "apiIdentifier": self.api.identifier,
             }
         )

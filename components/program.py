@@ -6,6 +6,7 @@ Pulumi's mocks.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pulumi
@@ -13,12 +14,12 @@ import pulumi_auth0 as auth0
 import pulumi_aws as aws
 
 from components.action import DefaultRole, PostLoginClaims, PostLoginClaimsArgs
-from components.api import McpApi, McpApiArgs
+from components.api import McpApiArgs
 from components.awsconfig import HONOURED, REFUSED
 from components.config import NAMESPACE, PROJECT_KEYS, ConfigError, Settings, load_settings
 from components.gateway import McpGateway, McpGatewayArgs
 from components.machine_client import MachineClient, MachineClientArgs
-from components.naming import api_component, client_component, gateway_component
+from components.naming import client_component, gateway_component
 from components.tenant import TenantBaseline, TenantBaselineArgs
 
 
@@ -58,9 +59,57 @@ def _secret_if(secret: bool, value: str) -> pulumi.Input[str]:
     return pulumi.Output.secret(value) if secret else value
 
 
-def _gateways(settings: Settings, discovery_url: pulumi.Input[str]) -> dict[str, McpGateway]:
-    """One AgentCore gateway (and its role) per configured gateway."""
+def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[[McpGateway], None]]:
+    """The tenant's roles' ids, and a function to call with the default-audience gateway once it
+    exists. Where this stack owns the tenant, the tenant baseline declares them; otherwise they
+    are the owner's roles, found by name (the preview fails if one is missing).
+
+    The baseline comes first because every gateway's API grants its roles permissions, while the
+    tenant's default audience is one gateway's resource URL: that input is a deferred Output
+    (`pulumi.deferred_output`, the SDK's forward reference: "an Output[T] whose value can be later
+    resolved from another Output[T]"), resolved from the gateway, and the engine still orders the
+    tenant settings after it."""
+    cfg, tenant = settings.project, settings.project.tenant
+    if not tenant.manage:
+        role_ids: dict[str, pulumi.Input[str]] = {
+            role.id: auth0.get_role_output(name=role.name, skip_permissions=True, skip_users=True).id
+            for role in cfg.role_specs
+        }
+        return role_ids, lambda _gateway: None
+    default_audience: pulumi.Output[str] | None = None
+    resolve: Callable[[pulumi.Output[str]], None] | None = None
+    if tenant.default_audience:
+        default_audience, resolve = pulumi.deferred_output()
+    baseline = TenantBaseline(
+        "tenant",
+        TenantBaselineArgs(
+            stack=settings.stack,
+            dynamic_client_registration=tenant.dynamic_client_registration,
+            client_id_metadata_documents=tenant.client_id_metadata_documents,
+            resource_parameter_profile=tenant.resource_parameter_profile,
+            default_audience=default_audience,
+            connection_name=tenant.connection.name,
+            disable_signup=tenant.connection.disable_signup,
+            connection_options=dict(tenant.connection.options),
+            roles=cfg.role_specs,
+            protect=cfg.protect,
+        ),
+    )
+
+    def serve_default_audience(gateway: McpGateway) -> None:
+        if resolve is not None:
+            resolve(gateway.resource_url)
+
+    return dict(baseline.role_ids), serve_default_audience
+
+
+def _gateways(
+    settings: Settings, discovery_url: pulumi.Input[str], role_ids: dict[str, pulumi.Input[str]]
+) -> dict[str, McpGateway]:
+    """One component per configured gateway: the AgentCore gateway, its role and authorizer, and
+    its Auth0 API with the API's scopes, role permissions and third-party grant."""
     cfg = settings.project
+    third_party = cfg.tenant.third_party_clients
     account_id = aws.get_caller_identity_output().account_id
     return {
         gw.name: McpGateway(
@@ -79,59 +128,17 @@ def _gateways(settings: Settings, discovery_url: pulumi.Input[str]) -> dict[str,
                 account_id=account_id,
                 protect=cfg.protect,
                 default_tags=settings.aws_default_tags,
-            ),
-        )
-        for gw in cfg.gateways
-    }
-
-
-def _role_ids(settings: Settings, gateways: dict[str, McpGateway]) -> dict[str, pulumi.Input[str]]:
-    """The tenant baseline where this stack owns the tenant (its roles' ids); otherwise the owner's
-    roles, found by name (the preview fails if one is missing)."""
-    cfg, tenant = settings.project, settings.project.tenant
-    if not tenant.manage:
-        return {
-            role.id: auth0.get_role_output(name=role.name, skip_permissions=True, skip_users=True).id
-            for role in cfg.role_specs
-        }
-    baseline = TenantBaseline(
-        "tenant",
-        TenantBaselineArgs(
-            stack=settings.stack,
-            dynamic_client_registration=tenant.dynamic_client_registration,
-            client_id_metadata_documents=tenant.client_id_metadata_documents,
-            resource_parameter_profile=tenant.resource_parameter_profile,
-            default_audience=(gateways[tenant.default_audience].resource_url if tenant.default_audience else None),
-            connection_name=tenant.connection.name,
-            disable_signup=tenant.connection.disable_signup,
-            connection_options=dict(tenant.connection.options),
-            roles=cfg.role_specs,
-            protect=cfg.protect,
-        ),
-    )
-    return dict(baseline.role_ids)
-
-
-def _apis(
-    settings: Settings, gateways: dict[str, McpGateway], role_ids: dict[str, pulumi.Input[str]]
-) -> dict[str, McpApi]:
-    """One Auth0 API per gateway, its identifier the gateway's resource URL."""
-    cfg = settings.project
-    third_party = cfg.tenant.third_party_clients
-    return {
-        gw.name: McpApi(
-            api_component(gw.name),
-            McpApiArgs(
-                display_name=f"MCP {gw.name} ({settings.stack})",
-                identifier=gateways[gw.name].resource_url,
-                scopes=dict(cfg.scopes),
-                token_lifetime_seconds=gw.token_lifetime_seconds,
-                offline_access=gw.offline_access,
-                role_ids=role_ids,
-                roles={r.id: list(r.permissions) for r in cfg.role_specs},
-                previous_role_ids={r.id: r.previous_ids for r in cfg.role_specs},
-                third_party_scopes=settings.third_party_scopes(gw) if third_party else None,
-                protect=cfg.protect,
+                api=McpApiArgs(
+                    display_name=f"MCP {gw.name} ({settings.stack})",
+                    scopes=dict(cfg.scopes),
+                    token_lifetime_seconds=gw.token_lifetime_seconds,
+                    offline_access=gw.offline_access,
+                    role_ids=role_ids,
+                    roles={r.id: list(r.permissions) for r in cfg.role_specs},
+                    previous_role_ids={r.id: r.previous_ids for r in cfg.role_specs},
+                    third_party_scopes=settings.third_party_scopes(gw) if third_party else None,
+                    protect=cfg.protect,
+                ),
             ),
         )
         for gw in cfg.gateways
@@ -165,7 +172,7 @@ def _default_role(settings: Settings, role_ids: dict[str, pulumi.Input[str]]) ->
     )
 
 
-def _claims_action(settings: Settings, apis: dict[str, McpApi], default_role: DefaultRole | None) -> None:
+def _claims_action(settings: Settings, gateways: dict[str, McpGateway], default_role: DefaultRole | None) -> None:
     """The post-login Action, where this stack owns the tenant."""
     tenant = settings.project.tenant
     if not tenant.manage:
@@ -175,7 +182,7 @@ def _claims_action(settings: Settings, apis: dict[str, McpApi], default_role: De
         PostLoginClaimsArgs(
             stack=settings.stack,
             namespace=tenant.claims_namespace,
-            audiences=[api.identifier for api in apis.values()],
+            audiences=[gateway.api.identifier for gateway in gateways.values()],
             extra_audiences=list(tenant.claims.extra_audiences),
             claims=list(tenant.claims.include),
             admin_email_domain=tenant.claims.admin_email_domain,
@@ -186,15 +193,15 @@ def _claims_action(settings: Settings, apis: dict[str, McpApi], default_role: De
     )
 
 
-def _machine_clients(settings: Settings, apis: dict[str, McpApi]) -> dict[str, MachineClient]:
+def _machine_clients(settings: Settings, gateways: dict[str, McpGateway]) -> dict[str, MachineClient]:
     return {
         mc.name: MachineClient(
             client_component(mc.name),
             MachineClientArgs(
                 display_name=f"mcpauth {mc.name} ({settings.stack})",
-                audience=apis[mc.gateway].identifier,
+                audience=gateways[mc.gateway].api.identifier,
                 scopes=list(mc.scopes),
-                api_scopes=apis[mc.gateway].scopes,
+                api_scopes=gateways[mc.gateway].api.scopes,
             ),
         )
         for mc in settings.project.machine_clients
@@ -206,11 +213,12 @@ def build(settings: Settings) -> dict[str, Any]:
     cfg = settings.project
     # A value set with `--secret` stays one in state and outputs: the issuer and what comes from it.
     discovery_url = _secret_if(settings.issuer_is_secret, settings.discovery_url)
-    gateways = _gateways(settings, discovery_url)
-    role_ids = _role_ids(settings, gateways)
-    apis = _apis(settings, gateways, role_ids)
-    _claims_action(settings, apis, _default_role(settings, role_ids))
-    clients = _machine_clients(settings, apis)
+    role_ids, serve_default_audience = _tenant(settings)
+    gateways = _gateways(settings, discovery_url, role_ids)
+    if cfg.tenant.default_audience:
+        serve_default_audience(gateways[cfg.tenant.default_audience])
+    _claims_action(settings, gateways, _default_role(settings, role_ids))
+    clients = _machine_clients(settings, gateways)
     return {
         "issuer": _secret_if(settings.issuer_is_secret, settings.issuer),
         "discoveryUrl": discovery_url,
@@ -226,7 +234,7 @@ def build(settings: Settings) -> dict[str, Any]:
                 "gatewayId": gateways[gw.name].gateway_id,
                 "gatewayUrl": gateways[gw.name].gateway_url,
                 "resourceUrl": gateways[gw.name].resource_url,
-                "apiIdentifier": apis[gw.name].identifier,
+                "apiIdentifier": gateways[gw.name].api.identifier,
                 "allowedAudiences": gateways[gw.name].allowed_audiences,
                 "requiredPermissions": list(gw.required_permissions),
             }
@@ -236,7 +244,7 @@ def build(settings: Settings) -> dict[str, Any]:
             mc.name: {
                 "gateway": mc.gateway,
                 "clientId": clients[mc.name].client_id,
-                "audience": apis[mc.gateway].identifier,
+                "audience": gateways[mc.gateway].api.identifier,
                 "scopes": list(mc.scopes),
             }
             for mc in cfg.machine_clients

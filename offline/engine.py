@@ -189,6 +189,7 @@ class RecordingMonitor(pmocks.MockMonitor):
         self.stack, self.project = stack, project
         self.records: list[Registered] = []
         self.urns: set[str] = set()
+        self.aliases_of: dict[str, list[str]] = {}  # URN -> the alias URNs resolved for it
 
     def _record(self, request: Any, urn: str, rid: str, read: bool) -> None:
         props = request.properties if read else request.object
@@ -216,7 +217,7 @@ class RecordingMonitor(pmocks.MockMonitor):
                 },
                 protect=bool(getattr(request, "protect", False)),
                 ignore_changes=list(getattr(request, "ignoreChanges", [])),
-                aliases=self._alias_urns(request),
+                aliases=self._alias_urns(request, urn),
             )
         )
 
@@ -231,19 +232,35 @@ class RecordingMonitor(pmocks.MockMonitor):
                 type_ = f"{qualified}${type_}"
         return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 
-    def _alias_urns(self, request: Any) -> list[str]:
+    def _alias_urns(self, request: Any, urn: str) -> list[str]:
         """Alias specs resolved as the engine resolves them (an unset field is the resource's own:
-        its name, its type, its parent unless `noParent`)."""
-        out = [str(u) for u in getattr(request, "aliasURNs", [])]
+        its name, its type, its parent unless `noParent`), then multiplied by the parent's aliases
+        as the engine does for a child (pkg/resource/deploy/step_generator.go, generateAliases and
+        inheritedChildAlias): the child under each of its parent's old URNs, its own name and its
+        aliases' names, a name that starts with the parent's name taking the old parent's name.
+        The engine multiplies by the one alias of the parent that matched its old state; with no
+        state here, by every alias the parent has."""
+        own = [str(u) for u in getattr(request, "aliasURNs", [])]
         for alias in getattr(request, "aliases", []):
             if alias.WhichOneof("alias") == "urn":
-                out.append(alias.urn)
+                own.append(alias.urn)
                 continue
             spec = alias.spec
             # The SDK sends noParent=False for "the current parent" (pulumi/runtime/resource.py
             # create_alias_spec), so the oneof alone does not say "no parent".
             parent = spec.parentUrn if spec.parentUrn else "" if spec.noParent else request.parent
-            out.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+            own.append(self.make_urn(parent, spec.type or request.type, spec.name or request.name))
+        out = list(own)
+        parent_name = request.parent.rsplit("::", 1)[-1]
+        for parent_alias in self.aliases_of.get(request.parent, []):
+            old_parent_name = parent_alias.rsplit("::", 1)[-1]
+            for child in (urn, *own):
+                qualified, name = child.split("::")[2:4]
+                if name.startswith(parent_name):
+                    name = old_parent_name + name[len(parent_name) :]
+                out.append(self.make_urn(parent_alias, qualified.rsplit("$", 1)[-1], name))
+        out = list(dict.fromkeys(out))
+        self.aliases_of[urn] = out
         return out
 
     def _admit(self, request: Any) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pulumi
 import pytest
 
+import components.gateway
 import components.program
 from offline import plan as planmod
 from offline.engine import _token
@@ -89,13 +90,12 @@ def test_two_plans_of_one_config_are_identical_across_processes() -> None:
 def test_a_forced_trailing_slash_on_the_api_side_is_caught(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = components.program.McpApiArgs
+    real = components.gateway.McpApi
 
-    def slash(**kw: Any) -> Any:
-        ident = pulumi.Output.from_input(kw["identifier"]).apply(lambda s: s + "/")
-        return real(**{**kw, "identifier": ident})
+    def slash(*args: Any, identifier: Any, **kw: Any) -> Any:
+        return real(*args, identifier=pulumi.Output.from_input(identifier).apply(lambda s: s + "/"), **kw)
 
-    monkeypatch.setattr(components.program, "McpApiArgs", slash)
+    monkeypatch.setattr(components.gateway, "McpApi", slash)
     code, out, _ = run_main(capsys, "--stack", "dev")
     assert code == 1
     assert "  tools: MISMATCH" in out
@@ -463,9 +463,17 @@ def test_the_engine_s_shortcuts_change_nothing_it_records(
     plain = engine.run_program(dev_config, "dev")
     assert len(fast.resources) > 40
 
-    # By URN: the order of registrations is the SDK's concurrency, not part of what is recorded.
+    # By URN, and each list of URNs as a set: the order of registrations and of a resource's
+    # dependencies is the SDK's concurrency and set iteration, not part of what is recorded (the
+    # plan sorts both, offline/render.py).
     def by_urn(ev: engine.Evaluation) -> list[dict[str, Any]]:
-        return sorted((dataclasses.asdict(r) for r in ev.resources), key=lambda r: r["urn"])
+        def canonical(r: engine.Registered) -> dict[str, Any]:
+            d = dataclasses.asdict(r)
+            d["depends_on"] = sorted(d["depends_on"])
+            d["property_dependencies"] = {k: sorted(v) for k, v in d["property_dependencies"].items()}
+            return d
+
+        return sorted((canonical(r) for r in ev.resources), key=lambda r: r["urn"])
 
     assert by_urn(fast) == by_urn(plain)
     assert (fast.outputs, fast.secret_outputs) == (plain.outputs, plain.secret_outputs)

@@ -317,6 +317,7 @@ def test_a_role_is_keyed_by_its_id_and_aliased_from_its_previous_ones(evaluate) 
     assert perm.name == "api-tools-role-mcp-people.read-tools"
     olds = {a.rsplit("::", 1)[1] for a in perm.aliases}
     assert olds == {
+        "api-tools-role-mcp-people.read-tools",  # its own name, from when its API was top-level
         "api-tools-role-mcp-people-read-tools",  # the first releases' name
         "api-tools-role-mcp-user.read-tools",
         "api-tools-role-mcp-user-read-tools",
@@ -410,3 +411,32 @@ def test_config_and_its_secrets_are_read_as_the_language_host_hands_them(monkeyp
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps({**cfg, "mcpauth:gatways": "[]"}))
     with pytest.raises(Exception, match="mcpauth:gatways: unknown key"):
         run_program({}, "dev")
+
+
+def test_the_default_audience_waits_for_its_gateway(evaluate) -> None:
+    """The tenant baseline is declared before the gateways (their APIs grant its roles), so its
+    default audience is a forward reference to one gateway's resource URL: it must still carry the
+    dependency, or a real `up` would write the tenant before the gateway has a URL."""
+    ev = evaluate(make_config(tenant={"defaultAudience": "tools"}))
+    (settings,) = ev.of_type(TENANT)
+    (gateway,) = ev.of_type(GATEWAY)
+    assert settings.inputs["defaultAudience"] == ev.outputs["gateways"]["tools"]["apiIdentifier"]
+    assert gateway.urn in settings.property_dependencies["defaultAudience"]
+    assert gateway.urn in settings.depends_on
+
+
+def test_each_gateway_owns_its_api_and_existing_stacks_keep_every_urn(evaluate) -> None:
+    """One component per gateway holds its Auth0 API (issue 15). The API was a top-level component
+    before: every resource under it is aliased to the URN it had then, so a deployed stack's API,
+    scopes, role permissions and grant update in place instead of being deleted and re-created."""
+    ev = evaluate(make_config())
+    by_urn = ev.by_urn()
+    (api,) = ev.of_type(API)
+    component = by_urn[api.parent]
+    assert component.type == "mcpauth:index:McpApi"
+    assert by_urn[component.parent].type == "mcpauth:index:McpGateway"
+    under_api = [r for r in ev.resources if "mcpauth:index:McpApi" in r.urn]
+    assert len(under_api) >= 4  # the component, the API, its scopes, a role permission
+    for r in under_api:
+        before = r.urn.replace("mcpauth:index:McpGateway$", "", 1)
+        assert before != r.urn and before in r.aliases, r.urn
