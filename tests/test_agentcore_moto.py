@@ -17,6 +17,7 @@ from components import agentcore, awsmodel
 from components.agentcore import AgentCoreError, ClientSettings, GatewaySpec
 from components.gateway_resource import TYPE_TOKEN, _Provider
 from rules.claims import permission_rules
+from rules.urls import resource_url
 from tests import agentcore_double
 from tests.conftest import ROOT
 
@@ -152,14 +153,26 @@ def test_the_double_refuses_a_claim_rule_value_with_a_colon(client: Any) -> None
 # --- create ---------------------------------------------------------------------------------------
 
 
-def test_create_ends_with_the_resource_url_as_the_only_audience_and_every_permission_required(client: Any) -> None:
+def test_create_ends_with_the_resource_url_as_the_only_audience_and_every_permission_required(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moto.bedrockagentcorecontrol import models
+
+    made = models.Gateway.__init__
+
+    def without_mcp(self: Any, *args: Any, **kwargs: Any) -> None:
+        made(self, *args, **kwargs)
+        self.gateway_url = self.gateway_url.removesuffix("/mcp")  # as moto and older SDKs give it
+
+    monkeypatch.setattr(models.Gateway, "__init__", without_mcp)
     calls = Calls(client)
     result = agentcore.create(client, spec("created", ["read:tools", "tools.execute"]), **FAST)
     gw = result.gateway
-    assert gw["status"] == "READY"
-    assert gw["gatewayId"].startswith("created-")
+    assert gw["status"] == "READY" and gw["name"] == "created"
     jwt = jwt_of(client, gw["gatewayId"])
-    assert jwt["allowedAudience"] == [gw["gatewayUrl"]] and gw["gatewayUrl"].endswith("/mcp")
+    # The resource URL of whatever URL the service gave the gateway, not that URL as it is.
+    assert result.resource_url == resource_url(gw["gatewayUrl"]) != gw["gatewayUrl"]
+    assert jwt["allowedAudience"] == [result.resource_url]
     assert jwt["allowedScopes"] == ["read:tools"]
     assert [c["authorizingClaimMatchValue"]["claimMatchValue"] for c in jwt["customClaims"]] == [
         {"matchValueStringList": ["tools.execute"]}
@@ -171,7 +184,6 @@ def test_create_ends_with_the_resource_url_as_the_only_audience_and_every_permis
         "urn:mcpauth:pending-authorizer:created"
     ]
     assert len(calls.of("UpdateGateway")) == 1
-    assert result.resource_url == gw["gatewayUrl"]
 
 
 def test_with_a_custom_domain_the_gateway_is_created_final_in_one_call(client: Any) -> None:
@@ -639,7 +651,8 @@ def test_the_provider_host_runs_what_the_program_registered(client: Any, aws_env
         assert list(checked.failures) == []
         created = host.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
         outs = plain(created.properties)
-        assert outs["status"] == "READY" and created.id.startswith(inputs["name"].lower() + "-")
+        assert outs["status"] == "READY"
+        assert client.get_gateway(gatewayIdentifier=created.id)["name"] == inputs["name"]  # the name it registered
         jwt = jwt_of(client, created.id)
         assert jwt["allowedAudience"] == [outs["resourceUrl"]] and jwt["allowedScopes"] == ["read:tools"]
         read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=created.properties))

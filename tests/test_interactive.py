@@ -71,7 +71,8 @@ def test_a_refresh_narrows_scope_on_request_and_an_unknown_refresh_token_is_refu
     assert same["scope"] == "openid offline_access tools.read tools.call"
     assert "refresh_token" not in same, "no rotation: the client keeps its refresh token"
     narrow = httpx2.post(claims.spec.issuer + "oauth/token", data={**form, "scope": "openid tools.read"}).json()
-    assert narrow["scope"] == "openid tools.read" and _claims(narrow["access_token"])["aud"][0].endswith("/mcp")
+    api = claims.spec.outputs["gateways"]["tools"]["apiIdentifier"]
+    assert narrow["scope"] == "openid tools.read" and _claims(narrow["access_token"])["aud"][0] == api
     bogus = httpx2.post(claims.spec.issuer + "oauth/token", data={**form, "refresh_token": "not-issued"})
     assert bogus.status_code == 400 and bogus.json()["error"] == "invalid_grant"
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +16,8 @@ import pytest
 
 import components.gateway
 import components.program
+from offline import engine
 from offline import plan as planmod
-from offline.engine import _token
 from offline.graph import critical_path
 from offline.wiring import TENANT, aws_model_problems, wiring_table
 from tests.conftest import ROOT
@@ -32,13 +34,58 @@ def write_stack(tmp_path: Path, name: str, text: str) -> Path:
     return tmp_path
 
 
-def mock_secrets(stack: str) -> list[str]:
-    """The client secrets the mocks hand out for the dev stack, to prove they never print."""
-    typ = "auth0:index/clientCredentials:ClientCredentials"
-    return [_token(f"{stack}/{typ}/client-{c}-credentials/secret", 64) for c in ("smoke-tools", "indexer")]
+@pytest.fixture
+def handed_out_secrets(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every client secret the mocks hand out during the test, whatever they are, to prove none
+    of them prints."""
+    secrets: list[str] = []
+    real = engine.RealisticMocks.new_resource
+
+    def new_resource(self: engine.RealisticMocks, args: Any) -> Any:
+        rid, out = real(self, args)
+        if "clientSecret" in out:
+            secrets.append(out["clientSecret"])
+        return rid, out
+
+    monkeypatch.setattr(engine.RealisticMocks, "new_resource", new_resource)
+    return secrets
 
 
-def test_text_plan_of_dev_shows_tree_wiring_path_and_outputs(capsys: pytest.CaptureFixture[str]) -> None:
+def waits_on(resources: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Per custom resource (`urn`, `parent`, `custom`, `dependsOn`), the custom resources it waits
+    on: waiting on a component is waiting on everything under it."""
+    children: dict[str | None, list[str]] = {}
+    for r in resources:
+        children.setdefault(r["parent"], []).append(r["urn"])
+    custom = {r["urn"] for r in resources if r["custom"]}
+
+    def expand(urn: str) -> set[str]:
+        return {urn} if urn in custom else {u for c in children.get(urn, []) for u in expand(c)}
+
+    return {r["urn"]: {u for d in r["dependsOn"] for u in expand(d)} - {r["urn"]} for r in resources if r["custom"]}
+
+
+def assert_a_longest_chain(path: list[str], waits: dict[str, set[str]]) -> None:
+    """Each step waits on the one before, and no chain of waiting resources is longer."""
+    depth: dict[str, int] = {}
+
+    def chain(u: str) -> int:
+        if u not in depth:
+            depth[u] = 1 + max((chain(d) for d in waits[u]), default=0)
+        return depth[u]
+
+    for before, step in itertools.pairwise(path):
+        assert before in waits[step], f"{step} does not wait on {before}"
+    assert len(path) == max(chain(u) for u in waits)
+
+
+def ev_resources(ev: engine.Evaluation) -> list[dict[str, Any]]:
+    return [{"urn": r.urn, "parent": r.parent, "custom": r.custom, "dependsOn": r.depends_on} for r in ev.resources]
+
+
+def test_text_plan_of_dev_shows_tree_wiring_path_and_outputs(
+    capsys: pytest.CaptureFixture[str], handed_out_secrets: list[str]
+) -> None:
     code, out, err = run_main(capsys, "--stack", "dev")
     assert code == 0, err
     assert "mcpauth:index:McpGateway gw-tools" in out
@@ -49,11 +96,12 @@ def test_text_plan_of_dev_shows_tree_wiring_path_and_outputs(capsys: pytest.Capt
     assert "→ pulumi-python:dynamic/mcpauth:AgentCoreGateway" in out
     assert "machineClientSecrets: [secret]" in out
     assert out.rstrip().endswith("plan: ok")
-    for secret in mock_secrets("dev"):
+    assert handed_out_secrets, "no client secret was handed out: nothing checked"
+    for secret in handed_out_secrets:
         assert secret not in out
 
 
-def test_json_plan_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_plan_has_the_documented_shape(capsys: pytest.CaptureFixture[str], handed_out_secrets: list[str]) -> None:
     code, out, _ = run_main(capsys, "--stack", "dev", "--format", "json")
     assert code == 0
     doc = json.loads(out)
@@ -66,9 +114,19 @@ def test_json_plan_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) 
     assert any(d.endswith("::api-tools-scopes") for d in perm["dependsOn"])
     assert [w["gateway"] for w in doc["wiring"]] == ["tools", "docs"]
     assert all(w["ok"] and w["apiIdentifier"] == w["resourceUrl"] for w in doc["wiring"])
-    assert doc["criticalPath"][0].endswith("aws:iam/role:Role::gw-docs-role")
+    # A longest chain of waiting resources, through a gateway to its API. Which one is a tie: the
+    # tools or the docs gateway; after the API, its scopes or the Action that names it.
+    path = doc["criticalPath"]
+    assert_a_longest_chain(path, waits_on(doc["resources"]))
+    types = {r["urn"]: r["type"] for r in doc["resources"]}
+    assert [types[u] for u in path[:3]] == [
+        "aws:iam/role:Role",
+        "pulumi-python:dynamic/mcpauth:AgentCoreGateway",
+        "auth0:index/resourceServer:ResourceServer",
+    ]
     assert doc["outputs"]["machineClientSecrets"] == "[secret]"
-    for secret in mock_secrets("dev"):
+    assert handed_out_secrets, "no client secret was handed out: nothing checked"
+    for secret in handed_out_secrets:
         assert secret not in out
 
 
@@ -84,7 +142,7 @@ def test_two_plans_of_one_config_are_identical_across_processes() -> None:
 
     first, second = plan_json(), plan_json()
     assert first == second
-    assert json.loads(first)["wiring"][0]["resourceUrl"].endswith("/mcp")
+    assert json.loads(first)["resources"], "two empty plans would be identical too"
 
 
 def test_a_forced_trailing_slash_on_the_api_side_is_caught(
@@ -99,7 +157,11 @@ def test_a_forced_trailing_slash_on_the_api_side_is_caught(
     code, out, _ = run_main(capsys, "--stack", "dev")
     assert code == 1
     assert "  tools: MISMATCH" in out
-    assert "/mcp/' != resource URL 'https://tools-dev-" in out
+    # The message names both strings as they are, whatever the gateway's URL.
+    row = re.search(r"  tools: MISMATCH\n    resource URL +(\S+)\n", out)
+    assert row, out
+    url = row.group(1)
+    assert f"API identifier '{url}/' != resource URL '{url}'" in out
     assert "allowed audiences" in out
     assert out.rstrip().endswith("plan: FAILED (see ✗ above)")
 
@@ -118,22 +180,21 @@ def test_a_trailing_slash_on_the_gateway_side_is_caught() -> None:
 
 def test_a_custom_domain_shortens_the_critical_path() -> None:
     """The API waits for the gateway only when the gateway's URL is its resource URL."""
-    from offline.engine import run_program
     from tests.conftest import make_config
 
     def path(gateways: list[dict[str, Any]]) -> list[str]:
-        return critical_path(run_program(make_config(gateways), "cp"))
+        ev = engine.run_program(make_config(gateways), "cp")
+        found = critical_path(ev)
+        assert_a_longest_chain(found, waits_on(ev_resources(ev)))
+        return [u.rsplit("::", 1)[-1] for u in found]
 
-    without = [u.rsplit("::", 1)[-1] for u in path([{"name": "tools"}])]
-    with_domain = [u.rsplit("::", 1)[-1] for u in path([{"name": "tools", "domain": "mcp.example.com"}])]
-    assert without == [
-        "gw-tools-role",
-        "gw-tools-gateway",
-        "api-tools-api",
-        "api-tools-scopes",
-        "api-tools-third-party-grant",
-    ]
-    assert with_domain == ["api-tools-api", "api-tools-scopes", "api-tools-third-party-grant"]
+    without = path([{"name": "tools"}])
+    with_domain = path([{"name": "tools", "domain": "mcp.example.com"}])
+    # What follows the API (its scopes then a grant, or the Action then its binding) is a tie.
+    assert without[:3] == ["gw-tools-role", "gw-tools-gateway", "api-tools-api"]
+    # With the domain the API waits on nothing: the path starts there, without the role or gateway.
+    assert with_domain[0] == "api-tools-api" and not [n for n in with_domain if n.startswith("gw-")]
+    assert len(with_domain) == len(without) - 2
 
 
 def test_the_plan_refuses_what_the_agentcore_service_model_refuses() -> None:
@@ -253,8 +314,10 @@ def test_secure_values_are_never_decrypted_or_shown(capsys: pytest.CaptureFixtur
 
 
 def test_make_plan_runs_from_the_makefile() -> None:
+    """Even when make installs first (`-W`: as if requirements-dev.txt had changed), stdout holds
+    only the JSON document: the install's messages go to stderr."""
     done = subprocess.run(
-        ["make", "--no-print-directory", "plan", "STACK=dev", "FORMAT=json"],
+        ["make", "--no-print-directory", "-W", "requirements-dev.txt", "plan", "STACK=dev", "FORMAT=json"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from components.gateway_resource import TYPE_TOKEN as GATEWAY
-from offline.engine import SECRET, Evaluation, gateway_url_for, run_program
+from offline.engine import SECRET, Evaluation, run_program
 from tests.conftest import make_config
 
 API = "auth0:index/resourceServer:ResourceServer"
@@ -37,10 +38,11 @@ def test_dev_stack_wires_each_gateway_to_its_api_by_one_string(dev_eval: Evaluat
     assert len(ev_gateways) == 2
     w = wiring(dev_eval)
     assert len(w) == 2
-    for url, (identifier, audiences, disc) in w.items():
-        assert url.endswith("/mcp") and not url.endswith("/")
+    for url, (identifier, _audiences, disc) in w.items():
+        # The resource URL and allowed audiences are what the gateway resource returns (here the
+        # mocks' own values): test_naming checks the URL's form, test_agentcore_moto that the
+        # provider makes the allowed audience exactly that URL.
         assert identifier == url, "API identifier must equal the gateway resource URL"
-        assert audiences == [url], "allowed audience must be exactly the API identifier"
         assert disc == "https://mcpauth-dev.us.auth0.com/.well-known/openid-configuration"
     # One resource owns each gateway whole: no pulumi-aws gateway, no second authorizer resource.
     assert dev_eval.of_type("aws:bedrock/agentcoreGateway:AgentcoreGateway") == []
@@ -78,7 +80,7 @@ def test_a_custom_domain_fixes_the_resource_url_before_the_gateway_exists(evalua
     (gw,) = ev.of_type(GATEWAY)
     (api,) = ev.of_type(API)
     assert gw.inputs["domain"] == "mcp.example.com"
-    assert api.inputs["identifier"] == "https://mcp.example.com/mcp" == gw.outputs["allowedAudiences"][0]
+    assert api.inputs["identifier"] == "https://mcp.example.com/mcp"
     # The API no longer waits for the gateway.
     assert gw.urn not in api.depends_on and gw.urn not in [d for v in api.property_dependencies.values() for d in v]
 
@@ -181,8 +183,8 @@ def test_generated_stacks_keep_every_gateway_wired(evaluate, count: int) -> None
     ev = evaluate(make_config(gws, tenant=tenant), stack=f"gen{count}")
     w = wiring(ev)
     assert len(w) == count
-    for url, (identifier, audiences, _) in w.items():
-        assert identifier == url and audiences == [url]
+    for url, (identifier, _, _) in w.items():
+        assert identifier == url
     (settings,) = ev.of_type(TENANT)
     g0_url = ev.outputs["gateways"]["g0"]["resourceUrl"]
     assert settings.inputs["defaultAudience"] == (g0_url if count == 1 else "")
@@ -197,15 +199,34 @@ def test_custom_domain_issuer_reaches_the_authorizer(evaluate) -> None:
     assert ev.outputs["issuer"] == "https://login.acme.com/"
 
 
-def test_manage_false_declares_nothing_tenant_wide_and_finds_roles_by_name(evaluate) -> None:
+def test_manage_false_declares_nothing_tenant_wide_and_finds_roles_by_name(
+    evaluate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from offline import engine
+
+    found: dict[str, str] = {}  # role name looked up -> the id Auth0 (the mocks) answered
+    real_call = engine.RealisticMocks.call
+
+    def call(self: engine.RealisticMocks, args: Any) -> Any:
+        answer = real_call(self, args)
+        if args.token == "auth0:index/getRole:getRole":
+            found[args.args["name"]] = answer[0]["id"]
+        return answer
+
+    monkeypatch.setattr(engine.RealisticMocks, "call", call)
     ev = evaluate(make_config(tenant={"manage": False}))
     for typ in (TENANT, CONNECTION, ROLE):
         assert ev.of_type(typ) == [], typ
     assert not [r for r in ev.resources if r.type == "mcpauth:index:TenantBaseline"]
-    # Still adds its own API's permissions to the shared roles, found by name.
-    perms = ev.of_type(ROLE_PERMISSION)
-    assert len(perms) == 8
-    assert all(p.inputs["roleId"].startswith("rol_") for p in perms)
+    # Still adds its own API's permissions to the shared roles, found by name: each permission
+    # goes to the id the look-up of its role's name returned.
+    held: dict[str, set[str]] = {}
+    for p in ev.of_type(ROLE_PERMISSION):
+        held.setdefault(p.inputs["roleId"], set()).add(p.inputs["permission"])
+    assert held == {
+        found["MCP User"]: {"read:tools", "execute:tools", "read:resources"},
+        found["MCP Admin"]: {"read:tools", "execute:tools", "read:resources", "write:resources", "admin"},
+    }
 
 
 @pytest.mark.parametrize(
@@ -230,26 +251,40 @@ def test_protect_reaches_api_tenant_and_gateways(evaluate) -> None:
 
 
 def test_adopting_an_existing_gateway_creates_no_role_and_uses_its_url(evaluate) -> None:
-    ev = evaluate(make_config([{"name": "tools", "existingGatewayId": "legacy-tools-a1b2c3d4e5"}]))
+    """The API identifier is the URL the adopted gateway reports, whatever it is: here one that
+    looks nothing like the mocks' (no `/mcp`, as moto and older SDKs return it)."""
+    resource_url = "https://legacy-console-gw.example.test/mcp"
+
+    def reported(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        if typ == GATEWAY:
+            out.update(gatewayUrl="https://Legacy-Console-GW.example.test", resourceUrl=resource_url)
+        return out
+
+    ev = evaluate(make_config([{"name": "tools", "existingGatewayId": "legacy-tools-a1b2c3d4e5"}]), hook=reported)
     (gw,) = ev.of_type(GATEWAY)
-    assert gw.id == "legacy-tools-a1b2c3d4e5" and gw.inputs["existingGatewayId"] == "legacy-tools-a1b2c3d4e5"
+    assert gw.inputs["existingGatewayId"] == "legacy-tools-a1b2c3d4e5"
     assert gw.inputs["roleArn"] == "" and gw.inputs["autoName"] is False and gw.inputs["tags"] == {}
     assert ev.of_type("aws:iam/role:Role") == []
-    url = gateway_url_for("legacy-tools-a1b2c3d4e5", "eu-west-1")
-    assert gw.outputs["allowedAudiences"] == [url]
     (api,) = ev.of_type(API)
-    assert api.inputs["identifier"] == url
+    assert api.inputs["identifier"] == resource_url
+    assert ev.outputs["gateways"]["tools"]["resourceUrl"] == resource_url
 
 
-def test_gateway_role_trusts_agentcore_in_the_deploying_account(dev_eval: Evaluation) -> None:
-    import json
+def test_gateway_role_trusts_agentcore_in_the_deploying_account(evaluate, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever account get_caller_identity answers with (here not the mocks' usual one) is the
+    one each gateway role trusts AgentCore in."""
+    from offline import engine
 
-    roles = dev_eval.of_type("aws:iam/role:Role")
+    monkeypatch.setattr(engine, "ACCOUNT_ID", "444455556666")
+    ev = evaluate(make_config([{"name": "tools"}, {"name": "docs"}]))
+    assert "aws:index/getCallerIdentity:getCallerIdentity" in ev.invokes
+    roles = ev.of_type("aws:iam/role:Role")
     assert len(roles) == 2
     for role in roles:
         doc = json.loads(role.inputs["assumeRolePolicy"])
         cond = doc["Statement"][0]["Condition"]
-        assert cond["StringEquals"]["aws:SourceAccount"] == "111122223333"
+        assert cond["StringEquals"]["aws:SourceAccount"] == "444455556666"
+        assert cond["ArnLike"]["aws:SourceArn"] == "arn:aws:bedrock-agentcore:eu-west-1:444455556666:*"
 
 
 def test_components_parent_their_children(dev_eval: Evaluation) -> None:

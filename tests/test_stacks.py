@@ -100,24 +100,40 @@ def test_owner_with_audience_profile_and_many_gateways_is_flagged(tmp_path: Path
     assert any("3 gateways share the tenant" in p for p in problems)
 
 
+GATEWAY = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"
+# What AWS reports for the adopted gateway in these tests: a URL unlike the mocks' (no `/mcp`, as
+# moto and older SDKs return it), so what follows it is the program's doing, not the mocks'.
+LIVE_URL, LIVE_RESOURCE_URL = "https://Console-Made.example.test", "https://console-made.example.test/mcp"
+
+
+def adopted_gateway_reports(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+    if typ == GATEWAY:
+        out.update(gatewayUrl=LIVE_URL, resourceUrl=LIVE_RESOURCE_URL, allowedAudiences=[LIVE_RESOURCE_URL])
+    return out
+
+
 def test_adoption_reads_the_gateway_and_sets_its_authorizer() -> None:
-    plan = make_plan("adopt", stack_dir=ADOPT)
+    plan = make_plan("adopt", stack_dir=ADOPT, hook=adopted_gateway_reports)
     ev = plan.evaluation
-    (gw,) = ev.of_type("pulumi-python:dynamic/mcpauth:AgentCoreGateway")
-    assert gw.inputs["existingGatewayId"] == gw.id == "tools-gateway-k3j9x2m1ab"
+    (gw,) = ev.of_type(GATEWAY)
+    assert gw.inputs["existingGatewayId"] == "tools-gateway-k3j9x2m1ab"  # the stack file's
     assert ev.of_type("aws:iam/role:Role") == []
+    (api,) = ev.of_type("auth0:index/resourceServer:ResourceServer")
+    assert api.inputs["identifier"] == LIVE_RESOURCE_URL
     (w,) = plan.wiring
-    assert w.resource_url == "https://tools-gateway-k3j9x2m1ab.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
-    assert w.allowed_audiences == [w.resource_url] and not w.problems
+    assert w.resource_url == LIVE_RESOURCE_URL and not w.problems
 
 
 def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
-    doc = import_file(make_plan("adopt", stack_dir=ADOPT))
+    plan = make_plan("adopt", stack_dir=ADOPT)
+    doc = import_file(plan)
     by_name = {r["name"]: r for r in doc["resources"]}
     assert by_name["api-tools"] == {"type": "mcpauth:index:McpApi", "name": "api-tools", "component": True}
     api = by_name["api-tools-api"]
     assert api["type"] == "auth0:index/resourceServer:ResourceServer" and api["parent"] == "api-tools"
-    assert "tools-gateway-k3j9x2m1ab.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp" in api["id"]
+    # Found by the adopted gateway's resource URL, as the gateway reports it.
+    (gw,) = plan.evaluation.of_type(GATEWAY)
+    assert f"whose identifier is {gw.outputs['resourceUrl']} " in api["id"]
     assert "Username-Password-Authentication" in by_name["tenant-connection"]["id"]
     assert {"tenant-role-mcp-user", "tenant-role-mcp-admin"} <= set(by_name)
     # Components come before the resources that name them as parent.
@@ -138,12 +154,12 @@ def test_the_import_file_holds_everything_the_adopted_tenant_can_already_have() 
     already exist (NEVER_THERE, with its reason). The ids Auth0 gives without a look-up are filled."""
     from offline.adopt import NEVER_THERE
 
-    plan = make_plan("adopt", stack_dir=ADOPT)
+    plan = make_plan("adopt", stack_dir=ADOPT, hook=adopted_gateway_reports)
     entries = {e["name"]: e for e in import_file(plan)["resources"] if not e.get("component")}
     for r in plan.evaluation.resources:
         if r.custom and not r.read:
             assert r.name in entries or r.type in NEVER_THERE, (r.type, r.name)
-    url = "https://tools-gateway-k3j9x2m1ab.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
+    url = LIVE_RESOURCE_URL  # the adopted gateway's, as AWS reports it
     assert entries["api-tools-scopes"]["id"] == url  # creating them over existing scopes fails
     assert "default_for third_party_clients" in entries["api-tools-third-party-grant"]["id"]  # a 2nd is a 409
     perm = entries["api-tools-role-mcp-user.read-tools"]["id"]
