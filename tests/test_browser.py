@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
+from sandbox.sandbox import Sandbox
 from tests.conftest import ROOT
 from tests.test_interactive import FIXTURES, _spec
 from verify.interactive import CHROMIUM, BrowserPerson, MemoryStorage, list_tools, provider_for
-from verify.sandbox import Sandbox
 
 pytestmark = pytest.mark.skipif(
     not os.access(CHROMIUM, os.X_OK),
@@ -74,7 +74,7 @@ def test_make_verify_login_runs_the_flow_in_chromium_per_gateway(sandbox: Sandbo
 
 # --- against `make sandbox STACK=dev`, a process of its own -------------------------------------
 
-SERVE = [sys.executable, "-m", "verify.serve", "--stack", "dev"]  # what `make sandbox STACK=dev` runs
+SERVE = [sys.executable, "-m", "sandbox.serve", "--stack", "dev"]  # what `make sandbox STACK=dev` runs
 STARTUP_SECONDS = 60
 
 

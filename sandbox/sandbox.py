@@ -1,8 +1,9 @@
 """A local stand-in for what `pulumi up` creates: an Auth0-like issuer and AgentCore-like gateways.
 
-Built from the offline plan of a stack (the same resources `pulumi up` would create: APIs,
-scopes, machine clients and their grants, each gateway's authorizer settings), with every real
-URL rebased onto 127.0.0.1, so the wiring between them is exactly the plan's:
+Built from the offline plan of a stack, read through its typed view (offline/view.py: the same
+APIs, scopes, machine clients and their grants, each gateway's authorizer settings that `pulumi up`
+would create), with every real URL rebased onto 127.0.0.1, so the wiring between them is exactly
+the plan's:
 
 - the issuer serves OIDC discovery, a JWKS (RS256 keys with `kid`) and `/oauth/token` for client
   credentials with `audience` or (profile `compatibility`) `resource`, issuing tokens shaped like
@@ -40,14 +41,16 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from verify.authserver import AuthServer, Tenant, User, load_users
-from verify.gatekeeper import Refused, admit
+from offline.plan import Plan
+from offline.view import PlanView, plan_view
+from sandbox.authserver import AuthServer, Tenant, User, load_users
+from sandbox.gatekeeper import Refused, admit
 
 PRM_PATH = "/.well-known/oauth-protected-resource"
 # The routes that answer whatever the method (discovery, the JWKS, registration, the gateway's
 # metadata: as they always have); the others name theirs.
 ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-# Served by the interactive half (verify/authserver.py); client credentials stay in Issuer.token.
+# Served by the interactive half (sandbox/authserver.py); client credentials stay in Issuer.token.
 INTERACTIVE_GRANTS = ("authorization_code", "refresh_token")
 # `scopes_supported` in an Auth0 tenant's /.well-known/openid-configuration: OIDC scopes, never an
 # API's (the exact list is not confirmed from Auth0's docs: README, "What is not confirmed").
@@ -111,7 +114,7 @@ class SandboxSpec:
     default_audience: str = ""
     dynamic_registration: bool = False
     token_lifetime: int = 3600
-    # The interactive path (verify/authserver.py): roles' permissions per API, what third-party
+    # The interactive path (sandbox/authserver.py): roles' permissions per API, what third-party
     # clients may get per API, each API's offline access, the domain-level connection, the
     # Action's MCPAUTH_CONFIG (rebased).
     role_permissions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -170,104 +173,70 @@ def _loopback_only(outputs: dict[str, Any], path: str = "") -> None:
             )
 
 
-def spec_from_plan(plan: Any) -> SandboxSpec:
-    """The sandbox for an offline plan (offline.plan.Plan): same APIs, clients, grants and
-    authorizers, URLs moved to loopback."""
-    ev = plan.evaluation
-    issuer = str(ev.outputs["issuer"])
+def spec_from_plan(plan: Plan) -> SandboxSpec:
+    """The sandbox for an offline plan (offline.plan.make_plan), read through its typed view."""
+    return spec_from_view(plan_view(plan))
+
+
+def spec_from_view(view: PlanView) -> SandboxSpec:
+    """The sandbox for a plan's view: same APIs, clients, grants and authorizers, URLs moved to
+    loopback."""
     issuer_port = free_port()
-    mapping = {issuer.rstrip("/"): f"http://127.0.0.1:{issuer_port}"}
+    mapping = {view.issuer.rstrip("/"): f"http://127.0.0.1:{issuer_port}"}
     gw_ports: dict[str, int] = {}
-    for name, gw in ev.outputs["gateways"].items():
-        origin = "https://" + urlsplit(gw["resourceUrl"]).netloc
-        gw_ports[name] = free_port()
-        mapping[origin] = f"http://127.0.0.1:{gw_ports[name]}"
+    for gw in view.gateways:
+        gw_ports[gw.name] = free_port()
+        mapping["https://" + urlsplit(gw.resource_url).netloc] = f"http://127.0.0.1:{gw_ports[gw.name]}"
     rebase = _rebaser(mapping)
 
-    def of(typ: str) -> list[Any]:
-        return [r for r in ev.resources if r.type == typ]
-
-    apis: dict[str, list[str]] = {}
-    for r in of("auth0:index/resourceServerScopes:ResourceServerScopes"):
-        apis[rebase(r.inputs["resourceServerIdentifier"])] = [s["name"] for s in r.inputs.get("scopes", [])]
-    for r in of("auth0:index/resourceServer:ResourceServer"):
-        apis.setdefault(rebase(r.inputs["identifier"]), [])
-
-    clients: dict[str, ClientSpec] = {}
-    names = {v["clientId"]: k for k, v in ev.outputs.get("machineClients", {}).items()}
-    for r in of("auth0:index/client:Client"):
-        cid = r.outputs["clientId"]
-        clients[cid] = ClientSpec(
-            names.get(cid, r.name), cid, secrets.token_urlsafe(32), list(r.inputs.get("grantTypes", [])), {}
+    clients = {
+        c.client_id: ClientSpec(
+            c.name,
+            c.client_id,
+            secrets.token_urlsafe(32),
+            list(c.grant_types),
+            {rebase(audience): list(scopes) for audience, scopes in c.grants.items()},
         )
-    for g in of("auth0:index/clientGrant:ClientGrant"):
-        cid = g.inputs.get("clientId")
-        if cid in clients:
-            clients[cid].grants[rebase(g.inputs["audience"])] = list(g.inputs.get("scopes", []))
-
-    gateways: dict[str, GatewaySpec] = {}
-    # Which gateway resource is which output: by the id AWS gave it (the stack outputs name it), not
-    # by how the program names its components.
-    named = {str(out["gatewayId"]): name for name, out in ev.outputs["gateways"].items()}
-    for a in of("pulumi-python:dynamic/mcpauth:AgentCoreGateway"):
-        name = named[str(a.outputs["gatewayId"])]
-        gw_out = ev.outputs["gateways"][name]
-        gateways[name] = GatewaySpec(
-            name=name,
-            port=gw_ports[name],
-            resource_url=rebase(gw_out["resourceUrl"]),
-            discovery_url=rebase(a.inputs["discoveryUrl"]),
-            allowed_audiences=rebase(list(a.outputs.get("allowedAudiences", []))),
-            allowed_clients=list(a.inputs.get("allowedClients", [])),
-            allowed_scopes=list(a.inputs.get("allowedScopes", [])),
-            custom_claims=list(a.inputs.get("customClaims", [])),
+        for c in view.clients
+    }
+    gateways = {
+        gw.name: GatewaySpec(
+            name=gw.name,
+            port=gw_ports[gw.name],
+            resource_url=rebase(gw.resource_url),
+            discovery_url=rebase(gw.discovery_url),
+            allowed_audiences=rebase(list(gw.allowed_audiences)),
+            allowed_clients=list(gw.allowed_clients),
+            allowed_scopes=list(gw.allowed_scopes),
+            custom_claims=[dict(rule) for rule in gw.custom_claims],
         )
-
-    role_names = {r.outputs.get("id") or r.id: r.inputs.get("name", r.name) for r in of("auth0:index/role:Role")}
-    role_permissions: dict[str, dict[str, list[str]]] = {}
-    for rp in of("auth0:index/rolePermission:RolePermission"):
-        role = role_names.get(rp.inputs.get("roleId"), rp.inputs.get("roleId"))
-        per_api = role_permissions.setdefault(str(role), {})
-        per_api.setdefault(rebase(rp.inputs["resourceServerIdentifier"]), []).append(rp.inputs["permission"])
-    third_party_grants = {
-        rebase(g.inputs["audience"]): list(g.inputs.get("scopes", []))
-        for g in of("auth0:index/clientGrant:ClientGrant")
-        if g.inputs.get("defaultFor") == "third_party_clients"
+        for gw in view.gateways
     }
-    offline = {
-        rebase(r.inputs["identifier"]): bool(r.inputs.get("allowOfflineAccess"))
-        for r in of("auth0:index/resourceServer:ResourceServer")
-    }
-    action_config = next(
-        (
-            json.dumps(rebase(json.loads(sec["value"])))
-            for a in of("auth0:index/action:Action")
-            for sec in a.inputs.get("secrets", [])
-            if sec.get("name") == "MCPAUTH_CONFIG" and isinstance(sec.get("value"), str) and sec["value"] != "[secret]"
-        ),
-        None,
-    )
-
-    tenant = of("auth0:index/tenant:Tenant")
-    outputs = rebase({k: v for k, v in ev.outputs.items() if k != "machineClientSecrets"})
+    outputs = rebase({k: v for k, v in view.outputs.items() if k != "machineClientSecrets"})
     _loopback_only(outputs)
     outputs["machineClientSecrets"] = {c.name: c.secret for c in clients.values()}
+    tenant = view.tenant
     return SandboxSpec(
         issuer_port=issuer_port,
-        apis=apis,
+        apis={rebase(api.identifier): list(api.scopes) for api in view.apis},
         clients=clients,
         gateways=gateways,
         outputs=outputs,
-        resource_parameter_profile=(tenant[0].inputs.get("resourceParameterProfile") if tenant else None)
-        or "compatibility",
-        default_audience=rebase(tenant[0].inputs.get("defaultAudience") or "") if tenant else "",
-        dynamic_registration=bool((ev.outputs.get("clientRegistration") or {}).get("dynamic")),
-        metadata_documents=bool((ev.outputs.get("clientRegistration") or {}).get("metadataDocuments")),
-        role_permissions=role_permissions,
-        third_party_grants=third_party_grants,
-        offline_access=offline,
-        domain_connection=any(c.inputs.get("isDomainConnection") for c in of("auth0:index/connection:Connection")),
-        action_config=action_config,
+        resource_parameter_profile=tenant.resource_parameter_profile or "compatibility",
+        default_audience=rebase(tenant.default_audience or ""),
+        dynamic_registration=tenant.dynamic_registration,
+        metadata_documents=tenant.metadata_documents,
+        role_permissions={
+            role.name: {rebase(api): list(perms) for api, perms in role.permissions.items()} for role in view.roles
+        },
+        third_party_grants={
+            rebase(api.identifier): list(api.third_party_scopes)
+            for api in view.apis
+            if api.third_party_scopes is not None
+        },
+        offline_access={rebase(api.identifier): api.allow_offline_access for api in view.apis},
+        domain_connection=tenant.domain_connection,
+        action_config=json.dumps(rebase(json.loads(tenant.action_config))) if tenant.action_config else None,
     )
 
 
@@ -295,7 +264,7 @@ def _params(items: Iterable[tuple[str, Any]]) -> dict[str, str]:
 
 
 def _page(status: int, page: str, headers: list[tuple[str, str]]) -> Response:
-    """One of the interactive half's answers (verify/authserver.py: status, HTML or "", headers)."""
+    """One of the interactive half's answers (sandbox/authserver.py: status, HTML or "", headers)."""
     return Response(page, status, headers=dict(headers))
 
 
@@ -323,7 +292,7 @@ class Issuer:
                 Route("/.well-known/openid-configuration", self._discovery, methods=ANY_METHOD),
                 Route("/.well-known/jwks.json", self._jwks, methods=ANY_METHOD),
                 Route("/oauth/token", self._token, methods=["POST"]),
-                # The interactive half (verify/authserver.py), in worker threads: Authlib is
+                # The interactive half (sandbox/authserver.py), in worker threads: Authlib is
                 # synchronous, and registration and the pages call it.
                 Route("/oidc/register", self._register, methods=ANY_METHOD),
                 Route("/authorize", self._authorize, methods=["GET"]),
