@@ -27,8 +27,8 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constr
 # recompile them on every `make plan` (measured: ~40 ms of a 0.8 s plan). A stale .pyc is never
 # used: Python checks each one against its source's mtime and size.
 BYTECODE := $(VENV)/.compiled
-$(BYTECODE): $(STAMP) $(wildcard __main__.py rules/*.py components/*.py offline/*.py policies/*.py verify/*.py)
-	@$(BIN)/python -m compileall -q __main__.py rules components offline policies verify >/dev/null
+$(BYTECODE): $(STAMP) $(wildcard __main__.py rules/*.py components/*.py offline/*.py policies/*.py verify/*.py sandbox/*.py)
+	@$(BIN)/python -m compileall -q __main__.py rules components offline policies verify sandbox >/dev/null
 	@touch $@
 
 install: $(STAMP) ## create ./venv (the one Pulumi.yaml names) and install everything pinned
@@ -60,7 +60,7 @@ actionlint: $(STAMP) $(ACTIONLINT_STAMP) ## actionlint (+ shellcheck, reusable-w
 	  $(BIN)/python tools/lint_workflows.py $(WORKFLOW_FILES) || status=1; \
 	  exit $$status
 
-types: $(STAMP) ## mypy (strict) on components/, policies/, offline/, verify/, tools/
+types: $(STAMP) ## mypy (strict) on components/, policies/, offline/, verify/, sandbox/, tools/
 	$(BIN)/mypy
 
 NODE_STAMP := actions/node_modules/.installed
@@ -138,10 +138,10 @@ verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or 
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))
 
 sandbox: $(STAMP) $(NODE_STAMP) ## serve STACK's sandbox on 127.0.0.1 until interrupted; prints one JSON line (URLs, users)
-	@$(BIN)/python -m verify.serve --stack $(STACK) --stack-dir $(STACK_DIR)
+	@$(BIN)/python -m sandbox.serve --stack $(STACK) --stack-dir $(STACK_DIR)
 
 demo: $(STAMP) ## plan STACK, run the sandbox, verify it, then break the audience and show the diagnosis
-	@$(BIN)/python -m verify.demo --stack $(STACK) --stack-dir $(STACK_DIR)
+	@$(BIN)/python -m sandbox.demo --stack $(STACK) --stack-dir $(STACK_DIR)
 
 # Mutation testing (mutmut 3, settings in pyproject.toml): MUTANTS selects mutant-name globs, by
 # default the code that converges, diffs and reads the gateway, and what `make plan` says about a
@@ -159,3 +159,4 @@ mutate: $(STAMP) ## mutation run: the gateway's converge/diff/read, plan changes
 
 bench: $(BYTECODE) ## plan wall time vs loading the SDKs, 25 vs 1 gateways, peak memory
 	@$(BIN)/python -m offline.bench
+	@$(BIN)/python -m sandbox.bench

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Runs the real post-login Action once, for the sandbox issuer (verify/authserver.py): reads
+ * Runs the real post-login Action once, for the sandbox issuer (sandbox/authserver.py): reads
  * {event} as JSON on stdin, calls onExecutePostLogin with an `api` that records what the Action
  * sets, and prints {accessToken: {claim: value}, idToken: {claim: value}} on stdout.
  *

@@ -5,10 +5,9 @@
   loads modules lazily: touching loads them);
 - the dev plan's wall time as a ratio to that floor (target <= 1.3);
 - the plan of a 25-gateway stack as a ratio to a 1-gateway stack (target <= 2.0);
-- peak memory (max RSS) of the dev plan;
-- the whole verify checklist, and the interactive path (an MCP client's DCR, login, consent, code
-  exchange and tools/list), each against a running sandbox.
-Each figure is the median of several runs, interleaved so drift hits all alike.
+- peak memory (max RSS) of the dev plan.
+Each figure is the median of several runs, interleaved so drift hits all alike. `make bench` then
+runs sandbox/bench.py: verify and the interactive path against a running sandbox.
 """
 
 from __future__ import annotations
@@ -26,60 +25,7 @@ import yaml
 
 from offline.engine import ROOT
 
-FLOOR_TARGET, SCALE_TARGET, VERIFY_TARGET, INTERACTIVE_TARGET = 1.3, 2.0, 1.0, 2.0
-INTERACTIVE_STACK_DIR = ROOT / "tests" / "fixtures" / "interactive"
-
-
-def interactive_median(runs: int) -> float:
-    """The whole interactive path against a running sandbox, as an MCP client takes it: the
-    gateway's 401 and metadata, the issuer's, DCR, the login form, consent, the code exchange
-    with PKCE (the post-login Action under Node), initialize and tools/list. Median seconds."""
-    import asyncio
-
-    from offline.plan import make_plan
-    from verify.interactive import MemoryStorage, Person, list_tools, provider_for
-    from verify.sandbox import Sandbox, spec_from_plan
-
-    spec = spec_from_plan(make_plan("claims", stack_dir=INTERACTIVE_STACK_DIR, policies=lambda *_: []))
-    times = []
-    with Sandbox(spec) as sandbox:
-        user = sandbox.issuer.users["user@mcp.test"]
-        url = spec.outputs["gateways"]["tools"]["gatewayUrl"]
-
-        def once() -> list[str]:
-            person = Person(user.username, user.password)
-            return asyncio.run(list_tools(url, provider_for(url, person, MemoryStorage())))
-
-        once()  # warm: first Node start, first imports
-        for _ in range(runs):
-            start = time.perf_counter()
-            tools = once()
-            times.append(time.perf_counter() - start)
-            if not tools:
-                raise SystemExit("bench: the interactive flow listed no tools")
-    return statistics.median(times)
-
-
-def verify_median(runs: int) -> tuple[float, int]:
-    """The whole verify checklist against a running sandbox of the dev plan: median seconds."""
-    from offline.plan import make_plan
-    from verify.checks import Target, run_all
-    from verify.sandbox import Sandbox, spec_from_plan
-
-    spec = spec_from_plan(make_plan("dev", policies=lambda *_: []))
-    times = []
-    with Sandbox(spec):
-        target = Target.from_outputs(spec.outputs)
-        run_all(target)  # warm: first MCP session, first JWKS fetch
-        for _ in range(runs):
-            start = time.perf_counter()
-            checks = run_all(target)
-            times.append(time.perf_counter() - start)
-            if not all(c.ok for c in checks):
-                raise SystemExit(
-                    "bench: verify failed against the sandbox: " + "; ".join(c.line() for c in checks if not c.ok)
-                )
-    return statistics.median(times), len(checks)
+FLOOR_TARGET, SCALE_TARGET = 1.3, 2.0
 
 
 def sdk_classes() -> list[str]:
@@ -181,16 +127,6 @@ def main(argv: list[str] | None = None) -> int:
         f"(target <= {SCALE_TARGET}) {'meets' if scale_ratio <= SCALE_TARGET else 'MISSES'}"
     )
     print(f"dev plan peak memory (max RSS): {statistics.median(rss) / 1024:.0f} MiB")
-    vt, n = verify_median(args.runs)
-    print(
-        f"verify: {n} checks against a running sandbox: {vt:.3f} s (target < {VERIFY_TARGET:.0f} s) "
-        f"{'meets' if vt < VERIFY_TARGET else 'MISSES'}"
-    )
-    it = interactive_median(args.runs)
-    print(
-        f"interactive: DCR, login, consent, code + PKCE, tools/list through the gateway: {it:.3f} s "
-        f"(target < {INTERACTIVE_TARGET:.0f} s) {'meets' if it < INTERACTIVE_TARGET else 'MISSES'}"
-    )
     return 0
 
 

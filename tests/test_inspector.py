@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from offline.plan import make_plan
+from sandbox.sandbox import Sandbox, spec_from_plan
 from tests.conftest import ROOT, sandbox_token
-from verify.sandbox import Sandbox, spec_from_plan
 
 CLI = (
     ROOT / "tests" / "inspector" / "node_modules" / "@modelcontextprotocol" / "inspector" / "cli" / "build" / "index.js"

@@ -16,8 +16,8 @@ import jwt as pyjwt
 import pytest
 
 from offline.plan import make_plan
+from sandbox.sandbox import Sandbox, SandboxSpec, spec_from_plan
 from verify.interactive import REDIRECT_URI, MemoryStorage, Person, list_tools, provider_for
-from verify.sandbox import Sandbox, SandboxSpec, spec_from_plan
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interactive"
 
@@ -103,7 +103,7 @@ def test_a_user_without_a_role_gets_a_token_the_gateway_refuses(claims: Sandbox)
         _login(claims, "tools", "norole@mcp.test")
     assert "Invalid Bearer token" in repr(err.value) or "401" in repr(err.value)
     # The diagnosis from the token itself: no permissions, so the claim rule cannot match.
-    from verify.gatekeeper import Refused
+    from sandbox.gatekeeper import Refused
     from verify.tokens import TokenError, validate
 
     gateway = next(g for g in claims._gateways if g.spec.name == "tools")
@@ -166,7 +166,7 @@ def test_a_scope_rule_works_because_the_gateway_advertises_its_scope() -> None:
     (in its 401 and its protected resource metadata): the SDK asks Auth0 for it, RBAC grants it to
     an MCP User, and the gateway admits the token. Without the advertisement the client would ask
     for no API scope and be refused for `scope`, which verify diagnoses."""
-    from verify.gatekeeper import Refused
+    from sandbox.gatekeeper import Refused
 
     with Sandbox(_spec("dev")) as sandbox:
         tools, storage, _ = _login(sandbox, "tools", "user@mcp.test")
@@ -353,7 +353,7 @@ def test_make_sandbox_prints_one_json_line_and_serves_until_stopped() -> None:
     from tests.conftest import ROOT
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "verify.serve", "--stack", "claims", "--stack-dir", str(FIXTURES)],
+        [sys.executable, "-m", "sandbox.serve", "--stack", "claims", "--stack-dir", str(FIXTURES)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -392,7 +392,7 @@ def metadata_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     from cryptography.hazmat.primitives.asymmetric import rsa
     from cryptography.x509.oid import NameOID
 
-    from verify.sandbox import free_port
+    from sandbox.sandbox import free_port
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])

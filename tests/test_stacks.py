@@ -207,7 +207,7 @@ def test_stack_dir_reaches_policy_config_and_demo(tmp_path: Path) -> None:
     finally:
         cfg_file.unlink(missing_ok=True)
     demo = subprocess.run(
-        [sys.executable, "-m", "verify.demo", "--stack", "adopt", "--stack-dir", str(ADOPT)],
+        [sys.executable, "-m", "sandbox.demo", "--stack", "adopt", "--stack-dir", str(ADOPT)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -15,8 +15,8 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from sandbox.sandbox import GatewaySpec, Issuer, Sandbox, SandboxSpec, free_port
 from verify.checks import JSONRPC_TOOLS_LIST, MCP_HEADERS
-from verify.sandbox import GatewaySpec, Issuer, Sandbox, SandboxSpec, free_port
 from verify.tokens import MAX_LIFETIME_SECONDS, Rules, TokenError, validate
 
 AUD = "https://gw.example.com/mcp"
@@ -165,7 +165,7 @@ def test_the_gateway_admits_a_good_token(gateway: Any) -> None:
 
 
 # A token good for a century: `make verify` refuses it (Auth0 never issues one), while AgentCore
-# documents no ceiling on exp, so the stand-in admits it (verify/gatekeeper.py).
+# documents no ceiling on exp, so the stand-in admits it (sandbox/gatekeeper.py).
 AT_THE_GATEWAY = sorted(set(EXPECTED) - {"exp-in-a-century"})
 
 
@@ -244,7 +244,7 @@ def test_time_claims_at_their_exact_edges(world: World) -> None:
     assert info.value.cause == "exp is nan, not a finite NumericDate"
 
 
-# --- the gateway stand-in's own admission (verify/gatekeeper.py, on PyJWT) -------------------------
+# --- the gateway stand-in's own admission (sandbox/gatekeeper.py, on PyJWT) -------------------------
 
 
 def _authorizer(**over: Any) -> Any:
@@ -287,7 +287,7 @@ def _rule(name: str, operator: str, value: Any) -> dict[str, Any]:
 def test_the_gatekeeper_applies_each_claim_rule_operator(
     world: World, rule: dict[str, Any], claims: dict[str, Any], admitted: bool
 ) -> None:
-    from verify.gatekeeper import Refused, admit
+    from sandbox.gatekeeper import Refused, admit
 
     token = world.sign(world.claims(**{"permissions": None, **claims}))
     authorizer = _authorizer(custom_claims=[rule])
@@ -317,7 +317,7 @@ def test_the_gatekeeper_applies_each_claim_rule_operator(
 def test_the_gatekeeper_checks_audience_clients_scopes_and_times(
     world: World, over: dict[str, Any], authorizer: dict[str, Any], reason: str | None
 ) -> None:
-    from verify.gatekeeper import Refused, admit
+    from sandbox.gatekeeper import Refused, admit
 
     token = world.sign(world.claims(**over))
     if reason is None:
@@ -343,7 +343,7 @@ GATEWAY_REASONS = {
 @pytest.mark.parametrize("kind", AT_THE_GATEWAY)
 def test_the_gatekeeper_gives_each_forgery_its_reason(world: World, kind: str) -> None:
     """The reason stays inside the stand-in (its 401 does not say it), but it must be the right one."""
-    from verify.gatekeeper import Refused, admit
+    from sandbox.gatekeeper import Refused, admit
 
     with pytest.raises(Refused) as refused:
         admit(world.forgeries()[kind], world.jwks, world.issuer, _authorizer())
@@ -351,7 +351,7 @@ def test_the_gatekeeper_gives_each_forgery_its_reason(world: World, kind: str) -
 
 
 def test_the_gatekeeper_refuses_with_a_jwks_that_has_no_keys(world: World) -> None:
-    from verify.gatekeeper import Refused, admit
+    from sandbox.gatekeeper import Refused, admit
 
     with pytest.raises(Refused) as refused:
         admit(world.sign(world.claims()), {}, world.issuer, _authorizer())
@@ -363,7 +363,7 @@ def test_the_gatekeeper_refuses_with_a_jwks_that_has_no_keys(world: World) -> No
     [("not-a-jwt", "malformed"), ("a.b.c", "malformed")],
 )
 def test_the_gatekeeper_refuses_what_is_not_a_jws(world: World, token: str, reason: str) -> None:
-    from verify.gatekeeper import Refused, admit
+    from sandbox.gatekeeper import Refused, admit
 
     with pytest.raises(Refused) as refused:
         admit(token, world.jwks, world.issuer, _authorizer())
@@ -372,7 +372,7 @@ def test_the_gatekeeper_refuses_what_is_not_a_jws(world: World, token: str, reas
 
 def test_the_gatekeeper_times_at_their_edges(world: World) -> None:
     """60 s of leeway on exp; epoch 0 is a valid NumericDate; a negative nbf is not."""
-    from verify.gatekeeper import Refused, admit
+    from sandbox.gatekeeper import Refused, admit
 
     now = int(time.time())
     admit(world.sign(world.claims(exp=now - 30)), world.jwks, world.issuer, _authorizer())

@@ -12,10 +12,10 @@ import httpx2
 import pytest
 
 from offline.plan import make_plan
+from sandbox.sandbox import Sandbox, SandboxSpec, spec_from_plan
 from tests.conftest import sandbox_token
 from verify import __main__ as cli
 from verify.checks import Check, Target, check_jsonrpc, run_all
-from verify.sandbox import Sandbox, SandboxSpec, spec_from_plan
 
 
 @pytest.fixture(scope="module")
@@ -349,7 +349,7 @@ def test_the_sandbox_refuses_an_output_on_a_host_it_does_not_stand_in_for() -> N
     posted a client secret there. Now any such output stops the sandbox before a request."""
     import dataclasses
 
-    from verify.sandbox import SandboxError
+    from sandbox.sandbox import SandboxError
 
     plan = make_plan("prod")
     outputs = {**plan.evaluation.outputs, "tokenEndpoint": "https://mcpauth-prod.us.auth0.com/oauth/token"}

@@ -1,1 +1,1 @@
-"""`make verify`: prove a deployed stack works end to end; and a local sandbox that runs the same chain."""
+"""`make verify`: prove a deployed stack works end to end, from its stack outputs alone."""

@@ -20,7 +20,7 @@ token grant (§6) and dynamic client registration (RFC 7591). Layered on top, ea
   (Auth0 runs post-login Actions on refresh token exchanges too), its claims added to the token.
 
 The login page is a plain HTML form with `username` and `password` fields; the users come from
-`verify/sandbox_users.json` (one MCP User, one MCP Admin, one with no role), with passwords made
+`sandbox/sandbox_users.json` (one MCP User, one MCP Admin, one with no role), with passwords made
 up at start.
 """
 
@@ -165,7 +165,7 @@ class Refresh:
 
 @dataclass
 class Tenant:
-    """What the interactive issuer needs from the plan (verify.sandbox.SandboxSpec holds it)."""
+    """What the interactive issuer needs from the plan (sandbox.sandbox.SandboxSpec holds it)."""
 
     issuer: str
     apis: dict[str, list[str]]  # identifier -> scopes

@@ -20,7 +20,7 @@ from typing import Any
 from components.config import ConfigError
 from offline.plan import make_plan
 from offline.stackfile import StackFileError
-from verify.sandbox import Sandbox, SandboxError, spec_from_plan
+from sandbox.sandbox import Sandbox, SandboxError, spec_from_plan
 
 
 def announcement(sandbox: Sandbox) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from offline.engine import ROOT
 from offline.plan import make_plan
+from sandbox.sandbox import Sandbox, SandboxError, SandboxSpec, spec_from_plan
 from verify.checks import Check, Target, run_all
-from verify.sandbox import Sandbox, SandboxError, SandboxSpec, spec_from_plan
 
 
 def _run(title: str, spec: SandboxSpec) -> list[Check]:

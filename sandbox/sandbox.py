@@ -1,8 +1,9 @@
 """A local stand-in for what `pulumi up` creates: an Auth0-like issuer and AgentCore-like gateways.
 
-Built from the offline plan of a stack (the same resources `pulumi up` would create: APIs,
-scopes, machine clients and their grants, each gateway's authorizer settings), with every real
-URL rebased onto 127.0.0.1, so the wiring between them is exactly the plan's:
+Built from the offline plan of a stack, read through its typed view (offline/view.py: the same
+APIs, scopes, machine clients and their grants, each gateway's authorizer settings that `pulumi up`
+would create), with every real URL rebased onto 127.0.0.1, so the wiring between them is exactly
+the plan's:
 
 - the issuer serves OIDC discovery, a JWKS (RS256 keys with `kid`) and `/oauth/token` for client
   credentials with `audience` or (profile `compatibility`) `resource`, issuing tokens shaped like
@@ -12,7 +13,8 @@ URL rebased onto 127.0.0.1, so the wiring between them is exactly the plan's:
   resource metadata, answers 401 with a `WWW-Authenticate` naming it, and hands good requests to a
   real MCP server (the MCP Python SDK's MCPServer, streamable HTTP) with a few tools.
 
-Tests change the spec before `start()` to produce each failure of the troubleshooting table.
+Each is a Starlette app (routes, requests, responses, form parsing) served by uvicorn on its own
+port. Tests change the spec before `start()` to produce each failure of the troubleshooting table.
 """
 
 from __future__ import annotations
@@ -23,24 +25,32 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx2
 import uvicorn
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from verify.authserver import AuthServer, Tenant, User, load_users
-from verify.gatekeeper import Refused, admit
+from offline.plan import Plan
+from offline.view import PlanView, plan_view
+from sandbox.authserver import AuthServer, Tenant, User, load_users
+from sandbox.gatekeeper import Refused, admit
 
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 PRM_PATH = "/.well-known/oauth-protected-resource"
-# Served by the interactive half (verify/authserver.py); client credentials stay in Issuer.token.
+# The routes that answer whatever the method (discovery, the JWKS, registration, the gateway's
+# metadata: as they always have); the others name theirs.
+ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+# Served by the interactive half (sandbox/authserver.py); client credentials stay in Issuer.token.
 INTERACTIVE_GRANTS = ("authorization_code", "refresh_token")
 # `scopes_supported` in an Auth0 tenant's /.well-known/openid-configuration: OIDC scopes, never an
 # API's (the exact list is not confirmed from Auth0's docs: README, "What is not confirmed").
@@ -104,7 +114,7 @@ class SandboxSpec:
     default_audience: str = ""
     dynamic_registration: bool = False
     token_lifetime: int = 3600
-    # The interactive path (verify/authserver.py): roles' permissions per API, what third-party
+    # The interactive path (sandbox/authserver.py): roles' permissions per API, what third-party
     # clients may get per API, each API's offline access, the domain-level connection, the
     # Action's MCPAUTH_CONFIG (rebased).
     role_permissions: dict[str, dict[str, list[str]]] = field(default_factory=dict)
@@ -163,122 +173,103 @@ def _loopback_only(outputs: dict[str, Any], path: str = "") -> None:
             )
 
 
-def spec_from_plan(plan: Any) -> SandboxSpec:
-    """The sandbox for an offline plan (offline.plan.Plan): same APIs, clients, grants and
-    authorizers, URLs moved to loopback."""
-    ev = plan.evaluation
-    issuer = str(ev.outputs["issuer"])
+def spec_from_plan(plan: Plan) -> SandboxSpec:
+    """The sandbox for an offline plan (offline.plan.make_plan), read through its typed view."""
+    return spec_from_view(plan_view(plan))
+
+
+def spec_from_view(view: PlanView) -> SandboxSpec:
+    """The sandbox for a plan's view: same APIs, clients, grants and authorizers, URLs moved to
+    loopback."""
     issuer_port = free_port()
-    mapping = {issuer.rstrip("/"): f"http://127.0.0.1:{issuer_port}"}
+    mapping = {view.issuer.rstrip("/"): f"http://127.0.0.1:{issuer_port}"}
     gw_ports: dict[str, int] = {}
-    for name, gw in ev.outputs["gateways"].items():
-        origin = "https://" + urlsplit(gw["resourceUrl"]).netloc
-        gw_ports[name] = free_port()
-        mapping[origin] = f"http://127.0.0.1:{gw_ports[name]}"
+    for gw in view.gateways:
+        gw_ports[gw.name] = free_port()
+        mapping["https://" + urlsplit(gw.resource_url).netloc] = f"http://127.0.0.1:{gw_ports[gw.name]}"
     rebase = _rebaser(mapping)
 
-    def of(typ: str) -> list[Any]:
-        return [r for r in ev.resources if r.type == typ]
-
-    apis: dict[str, list[str]] = {}
-    for r in of("auth0:index/resourceServerScopes:ResourceServerScopes"):
-        apis[rebase(r.inputs["resourceServerIdentifier"])] = [s["name"] for s in r.inputs.get("scopes", [])]
-    for r in of("auth0:index/resourceServer:ResourceServer"):
-        apis.setdefault(rebase(r.inputs["identifier"]), [])
-
-    clients: dict[str, ClientSpec] = {}
-    names = {v["clientId"]: k for k, v in ev.outputs.get("machineClients", {}).items()}
-    for r in of("auth0:index/client:Client"):
-        cid = r.outputs["clientId"]
-        clients[cid] = ClientSpec(
-            names.get(cid, r.name), cid, secrets.token_urlsafe(32), list(r.inputs.get("grantTypes", [])), {}
+    clients = {
+        c.client_id: ClientSpec(
+            c.name,
+            c.client_id,
+            secrets.token_urlsafe(32),
+            list(c.grant_types),
+            {rebase(audience): list(scopes) for audience, scopes in c.grants.items()},
         )
-    for g in of("auth0:index/clientGrant:ClientGrant"):
-        cid = g.inputs.get("clientId")
-        if cid in clients:
-            clients[cid].grants[rebase(g.inputs["audience"])] = list(g.inputs.get("scopes", []))
-
-    gateways: dict[str, GatewaySpec] = {}
-    # Which gateway resource is which output: by the id AWS gave it (the stack outputs name it), not
-    # by how the program names its components.
-    named = {str(out["gatewayId"]): name for name, out in ev.outputs["gateways"].items()}
-    for a in of("pulumi-python:dynamic/mcpauth:AgentCoreGateway"):
-        name = named[str(a.outputs["gatewayId"])]
-        gw_out = ev.outputs["gateways"][name]
-        gateways[name] = GatewaySpec(
-            name=name,
-            port=gw_ports[name],
-            resource_url=rebase(gw_out["resourceUrl"]),
-            discovery_url=rebase(a.inputs["discoveryUrl"]),
-            allowed_audiences=rebase(list(a.outputs.get("allowedAudiences", []))),
-            allowed_clients=list(a.inputs.get("allowedClients", [])),
-            allowed_scopes=list(a.inputs.get("allowedScopes", [])),
-            custom_claims=list(a.inputs.get("customClaims", [])),
+        for c in view.clients
+    }
+    gateways = {
+        gw.name: GatewaySpec(
+            name=gw.name,
+            port=gw_ports[gw.name],
+            resource_url=rebase(gw.resource_url),
+            discovery_url=rebase(gw.discovery_url),
+            allowed_audiences=rebase(list(gw.allowed_audiences)),
+            allowed_clients=list(gw.allowed_clients),
+            allowed_scopes=list(gw.allowed_scopes),
+            custom_claims=[dict(rule) for rule in gw.custom_claims],
         )
-
-    role_names = {r.outputs.get("id") or r.id: r.inputs.get("name", r.name) for r in of("auth0:index/role:Role")}
-    role_permissions: dict[str, dict[str, list[str]]] = {}
-    for rp in of("auth0:index/rolePermission:RolePermission"):
-        role = role_names.get(rp.inputs.get("roleId"), rp.inputs.get("roleId"))
-        per_api = role_permissions.setdefault(str(role), {})
-        per_api.setdefault(rebase(rp.inputs["resourceServerIdentifier"]), []).append(rp.inputs["permission"])
-    third_party_grants = {
-        rebase(g.inputs["audience"]): list(g.inputs.get("scopes", []))
-        for g in of("auth0:index/clientGrant:ClientGrant")
-        if g.inputs.get("defaultFor") == "third_party_clients"
+        for gw in view.gateways
     }
-    offline = {
-        rebase(r.inputs["identifier"]): bool(r.inputs.get("allowOfflineAccess"))
-        for r in of("auth0:index/resourceServer:ResourceServer")
-    }
-    action_config = next(
-        (
-            json.dumps(rebase(json.loads(sec["value"])))
-            for a in of("auth0:index/action:Action")
-            for sec in a.inputs.get("secrets", [])
-            if sec.get("name") == "MCPAUTH_CONFIG" and isinstance(sec.get("value"), str) and sec["value"] != "[secret]"
-        ),
-        None,
-    )
-
-    tenant = of("auth0:index/tenant:Tenant")
-    outputs = rebase({k: v for k, v in ev.outputs.items() if k != "machineClientSecrets"})
+    outputs = rebase({k: v for k, v in view.outputs.items() if k != "machineClientSecrets"})
     _loopback_only(outputs)
     outputs["machineClientSecrets"] = {c.name: c.secret for c in clients.values()}
+    tenant = view.tenant
     return SandboxSpec(
         issuer_port=issuer_port,
-        apis=apis,
+        apis={rebase(api.identifier): list(api.scopes) for api in view.apis},
         clients=clients,
         gateways=gateways,
         outputs=outputs,
-        resource_parameter_profile=(tenant[0].inputs.get("resourceParameterProfile") if tenant else None)
-        or "compatibility",
-        default_audience=rebase(tenant[0].inputs.get("defaultAudience") or "") if tenant else "",
-        dynamic_registration=bool((ev.outputs.get("clientRegistration") or {}).get("dynamic")),
-        metadata_documents=bool((ev.outputs.get("clientRegistration") or {}).get("metadataDocuments")),
-        role_permissions=role_permissions,
-        third_party_grants=third_party_grants,
-        offline_access=offline,
-        domain_connection=any(c.inputs.get("isDomainConnection") for c in of("auth0:index/connection:Connection")),
-        action_config=action_config,
+        resource_parameter_profile=tenant.resource_parameter_profile or "compatibility",
+        default_audience=rebase(tenant.default_audience or ""),
+        dynamic_registration=tenant.dynamic_registration,
+        metadata_documents=tenant.metadata_documents,
+        role_permissions={
+            role.name: {rebase(api): list(perms) for api, perms in role.permissions.items()} for role in view.roles
+        },
+        third_party_grants={
+            rebase(api.identifier): list(api.third_party_scopes)
+            for api in view.apis
+            if api.third_party_scopes is not None
+        },
+        offline_access={rebase(api.identifier): api.allow_offline_access for api in view.apis},
+        domain_connection=tenant.domain_connection,
+        action_config=json.dumps(rebase(json.loads(tenant.action_config))) if tenant.action_config else None,
     )
 
 
-async def _json(send: Send, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
-    raw = json.dumps(body).encode()
-    hdrs = [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
-    hdrs += [(k.encode(), v.encode()) for k, v in (headers or {}).items()]
-    await send({"type": "http.response.start", "status": status, "headers": hdrs})
-    await send({"type": "http.response.body", "body": raw})
+class _JSON(JSONResponse):
+    """A JSON answer written as json.dumps writes it (`", "` and `": "`, ASCII): the sandbox's
+    bodies, byte for byte, as they were before its routes were Starlette's (whose own rendering is
+    compact)."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content).encode()
 
 
-async def _body(receive: Receive) -> bytes:
-    chunks = []
-    while True:
-        msg = await receive()
-        chunks.append(msg.get("body", b""))
-        if not msg.get("more_body"):
-            return b"".join(chunks)
+NOT_FOUND = {"error": "not_found"}
+
+
+def _params(items: Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """A query or form as one value per name: the first non-blank one, as urllib's parse_qs read
+    them before Starlette did (OAuth parameters "MUST NOT be included more than once", RFC 6749
+    §3.1 and §3.2; which one Auth0 takes when they are is not documented)."""
+    params: dict[str, str] = {}
+    for name, value in items:
+        if isinstance(value, str) and value:
+            params.setdefault(name, value)
+    return params
+
+
+def _page(status: int, page: str, headers: list[tuple[str, str]]) -> Response:
+    """One of the interactive half's answers (sandbox/authserver.py: status, HTML or "", headers)."""
+    return Response(page, status, headers=dict(headers))
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return _JSON(NOT_FOUND, 404)
 
 
 class Issuer:
@@ -296,6 +287,21 @@ class Issuer:
             self.sign,
             self.users,
         )
+        self.app = Starlette(
+            routes=[
+                Route("/.well-known/openid-configuration", self._discovery, methods=ANY_METHOD),
+                Route("/.well-known/jwks.json", self._jwks, methods=ANY_METHOD),
+                Route("/oauth/token", self._token, methods=["POST"]),
+                # The interactive half (sandbox/authserver.py), in worker threads: Authlib is
+                # synchronous, and registration and the pages call it.
+                Route("/oidc/register", self._register, methods=ANY_METHOD),
+                Route("/authorize", self._authorize, methods=["GET"]),
+                Route("/authorize/login", self._login, methods=["POST"]),
+                Route("/authorize/consent", self._consent, methods=["POST"]),
+            ],
+            exception_handlers={404: _not_found, 405: self._wrong_method},
+        )
+        self.app.router.redirect_slashes = False  # `/oauth/token/` is not found, not redirected
 
     def sign(self, claims: dict[str, Any]) -> str:
         key = self.unpublished if self.spec.sign_with_unpublished_key else self.key
@@ -365,70 +371,62 @@ class Issuer:
         }
         return 200, {"access_token": self.sign(claims), "token_type": "Bearer", "expires_in": self.spec.token_lifetime}
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return
-        path, method = scope["path"], scope["method"]
-        url = self.spec.issuer.rstrip("/") + path
-        if path in ("/authorize", "/authorize/login", "/authorize/consent", "/oidc/register"):
-            await self._interactive(scope, receive, send, path, method, url)
-        elif path == "/.well-known/openid-configuration":
-            await _json(send, 200, self.discovery())
-        elif path == "/.well-known/jwks.json":
-            await _json(send, 200, self.jwks())
-        elif path == "/oauth/token" and method == "POST":
-            raw = await _body(receive)
-            ctype = dict(scope["headers"]).get(b"content-type", b"").decode()
-            try:
-                form = (
-                    {k: str(v) for k, v in json.loads(raw or b"{}").items()}
-                    if "json" in ctype
-                    else {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-                )
-            except (ValueError, AttributeError):
-                await _json(send, 400, {"error": "invalid_request", "error_description": "bad body"})
-                return
-            if form.get("grant_type") in INTERACTIVE_GRANTS:
-                headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-                status, body, extra = self.auth.token(url, headers, form)
-                await _json(send, status, body, dict(extra))
-                return
-            status, body = self.token(form)
-            await _json(send, status, body)
-        else:
-            await _json(send, 404, {"error": "not_found"})
+    # --- the routes ------------------------------------------------------------------------------
+    def _url(self, request: Request) -> str:
+        """The request's URL as the issuer names itself (what Authlib is handed), without the query."""
+        return self.spec.issuer.rstrip("/") + request.url.path
 
-    async def _interactive(self, scope: Scope, receive: Receive, send: Send, path: str, method: str, url: str) -> None:
-        """/authorize (the login and consent pages) and /oidc/register, in a worker thread: the
-        post-login Action runs under Node when a code is exchanged, and registration is Authlib's."""
-        raw = await _body(receive)
-        if path == "/oidc/register":
-            try:
-                body = json.loads(raw or b"{}")
-            except ValueError:
-                body = None
-            if not isinstance(body, dict) or method != "POST":
-                await _json(send, 400, {"error": "invalid_client_metadata", "error_description": "a JSON object"})
-                return
-            sent_headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-            status, answer, extra = await asyncio.to_thread(self.auth.register, url, sent_headers, body)
-            await _json(send, status, answer, dict(extra))
-            return
-        args = {k: v[0] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
-        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
-        if path == "/authorize" and method == "GET":
-            status, page, headers = await asyncio.to_thread(self.auth.authorize, url, args)
-        elif path == "/authorize/login" and method == "POST":
-            status, page, headers = await asyncio.to_thread(self.auth.login, url, form)
-        elif path == "/authorize/consent" and method == "POST":
-            status, page, headers = await asyncio.to_thread(self.auth.consent, url, form)
-        else:
-            await _json(send, 405, {"error": "method_not_allowed"})
-            return
-        data = page.encode()
-        hdrs = [(k.lower().encode(), v.encode()) for k, v in headers] + [(b"content-length", str(len(data)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": hdrs})
-        await send({"type": "http.response.body", "body": data})
+    async def _wrong_method(self, request: Request, exc: Exception) -> Response:
+        if request.url.path == "/oauth/token":
+            return _JSON(NOT_FOUND, 404)  # only POST /oauth/token exists
+        return _JSON({"error": "method_not_allowed"}, 405)
+
+    async def _discovery(self, request: Request) -> Response:
+        return _JSON(self.discovery())
+
+    async def _jwks(self, request: Request) -> Response:
+        return _JSON(self.jwks())
+
+    async def _token(self, request: Request) -> Response:
+        """Client credentials here; the code and refresh grants go to the interactive half. The body
+        is a form, or JSON (Auth0 takes both)."""
+        try:
+            if "json" in request.headers.get("content-type", ""):
+                doc = await request.json() if await request.body() else {}
+                form = {k: str(v) for k, v in doc.items()}
+            else:
+                form = _params((await request.form()).multi_items())
+        except (ValueError, AttributeError):
+            return _JSON({"error": "invalid_request", "error_description": "bad body"}, 400)
+        if form.get("grant_type") in INTERACTIVE_GRANTS:
+            status, body, extra = self.auth.token(self._url(request), dict(request.headers), form)
+            return _JSON(body, status, dict(extra))
+        status, answer = self.token(form)
+        return _JSON(answer, status)
+
+    async def _register(self, request: Request) -> Response:
+        try:
+            body = await request.json() if await request.body() else {}
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or request.method != "POST":
+            return _JSON({"error": "invalid_client_metadata", "error_description": "a JSON object"}, 400)
+        status, answer, extra = await asyncio.to_thread(
+            self.auth.register, self._url(request), dict(request.headers), body
+        )
+        return _JSON(answer, status, dict(extra))
+
+    async def _authorize(self, request: Request) -> Response:
+        args = _params(request.query_params.multi_items())
+        return _page(*await asyncio.to_thread(self.auth.authorize, self._url(request), args))
+
+    async def _login(self, request: Request) -> Response:
+        form = _params((await request.form()).multi_items())
+        return _page(*await asyncio.to_thread(self.auth.login, self._url(request), form))
+
+    async def _consent(self, request: Request) -> Response:
+        form = _params((await request.form()).multi_items())
+        return _page(*await asyncio.to_thread(self.auth.consent, self._url(request), form))
 
 
 def mcp_app() -> Any:
@@ -462,6 +460,16 @@ class Gateway:
         self.spec = spec
         self.inner = inner
         self.http = httpx2.Client(timeout=5.0)
+        self.app = Starlette(
+            routes=[
+                # RFC 9728's metadata, at the root and under the resource's path.
+                Route(PRM_PATH + "{rest:path}", self._metadata, methods=ANY_METHOD),
+                # Everything else: the MCP server, behind the authorizer.
+                Mount("", app=inner, middleware=[Middleware(_Inbound, gateway=self)]),
+            ],
+            # The MCP server's session manager runs for as long as the gateway serves.
+            lifespan=lambda _: inner.router.lifespan_context(inner),
+        )
 
     def advertised_scopes(self) -> list[str]:
         """The allowed scopes as AgentCore shows them to clients, in its protected resource metadata
@@ -487,41 +495,33 @@ class Gateway:
         issuer, jwks = self._issuer_material()
         return admit(credentials.strip(), jwks, issuer, self.spec)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.inner(scope, receive, send)  # lifespan: the MCP server's session manager
-            return
-        path = scope["path"]
-        if path.startswith(PRM_PATH):
-            # The issuer as the discovery URL names it (`https://<tenant>/`, Auth0's trailing slash
-            # kept): RFC 8414 §3.3 makes clients compare it with the metadata's `issuer` exactly,
-            # and the MCP Python SDK does. What AgentCore itself publishes here is not documented
-            # (README, "What could not be confirmed").
-            issuer = self.spec.discovery_url.removesuffix(".well-known/openid-configuration")
-            await _json(
-                send,
-                200,
-                {
-                    "resource": self.spec.resource_url,
-                    "authorization_servers": [issuer],
-                    "bearer_methods_supported": ["header"],
-                    **({"scopes_supported": self.advertised_scopes()} if self.advertised_scopes() else {}),
-                },
-            )
-            return
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        if sum(1 for k, _ in scope["headers"] if k.decode().lower() == "authorization") > 1:
+    async def _metadata(self, request: Request) -> Response:
+        # The issuer as the discovery URL names it (`https://<tenant>/`, Auth0's trailing slash
+        # kept): RFC 8414 §3.3 makes clients compare it with the metadata's `issuer` exactly,
+        # and the MCP Python SDK does. What AgentCore itself publishes here is not documented
+        # (README, "What could not be confirmed").
+        issuer = self.spec.discovery_url.removesuffix(".well-known/openid-configuration")
+        return _JSON(
+            {
+                "resource": self.spec.resource_url,
+                "authorization_servers": [issuer],
+                "bearer_methods_supported": ["header"],
+                **({"scopes_supported": self.advertised_scopes()} if self.advertised_scopes() else {}),
+            }
+        )
+
+    async def refusal(self, request: Request) -> Response | None:
+        """The gateway's answer to a request it does not admit; None when it admits it."""
+        if len(request.headers.getlist("authorization")) > 1:
             # One credential per request: a second Authorization header is a malformed request
             # (RFC 6750 §3.1 invalid_request), never "use whichever came first".
-            await _json(
-                send,
-                400,
+            return _JSON(
                 {"jsonrpc": "2.0", "id": None, "error": {"code": -32600, "message": "Invalid Request"}},
+                400,
                 {"www-authenticate": 'Bearer error="invalid_request"'},
             )
-            return
         try:
-            await asyncio.to_thread(self.check, headers.get("authorization", ""))
+            await asyncio.to_thread(self.check, request.headers.get("authorization", ""))
         except Refused as e:
             # RFC 6750's attributes only: what the stand-in found stays here, so that `make verify`
             # diagnoses from the token and the stack, as it must with AgentCore. No error code when
@@ -532,36 +532,53 @@ class Gateway:
                 challenge += f', scope="{" ".join(self.advertised_scopes())}"'
             if e.reason != "no-token":
                 challenge += ', error="invalid_token"'
-            await _json(
-                send,
-                401,
+            return _JSON(
                 {"jsonrpc": "2.0", "id": None, "error": {"code": -32001, "message": "Invalid Bearer token"}},
+                401,
                 {"www-authenticate": challenge},
             )
-            return
         except httpx2.HTTPError:
-            await _json(send, 502, {"error": "discovery URL unreachable"})
+            return _JSON({"error": "discovery URL unreachable"}, 502)
+        return None
+
+
+class _Inbound:
+    """The gateway's inbound auth and JSON-RPC envelope check in front of the MCP server, as
+    Starlette's pure ASGI middleware: an admitted request is handed on whole, its body replayed."""
+
+    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
+        self.app, self.gateway = app, gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
             return
-        if scope["method"] != "POST":
-            await self.inner(scope, receive, send)
+        request = Request(scope, receive)
+        refused = await self.gateway.refusal(request)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        if request.method != "POST":
+            await self.app(scope, receive, send)
             return
         # AgentCore checks the JSON-RPC envelope itself before any target sees it.
-        raw = await _body(receive)
+        raw = await request.body()
         problem = _envelope_problem(raw)
         if problem is not None:
             code, message = problem
-            await _json(send, 400, {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}})
+            answer = _JSON({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}, 400)
+            await answer(scope, receive, send)
             return
         sent = False
 
-        async def replay() -> MutableMapping[str, Any]:
+        async def replay() -> Message:
             nonlocal sent
             if not sent:
                 sent = True
                 return {"type": "http.request", "body": raw, "more_body": False}
             return await receive()
 
-        await self.inner(scope, replay, send)
+        await self.app(scope, replay, send)
 
 
 def _envelope_problem(raw: bytes) -> tuple[int, str] | None:
@@ -599,11 +616,11 @@ class Sandbox:
         self._servers.append((server, thread))
 
     def start(self) -> Sandbox:
-        self._serve(self.issuer, self.spec.issuer_port)
+        self._serve(self.issuer.app, self.spec.issuer_port)
         for gw in self.spec.gateways.values():
             gateway = Gateway(gw, mcp_app())
             self._gateways.append(gateway)
-            self._serve(gateway, gw.port)
+            self._serve(gateway.app, gw.port)
         return self
 
     def stop(self) -> None:

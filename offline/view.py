@@ -1,0 +1,216 @@
+"""A typed view of a plan, for what stands it up (the sandbox): per gateway, API, client and role,
+the values `pulumi up` would set, each read from the resource that holds it or from the stack
+outputs. The plan's records are read here and only here, found by the type tokens offline already
+uses (`components.gateway_resource.TYPE_TOKEN`, `offline.wiring.API` and `TENANT`); a consumer
+reads these fields and never a record, a type string or a resource name.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from components.gateway_resource import TYPE_TOKEN as GATEWAY
+from offline.engine import SECRET, Evaluation
+from offline.plan import Plan
+from offline.wiring import API, TENANT
+
+API_SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
+CLIENT = "auth0:index/client:Client"
+CLIENT_GRANT = "auth0:index/clientGrant:ClientGrant"
+ROLE = "auth0:index/role:Role"
+ROLE_PERMISSION = "auth0:index/rolePermission:RolePermission"
+CONNECTION = "auth0:index/connection:Connection"
+ACTION = "auth0:index/action:Action"
+# The post-login Action's configuration (components/action.py), one of its secrets.
+ACTION_CONFIG = "MCPAUTH_CONFIG"
+# A client grant that is the API's default for third-party (DCR and CIMD) clients.
+THIRD_PARTY = "third_party_clients"
+
+
+@dataclass(frozen=True)
+class GatewayView:
+    """One gateway: its URLs and its CUSTOM_JWT authorizer as the gateway resource sets them."""
+
+    name: str  # as the config and the stack outputs name it
+    gateway_id: str
+    gateway_url: str
+    resource_url: str
+    api_identifier: str
+    discovery_url: str
+    allowed_audiences: tuple[str, ...]
+    allowed_clients: tuple[str, ...]
+    allowed_scopes: tuple[str, ...]
+    custom_claims: tuple[Mapping[str, Any], ...]  # AgentCore's claim rules (rules/claims.py)
+    required_permissions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ApiView:
+    """One Auth0 API (resource server)."""
+
+    identifier: str
+    scopes: tuple[str, ...]
+    allow_offline_access: bool
+    # The scopes of its default grant for third-party clients; None when it has none.
+    third_party_scopes: tuple[str, ...] | None
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """One Auth0 client the stack declares (machine clients, the role assigner)."""
+
+    name: str  # as the stack outputs name a machine client; else the resource's name
+    client_id: str
+    grant_types: tuple[str, ...]
+    grants: Mapping[str, tuple[str, ...]]  # audience -> scopes, from its client grants
+
+
+@dataclass(frozen=True)
+class RoleView:
+    """One role's permissions. A role the stack only refers to (by id: a stack that does not own
+    the tenant) is named by that id."""
+
+    name: str
+    permissions: Mapping[str, tuple[str, ...]]  # API identifier -> permissions
+
+
+@dataclass(frozen=True)
+class TenantSettings:
+    """What the stack sets on the tenant; None where it sets nothing (a stack that does not own it)."""
+
+    resource_parameter_profile: str | None
+    default_audience: str | None
+    dynamic_registration: bool
+    metadata_documents: bool
+    domain_connection: bool
+    action_config: str | None  # the post-login Action's MCPAUTH_CONFIG (JSON); None without it or when secret
+
+
+@dataclass(frozen=True)
+class PlanView:
+    stack: str
+    issuer: str
+    gateways: tuple[GatewayView, ...]
+    apis: tuple[ApiView, ...]
+    clients: tuple[ClientView, ...]
+    roles: tuple[RoleView, ...]
+    tenant: TenantSettings
+    outputs: Mapping[str, Any]  # the stack outputs, as `pulumi stack output` shows them (secrets masked)
+
+    def gateway(self, name: str) -> GatewayView:
+        return next(g for g in self.gateways if g.name == name)
+
+
+def plan_view(plan: Plan) -> PlanView:
+    """The view of an offline plan (offline.plan.make_plan)."""
+    return evaluation_view(plan.evaluation)
+
+
+def evaluation_view(ev: Evaluation) -> PlanView:
+    outputs = copy.deepcopy(ev.outputs)
+    registration = outputs.get("clientRegistration") or {}
+    tenant = ev.of_type(TENANT)
+    tenant_inputs = tenant[0].inputs if tenant else {}
+    return PlanView(
+        stack=ev.stack,
+        issuer=str(outputs["issuer"]),
+        gateways=_gateways(ev, outputs),
+        apis=_apis(ev),
+        clients=_clients(ev, outputs),
+        roles=_roles(ev),
+        tenant=TenantSettings(
+            resource_parameter_profile=tenant_inputs.get("resourceParameterProfile") or None,
+            default_audience=tenant_inputs.get("defaultAudience") or None,
+            dynamic_registration=bool(registration.get("dynamic")),
+            metadata_documents=bool(registration.get("metadataDocuments")),
+            domain_connection=any(c.inputs.get("isDomainConnection") for c in ev.of_type(CONNECTION)),
+            action_config=_action_config(ev),
+        ),
+        outputs=outputs,
+    )
+
+
+def _gateways(ev: Evaluation, outputs: Mapping[str, Any]) -> tuple[GatewayView, ...]:
+    # Which gateway resource is which output: by the id AWS gave it (the stack outputs name it), not
+    # by how the program names its components.
+    named = {str(out["gatewayId"]): name for name, out in outputs["gateways"].items()}
+    views = []
+    for g in ev.of_type(GATEWAY):
+        name = named[str(g.outputs["gatewayId"])]
+        out = outputs["gateways"][name]
+        views.append(
+            GatewayView(
+                name=name,
+                gateway_id=str(out["gatewayId"]),
+                gateway_url=str(out.get("gatewayUrl") or g.outputs.get("gatewayUrl") or ""),
+                resource_url=str(out["resourceUrl"]),
+                api_identifier=str(out.get("apiIdentifier") or ""),
+                discovery_url=str(g.inputs["discoveryUrl"]),
+                allowed_audiences=tuple(g.outputs.get("allowedAudiences") or ()),
+                allowed_clients=tuple(g.inputs.get("allowedClients") or ()),
+                allowed_scopes=tuple(g.inputs.get("allowedScopes") or ()),
+                custom_claims=tuple(g.inputs.get("customClaims") or ()),
+                required_permissions=tuple(out.get("requiredPermissions") or ()),
+            )
+        )
+    return tuple(views)
+
+
+def _apis(ev: Evaluation) -> tuple[ApiView, ...]:
+    scopes: dict[str, tuple[str, ...]] = {}
+    for r in ev.of_type(API_SCOPES):
+        scopes[r.inputs["resourceServerIdentifier"]] = tuple(s["name"] for s in r.inputs.get("scopes", []))
+    offline_access: dict[str, bool] = {}
+    for r in ev.of_type(API):
+        scopes.setdefault(r.inputs["identifier"], ())
+        offline_access[r.inputs["identifier"]] = bool(r.inputs.get("allowOfflineAccess"))
+    third_party = {
+        g.inputs["audience"]: tuple(g.inputs.get("scopes", []))
+        for g in ev.of_type(CLIENT_GRANT)
+        if g.inputs.get("defaultFor") == THIRD_PARTY
+    }
+    return tuple(
+        ApiView(ident, s, offline_access.get(ident, False), third_party.get(ident)) for ident, s in scopes.items()
+    )
+
+
+def _clients(ev: Evaluation, outputs: Mapping[str, Any]) -> tuple[ClientView, ...]:
+    names = {v["clientId"]: k for k, v in (outputs.get("machineClients") or {}).items()}
+    grants: dict[str, dict[str, tuple[str, ...]]] = {}
+    for g in ev.of_type(CLIENT_GRANT):
+        if g.inputs.get("clientId"):
+            grants.setdefault(g.inputs["clientId"], {})[g.inputs["audience"]] = tuple(g.inputs.get("scopes", []))
+    return tuple(
+        ClientView(
+            name=names.get(r.outputs["clientId"], r.name),
+            client_id=r.outputs["clientId"],
+            grant_types=tuple(r.inputs.get("grantTypes", [])),
+            grants=grants.get(r.outputs["clientId"], {}),
+        )
+        for r in ev.of_type(CLIENT)
+    )
+
+
+def _roles(ev: Evaluation) -> tuple[RoleView, ...]:
+    names = {r.outputs.get("id") or r.id: r.inputs.get("name", r.name) for r in ev.of_type(ROLE)}
+    permissions: dict[str, dict[str, list[str]]] = {}
+    for rp in ev.of_type(ROLE_PERMISSION):
+        role = str(names.get(rp.inputs.get("roleId"), rp.inputs.get("roleId")))
+        per_api = permissions.setdefault(role, {})
+        per_api.setdefault(rp.inputs["resourceServerIdentifier"], []).append(rp.inputs["permission"])
+    return tuple(
+        RoleView(role, {api: tuple(perms) for api, perms in per_api.items()}) for role, per_api in permissions.items()
+    )
+
+
+def _action_config(ev: Evaluation) -> str | None:
+    """The Action's MCPAUTH_CONFIG as the plan holds it (JSON), unless the plan reads it as a secret."""
+    for action in ev.of_type(ACTION):
+        for secret in action.inputs.get("secrets", []):
+            value = secret.get("value")
+            if secret.get("name") == ACTION_CONFIG and isinstance(value, str) and value != SECRET:
+                return value
+    return None

@@ -1,0 +1,147 @@
+"""One-way imports between the project's packages, read from the source with `ast` (imports inside
+functions and under TYPE_CHECKING count: they run, or type-check, all the same).
+
+    rules       the wiring rule as pure functions: imports none of ours, so all of them may import it
+    policies    the CrossGuard pack: rules only (the CLI loads it alone, with the repository root on
+                its path)
+    components  the Pulumi program: never what evaluates or checks it
+    offline     the mock engine and `make plan`: the program, never verify or the sandbox
+    verify      `make verify`: the stack outputs and rules only
+    sandbox     `make sandbox` / `make demo`: may import offline and verify; nothing imports it,
+                and it reads a plan only through offline/view.py
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+PACKAGES = ("rules", "components", "offline", "policies", "verify", "sandbox")
+
+# package -> the packages it must not import
+FORBIDDEN: dict[str, tuple[str, ...]] = {
+    "rules": ("components", "offline", "policies", "verify", "sandbox"),
+    "policies": ("components", "offline", "verify", "sandbox"),
+    "components": ("offline", "verify", "sandbox"),
+    "offline": ("verify", "sandbox"),
+    "verify": ("offline", "sandbox", "components"),
+}
+
+# What the sandbox must not read: the plan's records (offline/view.py reads them for it).
+RECORD_ATTRIBUTES = ("evaluation", "resources", "of_type", "by_urn")
+
+
+@dataclass(frozen=True)
+class Import:
+    module: str  # the importing module, dotted
+    path: str  # its file, relative to the root
+    imported: str  # the imported module, dotted and absolute
+    line: int
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imports_of(source: str, module: str, path: str = "", is_package: bool = False) -> Iterator[Import]:
+    """Every import in `source`, resolved to absolute dotted names: `from pkg import name` is
+    `pkg.name` where that is one of the project's modules, else `pkg`."""
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield Import(module, path, alias.name, node.lineno)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            for alias in node.names:
+                candidate = ROOT.joinpath(*target.split("."), alias.name)
+                submodule = candidate.with_suffix(".py").exists() or (candidate / "__init__.py").exists()
+                yield Import(module, path, f"{target}.{alias.name}" if submodule else target, node.lineno)
+
+
+def _within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def violations(imports: Iterator[Import]) -> list[str]:
+    found: list[str] = []
+    for imp in dict.fromkeys(imports):  # one line per imported module, however many names
+        package = imp.module.split(".")[0]
+        for banned in FORBIDDEN.get(package, ()):
+            if not _within(imp.imported, banned):
+                continue
+            found.append(
+                f"{imp.path}:{imp.line}: {imp.module} imports {imp.imported} ({package} must not import {banned})"
+            )
+    return found
+
+
+def _sources() -> Iterator[tuple[Path, str]]:
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "node_modules" not in path.parts:
+                yield path, _module_name(path)
+
+
+def _all_imports() -> Iterator[Import]:
+    for path, module in _sources():
+        yield from imports_of(
+            path.read_text(), module, str(path.relative_to(ROOT)), is_package=path.name == "__init__.py"
+        )
+
+
+def test_no_package_imports_against_the_layering() -> None:
+    found = violations(_all_imports())
+    assert not found, "imports against the layering (tests/test_layering.py):\n" + "\n".join(found)
+
+
+def test_the_sandbox_reads_a_plan_only_through_offline_view() -> None:
+    found = []
+    for path, _ in _sources():
+        if path.relative_to(ROOT).parts[0] != "sandbox":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in RECORD_ATTRIBUTES:
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}: .{node.attr}")
+    assert not found, "the sandbox reads the plan's records; use offline.view:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "says"),
+    [
+        ("offline.fake", "from verify.checks import run_all", "offline.fake imports verify.checks"),
+        ("offline.fake", "def f():\n    import sandbox.sandbox", "offline.fake imports sandbox.sandbox"),
+        ("verify.fake", "from offline import plan", "verify.fake imports offline.plan"),
+        ("verify.fake", "from components.config import Settings", "verify.fake imports components.config"),
+        ("verify.checks", "from components import config", "verify.checks imports components.config"),
+        (
+            "policies.fake",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import components.naming",
+            "policies",
+        ),
+        ("components.fake", "from ..offline import engine", "components.fake imports offline.engine"),
+        ("sandbox.fake", "from verify.checks import run_all\nfrom offline.view import plan_view", ""),
+        ("verify.fake", "from rules.urls import resource_url\nfrom rules import wiring", ""),
+        ("rules.fake", "from components.naming import slug", "rules.fake imports components.naming"),
+        ("policies.fake", "from rules.wiring import audience_problems", ""),
+    ],
+)
+def test_the_check_names_the_module_and_the_import(module: str, source: str, says: str) -> None:
+    found = violations(imports_of(source, module, module.replace(".", "/") + ".py"))
+    if says:
+        assert found and all(says in f for f in found), found
+    else:
+        assert found == []
