@@ -6,7 +6,8 @@ one JSON Action secret (MCPAUTH_CONFIG), never by editing code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ def action_config(
 class PostLoginClaimsArgs:
     stack: str
     namespace: str
-    # This stack's API identifiers (computed) and other stacks' (from config).
+    # This stack's API identifiers (computed), its team stacks' (StackReferences) and others' (config).
     audiences: list[pulumi.Input[str]]
     extra_audiences: list[str]
     claims: list[str]
@@ -54,6 +55,7 @@ class PostLoginClaimsArgs:
     # The default role ({"id": rol_…, "name": …}) and what assigns it: the tenant's canonical
     # domain (the Management API's audience) and the assigner client's credentials.
     default_role: DefaultRole | None = None
+    team_audiences: Sequence[pulumi.Input[list[str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,13 @@ class PostLoginClaims(pulumi.ComponentResource):
         # The management domain is an Output when auth0:domain is a secret: the whole document
         # is then one (a secret anywhere in an Output makes all of it secret).
         management_domain = dr.management_domain if dr else None
+        teams = pulumi.Output.all(*args.team_audiences)
         config = pulumi.Output.all(
-            pulumi.Output.from_input(role_id), pulumi.Output.from_input(management_domain), *args.audiences
+            pulumi.Output.from_input(role_id), pulumi.Output.from_input(management_domain), teams, *args.audiences
         ).apply(
             lambda vals: action_config(
                 args.namespace,
-                [*vals[2:], *args.extra_audiences],
+                list(dict.fromkeys([*vals[3:], *(a for team in vals[2] for a in team), *args.extra_audiences])),
                 args.claims,
                 args.admin_email_domain,
                 args.elevated_permissions,

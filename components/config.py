@@ -115,6 +115,19 @@ class ClaimsConfig(_Model):
         return v
 
 
+# Pulumi's fully qualified stack name (docs, "Stack references": `<organization>/<project>/<stack>`;
+# with a self-managed backend the organization is `organization`). Each part: no `/` or spaces.
+_STACK_NAME_RE = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+
+
+def _stack_name(v: str) -> None:
+    if not _STACK_NAME_RE.fullmatch(v):
+        raise ValueError(
+            f"{v!r} is not a fully qualified stack name: use <organization>/<project>/<stack>, "
+            "e.g. acme/mcpauth/platform (`pulumi stack ls --all` shows them)"
+        )
+
+
 class TenantConfig(_Model):
     manage: bool = True
     dynamic_client_registration: bool = True
@@ -127,6 +140,28 @@ class TenantConfig(_Model):
     # A role (its key under mcpauth:roles, or its id) the post-login Action gives a user who
     # holds none, through the Management API with a client that may only assign role members.
     default_role: str | None = None
+    # Stacks sharing the tenant, by Pulumi's fully qualified name `<organization>/<project>/<stack>`
+    # (the form a StackReference takes). A team stack (manage: false) names its owner and reads
+    # the role ids and tenant flags it exports; the owner names its teams and reads their API
+    # identifiers for the Action's audiences.
+    owner: str | None = None
+    team_stacks: list[str] = []
+
+    @field_validator("owner")
+    @classmethod
+    def _owner(cls, v: str | None) -> str | None:
+        if v is not None:
+            _stack_name(v)
+        return v
+
+    @field_validator("team_stacks")
+    @classmethod
+    def _teams(cls, v: list[str]) -> list[str]:
+        for name in v:
+            _stack_name(name)
+        if len(set(v)) != len(v):
+            raise ValueError("lists a stack twice")
+        return v
 
     @property
     def third_party_clients(self) -> bool:
@@ -502,6 +537,16 @@ def _check_references(cfg: ProjectConfig, problems: list[str]) -> None:
             problems.append(f"{p}tenant.defaultRole: got {t.default_role!r}: not a role in {p}roles ({known})")
     for i, s in enumerate(t.claims.elevated_permissions if t.claims.admin_email_domain else []):
         check_scope(f"{p}tenant.claims.elevatedPermissions[{i}]", s)
+    if t.owner is not None and t.manage:
+        problems.append(
+            f"{p}tenant.owner: is set while {p}tenant.manage is true; a stack that owns the tenant has no owner "
+            f"(set {p}tenant.manage: false in a team stack, or remove owner)"
+        )
+    if t.team_stacks and not t.manage:
+        problems.append(
+            f"{p}tenant.teamStacks: is set while {p}tenant.manage is false; only the owner's Action reads the "
+            "teams' APIs (move it to the stack with manage: true)"
+        )
     if t.default_audience is not None:
         if not t.manage:
             problems.append(

@@ -20,6 +20,14 @@ from components.config import NAMESPACE, PROJECT_KEYS, ConfigError, Settings, lo
 from components.gateway import McpGateway, McpGatewayArgs
 from components.machine_client import MachineClient, MachineClientArgs
 from components.naming import client_component, gateway_component
+from components.references import (
+    OWNER_REFERENCE,
+    TENANT_OUTPUT,
+    owner_role_id,
+    team_api_identifiers,
+    team_reference,
+    tenant_output,
+)
 from components.tenant import TenantBaseline, TenantBaselineArgs
 
 
@@ -71,11 +79,7 @@ def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[
     tenant settings after it."""
     cfg, tenant = settings.project, settings.project.tenant
     if not tenant.manage:
-        role_ids: dict[str, pulumi.Input[str]] = {
-            role.id: auth0.get_role_output(name=role.name, skip_permissions=True, skip_users=True).id
-            for role in cfg.role_specs
-        }
-        return role_ids, lambda _gateway: None
+        return _owner_role_ids(settings), lambda _gateway: None
     default_audience: pulumi.Output[str] | None = None
     resolve: Callable[[pulumi.Output[str]], None] | None = None
     if tenant.default_audience:
@@ -101,6 +105,39 @@ def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[
             resolve(gateway.resource_url)
 
     return dict(baseline.role_ids), serve_default_audience
+
+
+def _owner_role_ids(settings: Settings) -> dict[str, pulumi.Input[str]]:
+    """A team stack's roles: from its owner's `tenant` output through a StackReference (Pulumi docs,
+    "Stack references": `StackReference(<organization>/<project>/<stack>)`, read with
+    `get_output`) when mcpauth:tenant.owner names it; otherwise found by name in the tenant."""
+    cfg, tenant = settings.project, settings.project.tenant
+    if tenant.owner is None:
+        return {
+            role.id: auth0.get_role_output(name=role.name, skip_permissions=True, skip_users=True).id
+            for role in cfg.role_specs
+        }
+    owner = tenant.owner
+    exported = pulumi.StackReference(OWNER_REFERENCE, stack_name=owner).get_output(TENANT_OUTPUT)
+
+    def role_id(role_key: str) -> pulumi.Output[str]:
+        def pick(value: Any) -> str:
+            return owner_role_id(value, role_key, owner, tenant.third_party_clients)
+
+        return exported.apply(pick)
+
+    return {role.id: role_id(role.id) for role in cfg.role_specs}
+
+
+def _team_audiences(settings: Settings) -> list[pulumi.Output[list[str]]]:
+    """The owner's Action adds claims for its teams' APIs too: each team stack's API identifiers,
+    from its `gateways` output through a StackReference (mcpauth:tenant.teamStacks)."""
+
+    def identifiers(name: str) -> pulumi.Output[list[str]]:
+        gateways = pulumi.StackReference(team_reference(name), stack_name=name).get_output("gateways")
+        return gateways.apply(lambda value: team_api_identifiers(value, name))
+
+    return [identifiers(name) for name in settings.project.tenant.team_stacks]
 
 
 def _gateways(
@@ -183,6 +220,7 @@ def _claims_action(settings: Settings, gateways: dict[str, McpGateway], default_
             stack=settings.stack,
             namespace=tenant.claims_namespace,
             audiences=[gateway.api.identifier for gateway in gateways.values()],
+            team_audiences=_team_audiences(settings),
             extra_audiences=list(tenant.claims.extra_audiences),
             claims=list(tenant.claims.include),
             admin_email_domain=tenant.claims.admin_email_domain,
@@ -219,7 +257,7 @@ def build(settings: Settings) -> dict[str, Any]:
         serve_default_audience(gateways[cfg.tenant.default_audience])
     _claims_action(settings, gateways, _default_role(settings, role_ids))
     clients = _machine_clients(settings, gateways)
-    return {
+    outputs: dict[str, Any] = {
         "issuer": _secret_if(settings.issuer_is_secret, settings.issuer),
         "discoveryUrl": discovery_url,
         "tokenEndpoint": _secret_if(settings.issuer_is_secret, settings.token_endpoint),
@@ -252,6 +290,10 @@ def build(settings: Settings) -> dict[str, Any]:
         # Secrets in their own output, so `pulumi stack output` shows the rest in plain text.
         "machineClientSecrets": pulumi.Output.secret({name: c.client_secret for name, c in clients.items()}),
     }
+    if cfg.tenant.manage:
+        # What team stacks on this tenant read through a StackReference (mcpauth:tenant.owner).
+        outputs[TENANT_OUTPUT] = tenant_output(role_ids, cfg.tenant)
+    return outputs
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ ACCOUNT_ID = "111122223333"
 SECRET = "[secret]"
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+STACK_REFERENCE = "pulumi:pulumi:StackReference"
 _ALNUM = string.ascii_letters + string.digits
 _LOWER = string.ascii_lowercase + string.digits
 
@@ -59,11 +60,20 @@ def gateway_url_for(gateway_id: str, region: str) -> str:
 
 
 class RealisticMocks(pmocks.Mocks):
-    def __init__(self, stack: str, region: str, hook: OutputHook | None = None, preview: bool = False) -> None:
+    def __init__(
+        self,
+        stack: str,
+        region: str,
+        hook: OutputHook | None = None,
+        preview: bool = False,
+        references: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         self.stack = stack
         self.region = region
         self.hook = hook
         self.preview = preview
+        # Fully qualified stack name -> its outputs, for the program's StackReferences.
+        self.references = dict(references or {})
         self.invokes: set[str] = set()  # the data sources (invoke tokens) the program called
 
     def _seed(self, typ: str, name: str) -> str:
@@ -107,6 +117,11 @@ class RealisticMocks(pmocks.Mocks):
         seed = self._seed(typ, name)
         out = dict(inputs)
         rid = f"{name}_id"
+        if typ == STACK_REFERENCE:
+            # The SDK reads a StackReference's `outputs` (pulumi/stack_reference.py). A stack that
+            # is not given has none, as one that never ran `up`.
+            name_ = str(inputs.get("name"))
+            return name_, {"name": name_, "outputs": dict(self.references.get(name_, {})), "secretOutputNames": []}
         if typ == GATEWAY_TYPE:
             out.pop("__provider", None)
             out.update(self._gateway(inputs, seed))
@@ -372,6 +387,34 @@ def _resolve(value: Any) -> tuple[Any, bool]:
     return _sync_await(go())
 
 
+def _cancel_pending() -> None:
+    loop = asyncio.get_event_loop()
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in pending:
+        task.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    # The SDK's records of outstanding RPCs and of the failure (pulumi/runtime/rpc_manager.py), and
+    # of the outputs' tasks (pulumi/runtime/stack.py, wait_for_rpcs awaits SETTINGS.outputs), which
+    # the next run would otherwise await and re-raise.
+    rpcs = psettings._get_rpc_manager()
+    with psettings.SETTINGS.lock:
+        left = [*rpcs.rpcs, *psettings.SETTINGS.outputs]
+        psettings.SETTINGS.outputs.clear()
+    rpcs.clear()
+    for future in left:
+        if isinstance(future, asyncio.Future) and future.done() and not future.cancelled():
+            future.exception()  # retrieved: the failure is the one already raised, not logged again
+    # The SDK's inner futures carry the same failure to every resource that waited on it; asyncio
+    # would log each as "never retrieved" when it is collected. The caller has the failure.
+    loop.set_exception_handler(_quiet_never_retrieved)
+
+
+def _quiet_never_retrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    if "never retrieved" not in str(context.get("message", "")):
+        loop.default_exception_handler(context)
+
+
 def run_program(
     config: Mapping[str, Any],
     stack: str,
@@ -381,6 +424,7 @@ def run_program(
     project: str = "mcpauth",
     preview: bool = False,
     secret_keys: frozenset[str] = frozenset(),
+    references: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Evaluation:
     """Evaluate the program (by default `__main__.py`, exactly as `pulumi up` runs it) for
     one stack's config under the mocks; return what it declared. `secret_keys` are the keys set
@@ -390,7 +434,7 @@ def run_program(
         asyncio.get_event_loop()
     except RuntimeError:  # an asyncio.run() earlier in this thread left it without one
         asyncio.set_event_loop(asyncio.new_event_loop())
-    mocks = RealisticMocks(stack, region, hook, preview)
+    mocks = RealisticMocks(stack, region, hook, preview, references)
     monitor = RecordingMonitor(mocks, stack, project)
     # A fresh root stack per evaluation, so several plans can run in one process.
     psettings.ROOT.set(None)
@@ -404,7 +448,14 @@ def run_program(
     outputs: dict[str, Any] = {}
     secret: set[str] = set()
     with _offline_sdk():
-        _sync_await(run_pulumi_func(program or default_program))
+        try:
+            _sync_await(run_pulumi_func(program or default_program))
+        except BaseException:
+            # A program that fails half-way (a config error, an `apply` that raises) leaves other
+            # applies and registrations pending on the event loop; run on, they would fail the next
+            # evaluation in this process. End them here, as the end of a real program's process does.
+            _cancel_pending()
+            raise
         for name, value in (getattr(root, "outputs", None) or {}).items():
             plain, is_secret = _resolve(value)
             # A secret output is never held in plain text past this point.

@@ -31,11 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pulumi
+
 from components.auth0_scopes import scopes_for
 from components.config import ConfigError, Settings, load_settings
 from offline.adopt import reset_notes
 from offline.engine import ROOT, Evaluation, OutputHook, run_program
 from offline.graph import critical_path
+from offline.references import referenced_outputs
 from offline.render import render_text, to_document
 from offline.stackfile import StackConfig, StackFileError, load_stack
 from offline.tenants import TenantView, tenant_view
@@ -93,7 +96,8 @@ def make_plan(
     """Raises StackFileError or ConfigError for input that is not a valid stack."""
     sc = load_stack(ROOT, stack, stack_dir)
     settings = load_settings(sc.values, stack, sc.secret_keys)
-    ev = run_program(sc.values, stack, hook=hook, project=sc.project)
+    references = referenced_outputs(settings, sc.project, stack_dir)
+    ev = run_program(sc.values, stack, hook=hook, project=sc.project, references=references.outputs)
     runner = policies or _default_policies()
     return Plan(
         stack=stack,
@@ -104,7 +108,7 @@ def make_plan(
         policies=runner(ev, settings, sc) if runner else [],
         tenant=tenant_view(stack, stack_dir),
         secret_keys=tuple(sorted(sc.secret_keys)),
-        notes=reset_notes(ev),
+        notes=[*references.notes, *reset_notes(ev)],
         auth0_scopes=scopes_for(_auth0_types(ev)),
         auth0_read_scopes=scopes_for(_auth0_types(ev), read_only=True),
         pack_found=runner is not None,
@@ -165,6 +169,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"plan: {e}", file=sys.stderr)
         return EXIT_INVALID
     except ConfigError as e:
+        print(f"plan: Pulumi.{args.stack}.yaml: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    except pulumi.RunError as e:
+        # What the program refuses while it runs (a referenced stack's outputs lacking what this
+        # one needs): `pulumi preview` stops with the same message.
         print(f"plan: Pulumi.{args.stack}.yaml: {e}", file=sys.stderr)
         return EXIT_INVALID
     if args.import_file:

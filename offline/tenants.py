@@ -77,9 +77,18 @@ def tenant_view(stack: str, stack_dir: Path = ROOT) -> TenantView:
             f"the owner {owners[0]}, with the {total_gateways} gateways of every stack here: {problem}"
         )
     others = [n for n in same if n not in owners]
-    if others and not t.claims.extra_audiences:
+    for name in others:
+        owner_ref = same[name].project.tenant.owner
+        if owner_ref is not None and owner_ref.rsplit("/", 1)[-1] != owners[0]:
+            view.problems.append(
+                f"stack {name} names {owner_ref} as its mcpauth:tenant.owner, but the owner here is {owners[0]}"
+            )
+    referenced = {n.rsplit("/", 1)[-1] for n in t.team_stacks}
+    unread = sorted(n for n in others if n not in referenced)
+    if unread and not t.claims.extra_audiences:
         view.notes.append(
-            f"the owner's post-login Action adds claims only for its own APIs; list the resource URLs of "
-            f"{', '.join(sorted(others))} in mcpauth:tenant.claims.extraAudiences after their first `up`."
+            f"the owner's post-login Action adds claims only for its own APIs and its teamStacks'; add "
+            f"{', '.join(unread)} to mcpauth:tenant.teamStacks (<organization>/<project>/<stack>), or list their "
+            "resource URLs in mcpauth:tenant.claims.extraAudiences after their first `up`."
         )
     return view

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -64,3 +65,8 @@ def evaluate():
         return run_program(config, stack, **kw)
 
     return run
+
+
+def plan_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m offline.plan ARGS` (what `make plan` runs), in its own process, from the root."""
+    return subprocess.run([sys.executable, "-m", "offline.plan", *args], cwd=ROOT, capture_output=True, text=True)

@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from offline.plan import make_plan
-from tests.conftest import ROOT
+from tests.conftest import ROOT, plan_cli
 
 
 def stack(tmp_path: Path, name: str, **project: object) -> Path:
@@ -96,12 +96,7 @@ def test_a_default_audience_with_two_gateways_is_refused_before_anything_is_decl
 
 def test_a_mandatory_failure_exits_1_through_the_plan_command(tmp_path: Path) -> None:
     d = stack(tmp_path, "aud", tenant=tenant(resourceParameterProfile="audience"))
-    done = subprocess.run(
-        [sys.executable, "-m", "offline.plan", "--stack", "aud", "--stack-dir", str(d)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = plan_cli("--stack", "aud", "--stack-dir", str(d))
     assert done.returncode == 1
     assert "✗ mandatory audience-resolution (tenant-settings)" in done.stdout
     assert "Set resourceParameterProfile: compatibility" in done.stdout

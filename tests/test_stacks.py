@@ -15,7 +15,7 @@ import yaml
 
 from offline.adopt import import_file
 from offline.plan import make_plan
-from tests.conftest import ROOT
+from tests.conftest import ROOT, plan_cli
 
 SHARED = ROOT / "examples" / "shared-tenant"
 ADOPT = ROOT / "examples" / "adopt"
@@ -75,18 +75,27 @@ def test_two_owners_of_one_tenant_are_flagged_and_fail_the_plan(tmp_path: Path) 
     assert plan.tenant is not None and plan.tenant.owners == ["platform", "team-b"]
     assert plan.failed
     assert "2 stacks own tenant acme-mcp.eu.auth0.com (platform, team-b)" in plan.tenant.problems[0]
-    done = subprocess.run(
-        [sys.executable, "-m", "offline.plan", "--stack", "team-b", "--stack-dir", str(d)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = plan_cli("--stack", "team-b", "--stack-dir", str(d))
     assert done.returncode == 1 and "✗ 2 stacks own tenant" in done.stdout
 
 
-def test_a_team_role_the_owner_does_not_create_is_flagged(tmp_path: Path) -> None:
+def test_a_team_role_the_owner_does_not_export_stops_the_plan_naming_it(tmp_path: Path) -> None:
+    """A team reads the owner's role ids through a StackReference: a role the owner lacks stops the
+    program (as `pulumi preview` would stop), naming the role, the owner and the roles it has."""
     d = copy_shared(tmp_path)
     edit(d / "Pulumi.team-b.yaml", roles={"MCP User": ["read:tools"], "Billing Auditor": ["read:resources"]})
+    done = plan_cli("--stack", "team-b", "--stack-dir", str(d))
+    assert done.returncode == 2, done.stdout
+    assert "role 'billing-auditor' is not among the roles the owner acme/mcpauth/platform exports" in done.stderr
+    assert "(mcp-admin, mcp-user)" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_team_role_the_owner_does_not_create_is_flagged_when_roles_are_found_by_name(tmp_path: Path) -> None:
+    d = copy_shared(tmp_path)
+    edit(d / "Pulumi.team-b.yaml", roles={"MCP User": ["read:tools"], "Billing Auditor": ["read:resources"]})
+    doc = yaml.safe_load((d / "Pulumi.team-b.yaml").read_text())
+    del doc["config"]["mcpauth:tenant"]["owner"]
+    (d / "Pulumi.team-b.yaml").write_text(yaml.safe_dump(doc))
     problems = make_plan("team-b", stack_dir=d).tenant.problems  # type: ignore[union-attr]
     assert any("['Billing Auditor']" in p and "owner platform" in p for p in problems)
 
