@@ -1,9 +1,9 @@
 """Run the pack without the Pulumi CLI: over the offline plan, or over hand-built resources.
 
-The engine calls each resource rule per resource and each stack rule once over all resources,
-with props wrapped the way the analyzer wraps them (unknowns raise on access). This module
-does the same with the plan's recorded inputs, honouring the same per-policy config
-(`{"policy-name": {"enforcementLevel": "...", "<property>": ...}}`).
+The engine sends the analyzer each resource (Analyze) and then all of them (AnalyzeStack), after
+configuring it with the per-policy config (`{"policy-name": {"enforcementLevel": "...",
+"<property>": ...}}`). This module sends the same requests, built from the plan's records, to the
+analyzer pulumi_policy serves, called in process.
 """
 
 from __future__ import annotations
@@ -11,22 +11,34 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from pulumi_policy import (
-    EnforcementLevel,
-    ResourceValidationArgs,
-    ResourceValidationPolicy,
-    StackValidationArgs,
-    StackValidationPolicy,
+from google.protobuf import struct_pb2
+from pulumi.runtime.proto.analyzer_pb2 import (
+    ADVISORY,
+    DISABLED,
+    MANDATORY,
+    REMEDIATE,
+    AnalyzeRequest,
+    AnalyzerPropertyDependencies,
+    AnalyzerResource,
+    AnalyzerResourceOptions,
+    AnalyzeStackRequest,
+    ConfigureAnalyzerRequest,
+    PolicyConfig,
 )
-from pulumi_policy.policy import (
-    Policy,
-    PolicyCustomTimeouts,
-    PolicyResource,
-    PolicyResourceOptions,
-)
-from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
+from pulumi_policy import EnforcementLevel
+from pulumi_policy.policy import Policy, _PolicyAnalyzerServicer
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from policies import ALL_POLICIES
+
+PACK_NAME, PACK_VERSION = "mcpauth", "0.0.0"
+_PROTO_LEVEL = {
+    EnforcementLevel.ADVISORY: ADVISORY,
+    EnforcementLevel.MANDATORY: MANDATORY,
+    EnforcementLevel.REMEDIATE: REMEDIATE,
+    EnforcementLevel.DISABLED: DISABLED,
+}
+_LEVEL_NAME = {proto: level.value for level, proto in _PROTO_LEVEL.items()}
 
 
 class Recorded(Protocol):
@@ -51,16 +63,21 @@ def _defaults(policy: Policy) -> dict[str, Any]:
     return {k: v["default"] for k, v in schema.properties.items() if "default" in v}
 
 
-def _level(policy: Policy, cfg: Mapping[str, Any]) -> EnforcementLevel:
-    level = cfg.get("enforcementLevel")
-    if level is None:
-        return policy.enforcement_level or EnforcementLevel.ADVISORY
-    return level if isinstance(level, EnforcementLevel) else EnforcementLevel(level)
+def _configure(policy: Policy, given: Mapping[str, Any]) -> PolicyConfig:
+    """What the Pulumi CLI sends the pack for one policy (`--policy-pack-config`): its properties
+    with the schema's defaults filled in, and its enforcement level (the file's, else the policy's,
+    else the pack's advisory default)."""
+    cfg = {**_defaults(policy), **dict(given)}
+    level = cfg.pop("enforcementLevel", None) or policy.enforcement_level or EnforcementLevel.ADVISORY
+    level = level if isinstance(level, EnforcementLevel) else EnforcementLevel(level)
+    properties = struct_pb2.Struct()
+    properties.update(cfg)
+    return PolicyConfig(enforcementLevel=_PROTO_LEVEL[level], properties=properties)
 
 
 def _unknowns(value: Any) -> Any:
-    """The engine's unknowns, which the offline engine records as `[unknown]`, as the analyzer
-    hands them to policies."""
+    """The engine's unknowns, which the offline engine records as `[unknown]`, as the engine sends
+    them to the analyzer."""
     if value == "[unknown]":
         return UNKNOWN_STRING_VALUE
     if isinstance(value, dict):
@@ -70,46 +87,21 @@ def _unknowns(value: Any) -> Any:
     return value
 
 
-def to_policy_resources(resources: Sequence[Recorded]) -> list[PolicyResource]:
-    """PolicyResources with parents and dependencies linked, as the analyzer gives them."""
-    out: dict[str, PolicyResource] = {}
-    custom = [r for r in resources if r.custom]
-    for r in custom:
-        opts = PolicyResourceOptions(
-            protect=r.protect,
-            ignore_changes=list(r.ignore_changes),
-            delete_before_replace=None,
-            aliases=[],
-            custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-            additional_secret_outputs=[],
-            parent=r.parent or None,
-        )
-        # After `up` a stack policy sees each resource's state: its inputs and what the provider
-        # computed (a gateway's audiences), which the offline plan knows and a preview does not.
-        props = _unknowns({**r.inputs, **dict(getattr(r, "outputs", None) or {})})
-        out[r.urn] = PolicyResource(r.type, unknown_checking_proxy(props), r.urn, r.name, opts, None, None, [], {})
-    for r in custom:
-        pr = out[r.urn]
-        pr.parent = out.get(r.parent)
-        pr.dependencies = [out[d] for d in r.depends_on if d in out]
-        pr.property_dependencies = {k: [out[d] for d in v if d in out] for k, v in r.property_dependencies.items()}
-    return list(out.values())
-
-
-def _sink(violations: list[dict[str, Any]], policy: Policy, level: EnforcementLevel, at: str | None) -> Any:
-    """A ReportViolation that records; a resource rule's urn defaults to the resource checked."""
-
-    def report(message: str, urn: str | None = None) -> None:
-        violations.append(
-            {
-                "policy": policy.name,
-                "enforcementLevel": level.value,
-                "resource": urn or at,
-                "message": message,
-            }
-        )
-
-    return report
+def _analyzer_resource(r: Recorded) -> AnalyzerResource:
+    # After `up` a stack policy sees each resource's state: its inputs and what the provider
+    # computed (a gateway's audiences), which the offline plan knows and a preview does not.
+    properties = struct_pb2.Struct()
+    properties.update(_unknowns({**r.inputs, **dict(getattr(r, "outputs", None) or {})}))
+    return AnalyzerResource(
+        type=r.type,
+        properties=properties,
+        urn=r.urn,
+        name=r.name,
+        options=AnalyzerResourceOptions(protect=r.protect, ignoreChanges=list(r.ignore_changes), parent=r.parent),
+        parent=r.parent,
+        dependencies=list(r.depends_on),
+        propertyDependencies={k: AnalyzerPropertyDependencies(urns=v) for k, v in r.property_dependencies.items()},
+    )
 
 
 def run_pack(
@@ -117,23 +109,42 @@ def run_pack(
     config: Mapping[str, Mapping[str, Any]] | None = None,
     policies: Sequence[Policy] = ALL_POLICIES,
 ) -> list[dict[str, Any]]:
-    """Every violation: {policy, enforcementLevel, resource (urn or None), message}."""
+    """Every violation: {policy, enforcementLevel, resource (urn or None), message}.
+
+    The pack runs in pulumi_policy's own analyzer (the gRPC servicer `pulumi preview` talks to,
+    called directly): it resolves each policy's enforcement level and config, deserializes the
+    properties (unknowns raise on access), links parents and dependencies, and reports. Only what
+    the CLI does before it (the schema's defaults, the requests) is done here."""
     config = config or {}
-    prs = to_policy_resources(resources)
+    analyzer = _PolicyAnalyzerServicer(PACK_NAME, PACK_VERSION, list(policies), EnforcementLevel.ADVISORY)
+    analyzer.Configure(  # type: ignore[no-untyped-call]  # pulumi_policy leaves its servicer untyped
+        ConfigureAnalyzerRequest(policyConfig={p.name: _configure(p, config.get(p.name, {})) for p in policies}),
+        None,
+    )
+    described = {p.name: p.description for p in policies}
     violations: list[dict[str, Any]] = []
-    for policy in policies:
-        cfg = {**_defaults(policy), **dict(config.get(policy.name, {}))}
-        level = _level(policy, cfg)
-        if level == EnforcementLevel.DISABLED:
-            continue
-        props = {k: v for k, v in cfg.items() if k != "enforcementLevel"}
-        if isinstance(policy, ResourceValidationPolicy):
-            for pr in prs:
-                args = ResourceValidationArgs(pr.resource_type, pr.props, pr.urn, pr.name, pr.opts, None, props)
-                policy.validate(args, _sink(violations, policy, level, pr.urn))
-        elif isinstance(policy, StackValidationPolicy):
-            policy.validate(StackValidationArgs(prs, props), _sink(violations, policy, level, None))
-    return violations
+
+    def collect(response: Any, at: str | None) -> None:
+        for d in response.diagnostics:
+            # The analyzer prefixes each message with the policy's description and a newline.
+            message = d.message.removeprefix(described.get(d.policyName, "") + "\n")
+            violations.append(
+                {
+                    "policy": d.policyName,
+                    "enforcementLevel": _LEVEL_NAME[d.enforcementLevel],
+                    "resource": d.urn or at,
+                    "message": message,
+                }
+            )
+
+    custom = [_analyzer_resource(r) for r in resources if r.custom]
+    for r in custom:
+        request = AnalyzeRequest(type=r.type, properties=r.properties, urn=r.urn, name=r.name, options=r.options)
+        collect(analyzer.Analyze(request, None), r.urn)  # type: ignore[no-untyped-call]
+    collect(analyzer.AnalyzeStack(AnalyzeStackRequest(resources=custom), None), None)  # type: ignore[no-untyped-call]
+    # In the order of the pack's policies, as the CLI lists them.
+    order = {p.name: i for i, p in enumerate(policies)}
+    return sorted(violations, key=lambda v: order[v["policy"]])
 
 
 def policy_config_for(issuer: str, auth0_domain: str, manage: bool, third_party: bool) -> dict[str, Any]:

@@ -454,6 +454,10 @@ def test_enforcement_level_can_be_overridden_or_disabled() -> None:
     (v,) = run_pack(bad, {"api-signing-alg": {"enforcementLevel": "advisory"}}, [by_name("api-signing-alg")])
     assert v["enforcementLevel"] == "advisory"
     assert run_pack(bad, {"api-signing-alg": {"enforcementLevel": "disabled"}}, [by_name("api-signing-alg")]) == []
+    # As pulumi_policy's analyzer reports it: a rule with no remediation set to `remediate` still
+    # fails as mandatory (the offline pack runs in that analyzer, not a copy of its handling).
+    (v,) = run_pack(bad, {"api-signing-alg": {"enforcementLevel": "remediate"}}, [by_name("api-signing-alg")])
+    assert v["enforcementLevel"] == "mandatory"
 
 
 def test_config_schemas_declare_their_defaults() -> None:
