@@ -16,7 +16,8 @@ import pulumi_aws as aws
 from components.action import DefaultRole, PostLoginClaims, PostLoginClaimsArgs
 from components.api import McpApiArgs
 from components.awsconfig import HONOURED, REFUSED
-from components.config import NAMESPACE, PROJECT_KEYS, ConfigError, Settings, load_settings
+from components.config import Settings, load_settings
+from components.config_model import NAMESPACE, PROJECT_KEYS, ConfigError
 from components.gateway import McpGateway, McpGatewayArgs
 from components.machine_client import MachineClient, MachineClientArgs
 from components.naming import client_component, gateway_component

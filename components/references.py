@@ -12,7 +12,7 @@ from typing import Any
 
 import pulumi
 
-from components.config import NAMESPACE, TenantConfig
+from components.config_model import NAMESPACE, TenantConfig
 from components.naming import slug
 
 # The stack output team stacks read, and the StackReferences' logical names.

@@ -34,7 +34,8 @@ from typing import Any
 import pulumi
 
 from components.auth0_scopes import scopes_for
-from components.config import ConfigError, Settings, load_settings
+from components.config import Settings, load_settings
+from components.config_model import ConfigError
 from offline.adopt import reset_notes
 from offline.engine import ROOT, Evaluation, OutputHook, run_program
 from offline.graph import critical_path

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from components.config import ConfigError
+from components.config_model import ConfigError
 from offline.plan import make_plan
 from offline.stackfile import StackFileError
 from sandbox.sandbox import Sandbox, SandboxError, spec_from_plan

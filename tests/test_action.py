@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from components.config import ConfigError, load_settings
+from components.config import load_settings
+from components.config_model import ConfigError
 from offline.engine import Evaluation
 from tests.conftest import ROOT, make_config
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.config import DEFAULT_ROLES, DEFAULT_SCOPES, ConfigError, load_settings
+from components.config import load_settings
+from components.config_model import DEFAULT_ROLES, DEFAULT_SCOPES, ConfigError
 from tests.conftest import make_config
 
 

@@ -84,7 +84,7 @@ def test_a_default_audience_with_two_gateways_is_refused_before_anything_is_decl
 ) -> None:
     """Auth0 applies a tenant default audience to every authorization request: with dev's two
     gateways one would get the other's tokens, whatever the profile (the pack says so too)."""
-    from components.config import ConfigError
+    from components.config_model import ConfigError
 
     d = stack(tmp_path, "aud", tenant=tenant(resourceParameterProfile=profile, defaultAudience="tools"))
     with pytest.raises(

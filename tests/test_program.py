@@ -422,7 +422,8 @@ def test_a_value_set_with_secret_stays_secret_in_every_input_and_output(key: str
 def test_a_structural_key_set_with_secret_is_refused_naming_it(key: str) -> None:
     """Their values become resource names (URNs) and settings that Pulumi stores in plain text,
     so a secret there cannot be kept: the program says so before declaring anything."""
-    from components.config import ConfigError, load_settings
+    from components.config import load_settings
+    from components.config_model import ConfigError
 
     cfg = make_config(tenant={}, roles={"MCP User": ["read:tools"]}, scopes={"read:tools": "List tools"})
     with pytest.raises(ConfigError) as err:

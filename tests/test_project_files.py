@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from components.config import ProjectConfig, load_settings
+from components.config import load_settings
+from components.config_model import ProjectConfig
 from offline.stackfile import load_stack
 from tests.conftest import ROOT
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import ConfigError, load_settings
+from components.config import load_settings
+from components.config_model import ConfigError
 from offline.plan import make_plan
 from tests.conftest import ROOT, make_config, plan_cli
 
