@@ -15,57 +15,72 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rules.types import (
+    ACTION,
+    API,
+    API_SCOPES,
+    CLIENT,
+    CLIENT_CREDENTIALS,
+    CLIENT_GRANT,
+    CONNECTION,
+    GET_ROLE,
+    ROLE,
+    ROLE_PERMISSION,
+    TENANT,
+    TRIGGER_ACTION,
+)
+
 Op = str  # create | read | update | delete
 
 CALLS: dict[str, dict[Op, tuple[str, ...]]] = {
     # tenant/resource.go: create and update PATCH (twice: values, then nulls); delete does nothing.
-    "auth0:index/tenant:Tenant": {
+    TENANT: {
         "create": ("PATCH /tenants/settings",),
         "read": ("GET /tenants/settings",),
         "update": ("PATCH /tenants/settings",),
         "delete": (),
     },
     # connection/resource.go, expand.go: an auth0-strategy update reads the live options first.
-    "auth0:index/connection:Connection": {
+    CONNECTION: {
         "create": ("POST /connections",),
         "read": ("GET /connections/{id}",),
         "update": ("GET /connections/{id}", "PATCH /connections/{id}"),
         "delete": ("DELETE /connections/{id}",),
     },
-    "auth0:index/role:Role": {
+    ROLE: {
         "create": ("POST /roles",),
         "read": ("GET /roles/{id}",),
         "update": ("PATCH /roles/{id}",),
         "delete": ("DELETE /roles/{id}",),
     },
     # role/resource_permission.go: every attribute is ForceNew, so no update.
-    "auth0:index/rolePermission:RolePermission": {
+    ROLE_PERMISSION: {
         "create": ("POST /roles/{id}/permissions",),
         "read": ("GET /roles/{id}/permissions",),
         "update": (),
         "delete": ("DELETE /roles/{id}/permissions",),
     },
-    "auth0:index/resourceServer:ResourceServer": {
+    API: {
         "create": ("POST /resource-servers",),
         "read": ("GET /resource-servers/{id}",),
         "update": ("PATCH /resource-servers/{id}",),
         "delete": ("DELETE /resource-servers/{id}",),
     },
     # resourceserver/resource_scopes.go: create reads the API's scopes first; delete PATCHes [].
-    "auth0:index/resourceServerScopes:ResourceServerScopes": {
+    API_SCOPES: {
         "create": ("GET /resource-servers/{id}", "PATCH /resource-servers/{id}"),
         "read": ("GET /resource-servers/{id}",),
         "update": ("PATCH /resource-servers/{id}",),
         "delete": ("PATCH /resource-servers/{id}",),
     },
     # client/resource_grant.go: a client grant's create first looks for an existing one.
-    "auth0:index/clientGrant:ClientGrant": {
+    CLIENT_GRANT: {
         "create": ("GET /client-grants", "POST /client-grants"),
         "read": ("GET /client-grants/{id}",),
         "update": ("PATCH /client-grants/{id}",),
         "delete": ("DELETE /client-grants/{id}",),
     },
-    "auth0:index/client:Client": {
+    CLIENT: {
         "create": ("POST /clients",),
         "read": ("GET /clients/{id}",),
         "update": ("PATCH /clients/{id}",),
@@ -73,14 +88,14 @@ CALLS: dict[str, dict[Op, tuple[str, ...]]] = {
     },
     # client/resource_credentials.go (client_secret_post): reads the client (with its secret,
     # for the stack output); delete lists the client's credentials before resetting the method.
-    "auth0:index/clientCredentials:ClientCredentials": {
+    CLIENT_CREDENTIALS: {
         "create": ("GET /clients/{id} (secret)", "PATCH /clients/{id}"),
         "read": ("GET /clients/{id} (secret)",),
         "update": ("GET /clients/{id} (secret)", "GET /clients/{id}/credentials", "PATCH /clients/{id}"),
         "delete": ("GET /clients/{id} (secret)", "GET /clients/{id}/credentials", "PATCH /clients/{id}"),
     },
     # action/resource.go: with deploy, create and update wait for the build, then deploy.
-    "auth0:index/action:Action": {
+    ACTION: {
         "create": ("POST /actions/actions", "GET /actions/actions/{id}", "POST /actions/actions/{id}/deploy"),
         "read": ("GET /actions/actions/{id}",),
         "update": (
@@ -91,7 +106,7 @@ CALLS: dict[str, dict[Op, tuple[str, ...]]] = {
         "delete": ("DELETE /actions/actions/{id}",),
     },
     # action/resource_trigger_action.go: read-modify-write of the trigger's bindings.
-    "auth0:index/triggerAction:TriggerAction": {
+    TRIGGER_ACTION: {
         "create": (
             "GET /actions/triggers/{trigger}/bindings",
             "GET /actions/actions/{id}",
@@ -102,7 +117,7 @@ CALLS: dict[str, dict[Op, tuple[str, ...]]] = {
         "delete": ("GET /actions/triggers/{trigger}/bindings", "PATCH /actions/triggers/{trigger}/bindings"),
     },
     # role/data_source.go: by name (name_filter), permissions and users skipped by the program.
-    "auth0:index/getRole:getRole": {"read": ("GET /roles",)},
+    GET_ROLE: {"read": ("GET /roles",)},
 }
 
 ENDPOINT_SCOPES: dict[str, str] = {

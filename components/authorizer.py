@@ -13,8 +13,6 @@ from typing import Any
 
 import pulumi.dynamic as dyn
 
-TYPE_TOKEN = "pulumi-python:dynamic/mcpauth:GatewayAuthorizer"
-
 
 class _Provider(dyn.ResourceProvider):
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.CheckResult:

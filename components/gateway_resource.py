@@ -22,8 +22,6 @@ from typing import Any
 import pulumi
 import pulumi.dynamic as dyn
 
-TYPE_TOKEN = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"
-
 # Inputs; a change of any of them is an update unless listed in _REPLACES.
 INPUT_KEYS = (
     "name",
@@ -193,6 +191,9 @@ class _Provider(dyn.ResourceProvider):
         agentcore.delete(_client(props), id_)
 
 
+# Its type token is `pulumi-python:dynamic/mcpauth:AgentCoreGateway` (rules.types.MCP_GATEWAY): the
+# SDK's dynamic provider names it from `module` and `name`, and the plan, the pack and the state
+# migration read it by that token.
 class AgentCoreGateway(dyn.Resource, module="mcpauth", name="AgentCoreGateway"):
     """An AgentCore gateway, created or adopted, with its CUSTOM_JWT authorizer."""
 

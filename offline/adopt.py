@@ -12,27 +12,35 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from components.gateway_resource import TYPE_TOKEN as GATEWAY
+from rules.types import (
+    ACTION,
+    API,
+    CLIENT,
+    CLIENT_CREDENTIALS,
+    CONNECTION,
+    IAM_ROLE,
+    ROLE,
+    ROLE_PERMISSION,
+    ROOT_STACK,
+    TENANT,
+)
+from rules.types import API_SCOPES as SCOPES
+from rules.types import CLIENT_GRANT as GRANT
+from rules.types import (
+    MCP_GATEWAY as GATEWAY,
+)
+from rules.types import TRIGGER_ACTION as BINDING
 
 if TYPE_CHECKING:
     from offline.engine import Evaluation, Registered
     from offline.plan import Plan
 
-TENANT = "auth0:index/tenant:Tenant"
-CONNECTION = "auth0:index/connection:Connection"
-ROLE = "auth0:index/role:Role"
-API = "auth0:index/resourceServer:ResourceServer"
-SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
-ROLE_PERMISSION = "auth0:index/rolePermission:RolePermission"
-GRANT = "auth0:index/clientGrant:ClientGrant"
-ACTION = "auth0:index/action:Action"
-BINDING = "auth0:index/triggerAction:TriggerAction"
 
 # Resources that cannot already exist, and why (so they are not in the import file).
 NEVER_THERE = {
-    "auth0:index/client:Client": "a machine client is new: one with the same name elsewhere is another client",
-    "auth0:index/clientCredentials:ClientCredentials": "belongs to a machine client this stack creates",
-    "aws:iam/role:Role": "the gateway's role is created with the gateway; an adopted gateway gets none",
+    CLIENT: "a machine client is new: one with the same name elsewhere is another client",
+    CLIENT_CREDENTIALS: "belongs to a machine client this stack creates",
+    IAM_ROLE: "the gateway's role is created with the gateway; an adopted gateway gets none",
     GATEWAY: "a gateway is adopted with existingGatewayId, not imported",
 }
 
@@ -110,7 +118,7 @@ def import_file(plan: Plan) -> dict[str, Any]:
             continue
         entry: dict[str, Any] = {"type": r.type, "name": r.name, "id": rid}
         parent = by_urn.get(r.parent)
-        if parent is not None and parent.type != "pulumi:pulumi:Stack":
+        if parent is not None and parent.type != ROOT_STACK:
             entry["parent"] = parent.name
             parents[parent.name] = parent
         resources.append(entry)

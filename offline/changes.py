@@ -29,55 +29,69 @@ from pathlib import Path
 from typing import Any
 
 from components.gateway_resource import _REPLACES as GATEWAY_REPLACES
-from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from offline.engine import ROOT
+from rules.types import (
+    ACTION,
+    API,
+    API_SCOPES,
+    CLIENT,
+    CLIENT_CREDENTIALS,
+    CLIENT_GRANT,
+    CONNECTION,
+    IAM_ROLE,
+    ROLE,
+    ROLE_PERMISSION,
+    ROLE_PERMISSIONS,
+    ROOT_STACK,
+    TENANT,
+    TRIGGER_ACTION,
+)
+from rules.types import (
+    MCP_GATEWAY as GATEWAY,
+)
 
 # Inputs whose change replaces the resource: the Terraform schema's `ForceNew: true` in the
 # providers that pulumi-auth0 and pulumi-aws bridge (auth0/terraform-provider-auth0 v1.55.0,
 # internal/auth0/…; hashicorp/terraform-provider-aws internal/service/iam/role.go). Neither has a
 # CustomizeDiff that forces a new resource. Engine (camelCase) names.
 FORCES_REPLACEMENT: dict[str, tuple[str, ...]] = {
-    "auth0:index/tenant:Tenant": (),  # tenant/resource.go: no ForceNew attribute
-    "auth0:index/connection:Connection": ("name", "strategy"),  # connection/schema.go:17, :52
-    "auth0:index/role:Role": ("type", "ownerId"),  # role/resource.go:44, :55
-    "auth0:index/rolePermission:RolePermission": (  # role/resource_permission.go:22, :28, :34
+    TENANT: (),  # tenant/resource.go: no ForceNew attribute
+    CONNECTION: ("name", "strategy"),  # connection/schema.go:17, :52
+    ROLE: ("type", "ownerId"),  # role/resource.go:44, :55
+    ROLE_PERMISSION: (  # role/resource_permission.go:22, :28, :34
         "roleId",
         "permission",
         "resourceServerIdentifier",
     ),
-    "auth0:index/rolePermissions:RolePermissions": ("roleId",),  # role/resource_permissions.go:23
-    "auth0:index/resourceServer:ResourceServer": ("identifier",),  # resourceserver/resource.go:46
+    ROLE_PERMISSIONS: ("roleId",),  # role/resource_permissions.go:23
+    API: ("identifier",),  # resourceserver/resource.go:46
     # resourceserver/resource_scopes.go:23
-    "auth0:index/resourceServerScopes:ResourceServerScopes": ("resourceServerIdentifier",),
-    "auth0:index/client:Client": (),  # client/resource.go: only jwt_configuration.secret_encoded
-    "auth0:index/clientCredentials:ClientCredentials": ("clientId",),  # client/resource_credentials_schema.go:113
-    "auth0:index/clientGrant:ClientGrant": (  # client/resource_grant.go:37, :45, :75, :99
+    API_SCOPES: ("resourceServerIdentifier",),
+    CLIENT: (),  # client/resource.go: only jwt_configuration.secret_encoded
+    CLIENT_CREDENTIALS: ("clientId",),  # client/resource_credentials_schema.go:113
+    CLIENT_GRANT: (  # client/resource_grant.go:37, :45, :75, :99
         "clientId",
         "audience",
         "subjectType",
         "defaultFor",
     ),
-    "auth0:index/action:Action": (),  # action/resource.go: supported_triggers is not ForceNew
-    "auth0:index/triggerAction:TriggerAction": ("trigger", "actionId"),  # action/resource_trigger_action.go:32, :51
-    "aws:iam/role:Role": ("name", "namePrefix", "path"),  # iam/role.go
+    ACTION: (),  # action/resource.go: supported_triggers is not ForceNew
+    TRIGGER_ACTION: ("trigger", "actionId"),  # action/resource_trigger_action.go:32, :51
+    IAM_ROLE: ("name", "namePrefix", "path"),  # iam/role.go
     # Our own provider's diff (components/gateway_resource.py).
     GATEWAY: GATEWAY_REPLACES,
 }
 
 # What deleting (or replacing) a resource of these types loses, beyond the resource itself.
 STATEFUL: dict[str, str] = {
-    "auth0:index/resourceServer:ResourceServer": (
-        "the API: every grant on it goes, and tokens for a new one carry a new `aud`"
-    ),
+    API: ("the API: every grant on it goes, and tokens for a new one carry a new `aud`"),
     GATEWAY: "the gateway: its URL (the MCP resource URL every client is configured with) changes",
-    "auth0:index/role:Role": "the role: every user's assignment of it is lost",
-    "auth0:index/connection:Connection": "the connection: its users are deleted with it",
-    "auth0:index/client:Client": "the client: its client id and secret stop working",
+    ROLE: "the role: every user's assignment of it is lost",
+    CONNECTION: "the connection: its users are deleted with it",
+    CLIENT: "the client: its client id and secret stop working",
     # tenant/resource.go deleteTenant returns nil: the settings stay, unowned.
-    "auth0:index/tenant:Tenant": "the tenant settings: nothing is reset, but no stack owns them any more",
+    TENANT: "the tenant settings: nothing is reset, but no stack owns them any more",
 }
-
-ROOT_STACK = "pulumi:pulumi:Stack"
 
 
 class ChangesError(Exception):

@@ -30,13 +30,28 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from rules.types import (
+    ACTION,
+    API,
+    CLIENT,
+    CLIENT_CREDENTIALS,
+    CLIENT_GRANT,
+    CONNECTION,
+    GET_CALLER_IDENTITY,
+    GET_ROLE,
+    IAM_ROLE,
+    ROLE,
+    ROOT_STACK,
+    STACK_REFERENCE,
+    TENANT,
+)
+from rules.types import MCP_GATEWAY as GATEWAY_TYPE
+
 ROOT = Path(__file__).resolve().parent.parent
-GATEWAY_TYPE = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"
 ACCOUNT_ID = "111122223333"
 SECRET = "[secret]"
 _SECRET_SIG = "4dabf18193072939515e22adb298388d"
 _UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-STACK_REFERENCE = "pulumi:pulumi:StackReference"
 _ALNUM = string.ascii_letters + string.digits
 _LOWER = string.ascii_lowercase + string.digits
 
@@ -100,14 +115,14 @@ class RealisticMocks(pmocks.Mocks):
 
     def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         self.invokes.add(args.token)
-        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+        if args.token == GET_CALLER_IDENTITY:
             return {
                 "accountId": ACCOUNT_ID,
                 "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/deployer",
                 "userId": "AROAEXAMPLEDEPLOYER:ci",
                 "id": ACCOUNT_ID,
             }, []
-        if args.token == "auth0:index/getRole:getRole":
+        if args.token == GET_ROLE:
             name = args.args.get("name", "")
             return {"id": "rol_" + _token("role/" + name, 16), "name": name}, []
         return {}, []
@@ -126,29 +141,29 @@ class RealisticMocks(pmocks.Mocks):
             out.pop("__provider", None)
             out.update(self._gateway(inputs, seed))
             rid = out["gatewayId"]
-        elif typ == "aws:iam/role:Role":
+        elif typ == IAM_ROLE:
             role_name = f"{name[:38]}-{_token(seed, 7, _LOWER)}"
             rid = role_name
             out.update(name=role_name, arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{role_name}")
-        elif typ == "auth0:index/resourceServer:ResourceServer":
+        elif typ == API:
             rid = _token(seed, 24, "0123456789abcdef")
-        elif typ == "auth0:index/client:Client":
+        elif typ == CLIENT:
             rid = _token(seed, 32)
             out["clientId"] = rid
-        elif typ == "auth0:index/clientCredentials:ClientCredentials":
+        elif typ == CLIENT_CREDENTIALS:
             out["clientSecret"] = _token(seed + "/secret", 64)
             rid = inputs.get("clientId", rid)
-        elif typ == "auth0:index/role:Role":
+        elif typ == ROLE:
             # Auth0 gives a role its id when it is created; a new name is an update that keeps it.
             rid = "rol_" + _token(seed, 16)
-        elif typ == "auth0:index/connection:Connection":
+        elif typ == CONNECTION:
             rid = "con_" + _token(seed, 16)
-        elif typ == "auth0:index/action:Action":
+        elif typ == ACTION:
             rid = _token(seed, 8, "0123456789abcdef") + "-" + _token(seed + "/a", 4, "0123456789abcdef")
             out["versionId"] = _token(seed + "/v", 24, "0123456789abcdef")
-        elif typ == "auth0:index/clientGrant:ClientGrant":
+        elif typ == CLIENT_GRANT:
             rid = "cgr_" + _token(seed, 16)
-        elif typ == "auth0:index/tenant:Tenant":
+        elif typ == TENANT:
             rid = _token(seed, 8, "0123456789abcdef")
         if self.hook is not None:
             out = self.hook(typ, name, inputs, out)
@@ -243,7 +258,7 @@ class RecordingMonitor(pmocks.MockMonitor):
         so a state or import file keyed by its URNs would not match a real stack's."""
         if parent:
             qualified = parent.split("::")[2]
-            if qualified != "pulumi:pulumi:Stack":
+            if qualified != ROOT_STACK:
                 type_ = f"{qualified}${type_}"
         return f"urn:pulumi:{self.stack}::{self.project}::{type_}::{name}"
 

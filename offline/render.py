@@ -6,9 +6,25 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from offline.engine import Registered
-from offline.wiring import API, TENANT
+from rules.types import (
+    ACTION,
+    API,
+    API_SCOPES,
+    CLIENT,
+    CLIENT_CREDENTIALS,
+    CLIENT_GRANT,
+    CONNECTION,
+    IAM_ROLE,
+    ROLE,
+    ROLE_PERMISSION,
+    ROOT_STACK,
+    TENANT,
+    TRIGGER_ACTION,
+)
+from rules.types import (
+    MCP_GATEWAY as GATEWAY,
+)
 
 if TYPE_CHECKING:
     from offline.plan import Plan
@@ -24,23 +40,23 @@ REVIEW_INPUTS: dict[str, tuple[str, ...]] = {
         "allowedScopes",
         "customClaims",
     ),
-    "aws:iam/role:Role": ("assumeRolePolicy",),
+    IAM_ROLE: ("assumeRolePolicy",),
     API: ("identifier", "signingAlg", "enforcePolicies", "tokenDialect", "tokenLifetime"),
-    "auth0:index/resourceServerScopes:ResourceServerScopes": ("resourceServerIdentifier", "scopes"),
-    "auth0:index/rolePermission:RolePermission": ("roleId", "permission"),
-    "auth0:index/role:Role": ("name",),
-    "auth0:index/clientGrant:ClientGrant": ("audience", "clientId", "defaultFor", "subjectType", "scopes"),
-    "auth0:index/client:Client": ("name", "appType", "grantTypes"),
-    "auth0:index/clientCredentials:ClientCredentials": ("clientId", "authenticationMethod"),
+    API_SCOPES: ("resourceServerIdentifier", "scopes"),
+    ROLE_PERMISSION: ("roleId", "permission"),
+    ROLE: ("name",),
+    CLIENT_GRANT: ("audience", "clientId", "defaultFor", "subjectType", "scopes"),
+    CLIENT: ("name", "appType", "grantTypes"),
+    CLIENT_CREDENTIALS: ("clientId", "authenticationMethod"),
     TENANT: (
         "flags",
         "resourceParameterProfile",
         "clientIdMetadataDocumentSupported",
         "defaultAudience",
     ),
-    "auth0:index/connection:Connection": ("name", "strategy", "isDomainConnection", "options.disableSignup"),
-    "auth0:index/action:Action": ("name", "runtime", "deploy", "supportedTriggers"),
-    "auth0:index/triggerAction:TriggerAction": ("trigger", "actionId"),
+    CONNECTION: ("name", "strategy", "isDomainConnection", "options.disableSignup"),
+    ACTION: ("name", "runtime", "deploy", "supportedTriggers"),
+    TRIGGER_ACTION: ("trigger", "actionId"),
 }
 
 
@@ -143,7 +159,7 @@ def render_text(plan: Plan) -> str:
     for r in sorted(ev.resources, key=lambda r: r.urn):
         kids.setdefault(r.parent if r.parent in by_urn else "", []).append(r)
     n_custom = sum(1 for r in ev.resources if r.custom)
-    n_components = sum(1 for r in ev.resources if not r.custom and r.type != "pulumi:pulumi:Stack")
+    n_components = sum(1 for r in ev.resources if not r.custom and r.type != ROOT_STACK)
     lines = [
         f"mcpauth plan: stack {plan.stack} (project {plan.project}), evaluated offline under mocks",
         f"{n_custom} resources in {n_components} components",

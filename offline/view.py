@@ -1,7 +1,7 @@
 """A typed view of a plan, for what stands it up (the sandbox): per gateway, API, client and role,
 the values `pulumi up` would set, each read from the resource that holds it or from the stack
 outputs. The plan's records are read here and only here, found by the type tokens offline already
-uses (`components.gateway_resource.TYPE_TOKEN`, `offline.wiring.API` and `TENANT`); a consumer
+uses (`rules.types`); a consumer
 reads these fields and never a record, a type string or a resource name.
 """
 
@@ -12,18 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from offline.engine import SECRET, Evaluation
 from offline.plan import Plan
-from offline.wiring import API, TENANT
+from rules.types import ACTION, API, API_SCOPES, CLIENT, CLIENT_GRANT, CONNECTION, ROLE, ROLE_PERMISSION, TENANT
+from rules.types import MCP_GATEWAY as GATEWAY
 
-API_SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
-CLIENT = "auth0:index/client:Client"
-CLIENT_GRANT = "auth0:index/clientGrant:ClientGrant"
-ROLE = "auth0:index/role:Role"
-ROLE_PERMISSION = "auth0:index/rolePermission:RolePermission"
-CONNECTION = "auth0:index/connection:Connection"
-ACTION = "auth0:index/action:Action"
 # The post-login Action's configuration (components/action.py), one of its secrets.
 ACTION_CONFIG = "MCPAUTH_CONFIG"
 # A client grant that is the API's default for third-party (DCR and CIMD) clients.

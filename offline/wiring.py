@@ -8,15 +8,13 @@ from dataclasses import dataclass, field
 
 from components import agentcore, awsmodel
 from components.config import Settings
-from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from components.gateway_resource import _spec as gateway_spec
 from components.naming import gateway_of
 from offline.engine import Evaluation, Registered
+from rules.types import API, TENANT
+from rules.types import MCP_GATEWAY as GATEWAY
 from rules.urls import domain_resource_url, resource_url
 from rules.wiring import api_identifier_problems, gateway_problems
-
-API = "auth0:index/resourceServer:ResourceServer"
-TENANT = "auth0:index/tenant:Tenant"
 
 
 @dataclass

@@ -15,14 +15,7 @@ from pulumi_policy import (
 )
 
 from policies.common import (
-    API,
-    AUTHORIZER,
-    CLIENT_GRANT,
-    CONNECTION,
     GATEWAYS,
-    ROLE_PERMISSION,
-    ROLE_PERMISSIONS,
-    TENANT,
     UNKNOWN,
     api_scope_names,
     final_audiences,
@@ -34,6 +27,7 @@ from policies.common import (
     required_values,
     strings,
 )
+from rules.types import API, AUTHORIZER, CLIENT_GRANT, CONNECTION, ROLE_PERMISSION, ROLE_PERMISSIONS, TENANT
 from rules.wiring import audience_resolution_problems
 
 # One answer everywhere (verify, the sandbox, the pack): RS256. Third-party (DCR/CIMD) clients'

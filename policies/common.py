@@ -13,22 +13,14 @@ from typing import Any, Protocol
 
 from pulumi_policy.proxy import UnknownValueError, _is_unknown
 
-GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"  # pulumi-aws's, in other programs' stacks
-AUTHORIZER = "pulumi-python:dynamic/mcpauth:GatewayAuthorizer"  # the first release's, until migrated
-MCP_GATEWAY = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"  # ours: the gateway and its authorizer
+from rules.types import (
+    API_SCOPE,
+    API_SCOPES,
+    MCP_GATEWAY,
+)
+from rules.types import AWS_GATEWAY as GATEWAY
+
 GATEWAYS = (GATEWAY, MCP_GATEWAY)
-API = "auth0:index/resourceServer:ResourceServer"
-API_SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
-API_SCOPE = "auth0:index/resourceServerScope:ResourceServerScope"
-ROLE_PERMISSION = "auth0:index/rolePermission:RolePermission"
-ROLE_PERMISSIONS = "auth0:index/rolePermissions:RolePermissions"
-CLIENT = "auth0:index/client:Client"
-CLIENT_GRANT = "auth0:index/clientGrant:ClientGrant"
-TENANT = "auth0:index/tenant:Tenant"
-CONNECTION = "auth0:index/connection:Connection"
-ACTION = "auth0:index/action:Action"
-TRIGGER_ACTION = "auth0:index/triggerAction:TriggerAction"
-TRIGGER_ACTIONS = "auth0:index/triggerActions:TriggerActions"
 
 WELL_KNOWN = "/.well-known/openid-configuration"
 

@@ -15,19 +15,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import (
-    API,
-    AUTHORIZER,
-    GATEWAYS,
-    MCP_GATEWAY,
-    UNKNOWN,
-    final_audiences,
-    get,
-    label,
-    of_type,
-    option,
-    strings,
-)
+from policies.common import GATEWAYS, UNKNOWN, final_audiences, get, label, of_type, option, strings
+from rules.types import API, AUTHORIZER, MCP_GATEWAY
 from rules.wiring import (
     allowed_clients_problems,
     audience_problems,

@@ -15,24 +15,8 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies.common import (
-    ACTION,
-    API,
-    CLIENT,
-    CLIENT_GRANT,
-    GATEWAYS,
-    TENANT,
-    TRIGGER_ACTION,
-    TRIGGER_ACTIONS,
-    UNKNOWN,
-    get,
-    items,
-    label,
-    of_type,
-    option,
-    stack_name,
-    strings,
-)
+from policies.common import GATEWAYS, UNKNOWN, get, items, label, of_type, option, stack_name, strings
+from rules.types import ACTION, API, CLIENT, CLIENT_GRANT, TENANT, TRIGGER_ACTION, TRIGGER_ACTIONS
 
 
 def _validate_machine_clients(args: StackValidationArgs, report: ReportViolation) -> None:

@@ -15,8 +15,9 @@ import pytest
 
 from components import agentcore, awsmodel
 from components.agentcore import AgentCoreError, ClientSettings, GatewaySpec
-from components.gateway_resource import TYPE_TOKEN, _Provider
+from components.gateway_resource import _Provider
 from rules.claims import permission_rules
+from rules.types import MCP_GATEWAY as TYPE_TOKEN
 from rules.urls import resource_url
 from tests import agentcore_double
 from tests.conftest import ROOT

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from components.gateway_resource import _REPLACES, TYPE_TOKEN, _Provider
+from components.gateway_resource import _REPLACES, _Provider
 from offline.engine import run_program
 from offline.stackfile import load_stack
+from rules.types import MCP_GATEWAY as TYPE_TOKEN
 from tests.conftest import ROOT
 from tools.migrate_state import OLD_AUTHORIZER, OLD_GATEWAY, migrate
 

@@ -19,7 +19,8 @@ import components.program
 from offline import engine
 from offline import plan as planmod
 from offline.graph import critical_path
-from offline.wiring import TENANT, aws_model_problems, wiring_table
+from offline.wiring import aws_model_problems, wiring_table
+from rules.types import TENANT
 from tests.conftest import ROOT
 
 

@@ -10,7 +10,8 @@ import pytest
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
 from policies import ALL_POLICIES
-from policies.common import (
+from policies.offline import run_pack
+from rules.types import (
     ACTION,
     API,
     API_SCOPES,
@@ -18,13 +19,12 @@ from policies.common import (
     CLIENT,
     CLIENT_GRANT,
     CONNECTION,
-    GATEWAY,
     ROLE_PERMISSION,
     TENANT,
     TRIGGER_ACTION,
     TRIGGER_ACTIONS,
 )
-from policies.offline import run_pack
+from rules.types import AWS_GATEWAY as GATEWAY
 
 URL = "https://tools-dev-abc.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
 DISCOVERY = "https://acme.us.auth0.com/.well-known/openid-configuration"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from components.gateway_resource import TYPE_TOKEN as GATEWAY
 from offline.engine import SECRET, Evaluation, run_program
+from rules.types import MCP_GATEWAY as GATEWAY
 from tests.conftest import make_config
 
 API = "auth0:index/resourceServer:ResourceServer"

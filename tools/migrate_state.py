@@ -28,14 +28,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-OLD_GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"
-OLD_AUTHORIZER = "pulumi-python:dynamic/mcpauth:GatewayAuthorizer"
+from rules.types import AUTHORIZER as OLD_AUTHORIZER  # noqa: E402  (after the path is set)
+from rules.types import AWS_GATEWAY as OLD_GATEWAY  # noqa: E402
+from rules.types import MCP_GATEWAY  # noqa: E402
 
 
 def _new_urn(old_gateway_urn: str) -> str:
-    from components.gateway_resource import TYPE_TOKEN
-
-    return old_gateway_urn.replace(f"${OLD_GATEWAY}::", f"${TYPE_TOKEN}::")
+    return old_gateway_urn.replace(f"${OLD_GATEWAY}::", f"${MCP_GATEWAY}::")
 
 
 def _provider_blob() -> str:
