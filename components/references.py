@@ -42,6 +42,7 @@ def owner_role_id(exported: Any, role: str, owner: str, third_party: bool) -> st
     """The Auth0 id of `role` from the owner's `tenant` output, after checking the owner's flags
     agree with this stack's: a team whose config says MCP clients cannot register would leave its
     API without the default grant they need (and one that says they can, a grant nobody uses)."""
+    # None when the owner has no such output (StackReference.get_output, pulumi/stack_reference.py).
     if not isinstance(exported, Mapping) or not isinstance(exported.get("roles"), Mapping):
         raise ReferenceError(
             f"{NAMESPACE}:tenant.owner: stack {owner} has no `{TENANT_OUTPUT}` output: run `make up` there first "
@@ -69,7 +70,8 @@ def owner_role_id(exported: Any, role: str, owner: str, third_party: bool) -> st
 
 def team_api_identifiers(gateways: Any, team: str) -> list[str]:
     """A team stack's API identifiers from its `gateways` output. A team that has not run `up`
-    yet has none: the owner's next `up` after the team's adds them."""
+    yet has none (`StackReference.get_output` answers None for an output the stack lacks:
+    pulumi/stack_reference.py): the owner's next `up` after the team's adds them."""
     if gateways is None:
         pulumi.log.warn(
             f"{NAMESPACE}:tenant.teamStacks: {team} has no `gateways` output yet; its APIs get the claims "
