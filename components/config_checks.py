@@ -25,7 +25,7 @@ def https_host_only(key: str, value: str, problems: list[str], *, allow_slash: b
 def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
     p = NAMESPACE + ":"
     scopes = set(cfg.scopes)
-    defined = ", ".join(sorted(scopes)) or "(none)"
+    defined = ", ".join(sorted(scopes)) or "none"
 
     for scope in cfg.scopes:
         if not SCOPE_RE.fullmatch(scope):
@@ -70,7 +70,7 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
         for i, s in enumerate(gw.third_party_scopes or []):
             check_scope(f"{p}gateways[{gi}].thirdPartyScopes[{i}]", s)
 
-    gateways = ", ".join(seen) or "(none)"
+    gateways = ", ".join(seen) or "none"
     seen_clients: dict[str, int] = {}
     for ci, mc in enumerate(cfg.machine_clients):
         if mc.name in seen_clients:
@@ -95,7 +95,7 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
                 "(and its Action) assigns it"
             )
         elif cfg.default_role_spec is None:
-            known = ", ".join(r.key for r in cfg.role_specs) or "(none)"
+            known = ", ".join(r.key for r in cfg.role_specs) or "none"
             problems.append(f"{p}tenant.defaultRole: got {t.default_role!r}: not a role in {p}roles ({known})")
     for i, s in enumerate(t.claims.elevated_permissions if t.claims.admin_email_domain else []):
         check_scope(f"{p}tenant.claims.elevatedPermissions[{i}]", s)

@@ -388,3 +388,413 @@ def test_a_default_role_must_be_a_role_of_the_owning_stack() -> None:
     assert msg.startswith("mcpauth:tenant.defaultRole: is set while mcpauth:tenant.manage is false")
     by_id = load_settings(make_config(tenant={"defaultRole": "mcp-admin"}), "t")
     assert by_id.project.default_role_spec is not None and by_id.project.default_role_spec.name == "MCP Admin"
+
+
+# --- the aws:* keys (components/awsconfig.py): what reaches the gateway's boto3 client, or why not ---
+
+
+def aws_client(**keys: Any) -> dict[str, Any]:
+    return load_settings({**make_config(), **{f"aws:{k}": v for k, v in keys.items()}}, "test").aws_client
+
+
+def aws_problems(**keys: Any) -> list[str]:
+    return problems({**make_config(), **{f"aws:{k}": v for k, v in keys.items()}})
+
+
+def test_refused_aws_keys_are_refused_only_when_set() -> None:
+    assert aws_client(accessKey="false", token="", insecure=False) == {}
+    (msg,) = aws_problems(httpProxy="http://proxy.internal:3128")
+    assert msg == (
+        "aws:httpProxy: is set, which means an HTTP proxy for pulumi-aws; the gateway is managed by calls this "
+        "program makes with boto3, which cannot honour it, so they would go elsewhere or as someone else. Unset "
+        "aws:httpProxy and use the environment or an AWS profile (aws:profile) instead"
+    )
+
+
+def test_shared_files_reach_the_client_as_one_path_each() -> None:
+    assert aws_client(sharedConfigFiles='["/cfg"]', sharedCredentialsFiles='["/creds"]') == {
+        "sharedConfigFile": "/cfg",
+        "sharedCredentialsFile": "/creds",
+    }
+    assert aws_problems(sharedCredentialsFiles="[1]") == [
+        "aws:sharedCredentialsFiles: got [1]: boto3 reads one file; give a list of exactly one path"
+    ]
+    assert aws_client(sharedConfigFiles="[]", profile="") == {}
+    # A key set to "" (`pulumi config set aws:… ""`) is a key not set.
+    assert aws_client(sharedConfigFiles="", assumeRoles="", endpoints="", allowedAccountIds="") == {}
+
+
+def test_assume_role_chain_problems_name_the_hop() -> None:
+    assert aws_problems(assumeRoles='{"roleArn": "arn:aws:iam::1:role/x"}') == [
+        "aws:assumeRoles: got {'roleArn': 'arn:aws:iam::1:role/x'}: must be a list of {roleArn, ...}"
+    ]
+    found = aws_problems(
+        assumeRoles='[{"sessionName": "ci"}, {"roleArn": "arn:aws:iam::1:role/x", "colour": "b", "size": 1}]'
+    )
+    assert found == [
+        "aws:assumeRoles[0]: must have a roleArn",
+        "aws:assumeRoles[1]: unknown key(s) colour, size; accepted: duration, externalId, policy, policyArns, roleArn, "
+        "sessionName, sourceIdentity, tags, transitiveTagKeys",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("duration", "seconds"),
+    [("15m", 900), ("12h", 43200), ("1h30m", 5400), ("900s", 900), ("14m59s", None), ("12h0m1s", None), ("", None)],
+)
+def test_an_assumed_roles_duration_is_between_15_minutes_and_12_hours(duration: str, seconds: int | None) -> None:
+    roles = json.dumps([{"roleArn": "arn:aws:iam::1:role/x", "duration": duration}])
+    if seconds is None:
+        assert aws_problems(assumeRoles=roles) == [
+            f"aws:assumeRoles[0].duration: got {duration!r}: a duration between 15m and 12h, e.g. 1h"
+        ]
+    else:
+        assert aws_client(assumeRoles=roles)["assumeRoles"] == [
+            {"roleArn": "arn:aws:iam::1:role/x", "durationSeconds": seconds}
+        ]
+
+
+def test_endpoints_sts_region_and_endpoint_flags_reach_the_client() -> None:
+    assert aws_client(endpoints='{"bedrockagentcore": "https://agentcore.internal"}') == {
+        "endpoint": "https://agentcore.internal"
+    }
+    assert aws_client(endpoints='[{"sts": "https://sts.internal"}, "x"]') == {"stsEndpoint": "https://sts.internal"}
+    assert aws_client(stsRegion="us-west-2", useFipsEndpoint="true", useDualstackEndpoint=True) == {
+        "stsRegion": "us-west-2",
+        "useFipsEndpoint": True,
+        "useDualstackEndpoint": True,
+    }
+    assert aws_client(useFipsEndpoint="false", useDualstackEndpoint="TRUE") == {"useDualstackEndpoint": True}
+
+
+def test_account_id_lists_are_checked() -> None:
+    assert aws_client(forbiddenAccountIds='["123456789012"]') == {"forbiddenAccountIds": ["123456789012"]}
+    assert aws_problems(forbiddenAccountIds='["12345"]') == [
+        "aws:forbiddenAccountIds: got ['12345']: a list of 12-digit account ids"
+    ]
+
+
+def test_default_tags_are_strings_and_only_from_a_tags_map() -> None:
+    cfg = {**make_config(), "aws:defaultTags": '{"tags": {"cost-centre": 42}}'}
+    assert load_settings(cfg, "test").aws_default_tags == {"cost-centre": "42"}
+    cfg["aws:defaultTags"] = '{"tags": "team=platform"}'
+    assert load_settings(cfg, "test").aws_default_tags == {}
+
+
+def test_the_config_error_lists_every_problem_under_one_heading() -> None:
+    assert str(ConfigError(["a: bad", "b: worse"])) == "invalid stack config:\n  - a: bad\n  - b: worse"
+
+
+@pytest.mark.parametrize(
+    ("cfg", "problem"),
+    [
+        (make_config([{"description": "x"}]), "mcpauth:gateways[0].name: is required"),
+        (
+            make_config(tenant={"resourceParameterProfile": "rfc8707"}),
+            "mcpauth:tenant.resourceParameterProfile: got 'rfc8707'; input should be 'compatibility' or 'audience'",
+        ),
+        (
+            make_config(tenant="x"),
+            "mcpauth:tenant: got 'x': Input should be a valid dictionary or instance of TenantConfig",
+        ),
+        (
+            make_config([{"name": "a", "audiance": "x"}]),
+            "mcpauth:gateways[0].audiance: unknown key; accepted keys here: name, description, existingGatewayId, "
+            "domain, requiredPermissions, thirdPartyScopes, tokenLifetimeSeconds, offlineAccess",
+        ),
+        (
+            make_config(tenant={"connection": {"nmae": "x"}}),
+            "mcpauth:tenant.connection.nmae: unknown key; accepted keys here: name, disableSignup, publicSignup, "
+            "options",
+        ),
+        (
+            make_config(machineClients=[{"name": "m", "gateway": "tools", "scopes": ["admin"], "secret": "x"}]),
+            "mcpauth:machineClients[0].secret: unknown key; accepted keys here: name, gateway, scopes",
+        ),
+        (
+            make_config(issuer="https://user@login.acme.com/"),
+            "mcpauth:issuer: got 'https://user@login.acme.com/': must be https://<host>/ with no path, query or "
+            "fragment",
+        ),
+    ],
+)
+def test_pydantic_and_url_problems_read_as_the_user_wrote_the_key(cfg: dict[str, Any], problem: str) -> None:
+    assert problems(cfg) == [problem]
+
+
+def test_connection_options_are_the_sdks_keyword_arguments_only() -> None:
+    msg = one_problem(make_config(tenant={"connection": {"options": {"__self__": 1}}}))
+    assert msg.startswith("mcpauth:tenant.connection.options.__self__: not an option of the auth0 connection")
+    accepted = msg.split("ConnectionOptionsArgs): ")[1].split(", ")
+    assert "password_policy" in accepted and "__self__" not in accepted and "self" not in accepted
+
+
+def test_an_undefined_scope_is_named_with_the_defined_ones() -> None:
+    assert one_problem(make_config([{"name": "a", "requiredPermissions": ["nope"]}])) == (
+        "mcpauth:gateways[0].requiredPermissions[0]: got 'nope': not a scope defined in mcpauth:scopes "
+        "(admin, execute:tools, read:resources, read:tools, write:resources)"
+    )
+    assert problems(make_config([{"name": "a", "requiredPermissions": ["nope"]}], scopes={}, roles={})) == [
+        "mcpauth:gateways[0].requiredPermissions[0]: got 'nope': not a scope defined in mcpauth:scopes (none)"
+    ]
+
+
+def test_required_permissions_agentcore_can_and_cannot_require() -> None:
+    scopes = {"read:tools": "r", "execute:tools": "e", "tools.x": "x", 'a"b': "q", "p" * 255: "p", "q" * 256: "q"}
+    perms = ["tools.x", "read:tools", 'a"b', "execute:tools"]
+    assert problems(make_config([{"name": "a", "requiredPermissions": perms}], scopes=scopes, roles={})) == [
+        "mcpauth:gateways[0].requiredPermissions[2]: got 'a\"b': AgentCore can require it neither as a claim value "
+        '([A-Za-z0-9_.-]+) nor as an allowed scope (printable ASCII without space, " or \\)',
+        "mcpauth:gateways[0].requiredPermissions: 'read:tools', 'execute:tools' contain characters AgentCore "
+        "refuses in claim rules (':' among them), so each would be an allowed scope, and AWS does not document "
+        "whether several allowed scopes mean all or any of them. Require at most one such permission per gateway, "
+        "or name the others with letters, digits, '_', '.' and '-' only (e.g. tools.execute)",
+    ]
+    # 1-255 characters each (the model's MatchValueString and AllowedScopeType).
+    longest = make_config([{"name": "a", "requiredPermissions": ["p" * 255, "q" * 256]}], scopes=scopes, roles={})
+    assert problems(longest) == [
+        "mcpauth:gateways[0].requiredPermissions[1]: 256 characters; AgentCore takes at most 255"
+    ]
+
+
+def test_role_names_may_have_100_characters() -> None:
+    assert problems(make_config(roles={"r" * 100: [], "s" * 101: []})) == [
+        f"mcpauth:roles: key {'s' * 60!r}: a role name must be 1 to 100 characters (got 101)"
+    ]
+
+
+def test_an_issuer_with_its_trailing_slash_is_accepted() -> None:
+    assert load_settings(make_config(issuer="https://login.acme.com/"), "test").issuer == "https://login.acme.com/"
+
+
+def test_a_secret_structured_value_is_redacted_leaf_by_leaf() -> None:
+    cfg = {**make_config(), "aws:sharedConfigFiles": '["/secret/path/a", "/secret/b"]'}
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, "test", frozenset({"aws:sharedConfigFiles"}))
+    assert info.value.problems == [
+        "aws:sharedConfigFiles: got [[secret], [secret]]: boto3 reads one file; give a list of exactly one path"
+    ]
+
+
+def test_a_value_make_plan_could_not_decrypt_says_so_and_what_to_do() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({**make_config(), "aws:region": "[secret]"}, "test", frozenset({"aws:region"}))
+    assert info.value.problems == [
+        "aws:region: got [secret]: not an AWS region name such as us-east-1 (aws:region is set with `secure:`, "
+        "which `make plan` cannot decrypt offline, so it read [secret]. Keep settings that are not credentials in "
+        "plain text (`pulumi config set aws:region …` without --secret), or check this stack with `make preview`, "
+        "which decrypts it)"
+    ]
+
+
+ACCEPTED = "accepted mcpauth: keys: issuer, tenant, scopes, roles, gateways, machineClients, protect"
+
+
+def test_every_unknown_mcpauth_key_is_named_with_the_accepted_ones() -> None:
+    cfg = {"mcpauth:colour": "blue", **make_config(), "mcpauth:tenant:manage": "false"}
+    assert problems(cfg) == [
+        f"mcpauth:colour: unknown key; {ACCEPTED}",
+        f"mcpauth:tenant:manage: unknown key; {ACCEPTED}",
+    ]
+
+
+def test_a_plain_only_key_set_as_a_secret_is_refused_and_the_rest_still_checked() -> None:
+    cfg = {"mcpauth:gateways": "[]", **make_config(), "mcpauth:colour": "blue"}
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, "test", frozenset({"mcpauth:gateways"}))
+    assert info.value.problems == [
+        "mcpauth:gateways: set with --secret, but gateway names become resource names and the AgentCore gateway's "
+        "name, which Pulumi keeps in plain text (resource names are never encrypted), so the secret would not stay "
+        "one. Set it in plain text: `pulumi config set mcpauth:gateways '…'` without --secret (keep credentials "
+        "out of it)",
+        f"mcpauth:colour: unknown key; {ACCEPTED}",
+    ]
+
+
+def test_an_undecryptable_mcpauth_value_is_explained_not_parsed() -> None:
+    cfg = {"mcpauth:issuer": "[secret]", **make_config(), "mcpauth:colour": "blue"}
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, "test", frozenset({"mcpauth:issuer"}))
+    assert info.value.problems == [
+        "mcpauth:issuer: its value decides what the program declares, and mcpauth:issuer is set with `secure:`, "
+        "which `make plan` cannot decrypt offline, so it read [secret]. Keep settings that are not credentials in "
+        "plain text (`pulumi config set mcpauth:issuer …` without --secret), or check this stack with "
+        "`make preview`, which decrypts it",
+        f"mcpauth:colour: unknown key; {ACCEPTED}",
+    ]
+    # The text "[secret]" in a key that is not a secret is just a value, here not valid JSON.
+    assert problems({**make_config(), "mcpauth:issuer": "[secret]"}) == [
+        "mcpauth:issuer: is not valid JSON (Expecting value at 1)"
+    ]
+
+
+def test_secret_parts_are_redacted_longest_first_down_to_four_characters() -> None:
+    # "zzzz" is inside "aaaa-zzzz": replaced first, it would leave "aaaa-" in the message.
+    cfg = {**make_config(), "aws:sharedConfigFiles": '["zzzz", "aaaa-zzzz"]'}
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, "test", frozenset({"aws:sharedConfigFiles"}))
+    assert info.value.problems == [
+        "aws:sharedConfigFiles: got [[secret], [secret]]: boto3 reads one file; give a list of exactly one path"
+    ]
+
+
+def test_the_auth0_domain_problems_say_what_to_set() -> None:
+    cfg = make_config()
+    del cfg["auth0:domain"]
+    assert problems(cfg) == [
+        "auth0:domain: is required (the tenant's Management API host, e.g. my-tenant.us.auth0.com); set it with "
+        "`pulumi config set auth0:domain <host>`"
+    ]
+    assert problems({**make_config(), "auth0:domain": "https://acme.eu.auth0.com"}) == [
+        "auth0:domain: got 'https://acme.eu.auth0.com': must be a host name only, e.g. my-tenant.us.auth0.com "
+        "(no https://, path, query or port)"
+    ]
+    # Host names are case-insensitive: an upper-case one is a host name too.
+    assert load_settings({**make_config(), "auth0:domain": "ACME.eu.auth0.com"}, "test").auth0_domain == (
+        "ACME.eu.auth0.com"
+    )
+
+
+DEFINED = "(admin, execute:tools, read:resources, read:tools, write:resources)"
+
+
+@pytest.mark.parametrize(
+    ("cfg", "expected"),
+    [
+        (
+            make_config([{"name": "a"}, {"name": "b"}], tenant={"defaultAudience": "a"}),
+            [
+                "mcpauth:tenant.defaultAudience: got 'a': a tenant default audience is set while 2 gateways share "
+                "the tenant: Auth0 applies it to requests that send only `resource` (as MCP clients do), so the other "
+                "gateways' clients may get tokens for the wrong audience. Unset the default audience (with "
+                "resourceParameterProfile compatibility none is needed)."
+            ],
+        ),
+        (
+            make_config([{"name": "a"}], tenant={"defaultAudience": "a", "manage": False}),
+            [
+                "mcpauth:tenant.defaultAudience: is set while mcpauth:tenant.manage is false; only the stack that "
+                "manages the tenant may set its default audience"
+            ],
+        ),
+        (
+            make_config([{"name": "a"}], tenant={"defaultRole": "MCP User", "manage": False}),
+            [
+                "mcpauth:tenant.defaultRole: is set while mcpauth:tenant.manage is false; the stack that owns the "
+                "tenant (and its Action) assigns it"
+            ],
+        ),
+        (
+            make_config([{"name": "a"}], tenant={"defaultRole": "nobody"}, roles={}),
+            ["mcpauth:tenant.defaultRole: got 'nobody': not a role in mcpauth:roles (none)"],
+        ),
+        (
+            make_config(
+                [{"name": "a"}], tenant={"claims": {"adminEmailDomain": "acme.com", "elevatedPermissions": ["root"]}}
+            ),
+            [
+                "mcpauth:tenant.claims.elevatedPermissions[0]: got 'root': not a scope defined in mcpauth:scopes "
+                + DEFINED
+            ],
+        ),
+        (
+            make_config([{"name": "a", "thirdPartyScopes": ["root"]}]),
+            [f"mcpauth:gateways[0].thirdPartyScopes[0]: got 'root': not a scope defined in mcpauth:scopes {DEFINED}"],
+        ),
+        (
+            make_config(
+                [{"name": "a"}, {"name": "b"}, {"name": "a"}],
+                machineClients=[
+                    {"name": "m", "gateway": "zz", "scopes": ["admin"]},
+                    {"name": "m", "gateway": "a", "scopes": ["admin"]},
+                    {"name": "m", "gateway": "a", "scopes": ["admin"]},
+                ],
+            ),
+            [
+                "mcpauth:gateways[2].name: got 'a': already used by mcpauth:gateways[0]",
+                "mcpauth:machineClients[0].gateway: got 'zz': not a gateway in mcpauth:gateways (a, b)",
+                "mcpauth:machineClients[1].name: got 'm': already used by mcpauth:machineClients[0]",
+                "mcpauth:machineClients[2].name: got 'm': already used by mcpauth:machineClients[0]",
+            ],
+        ),
+        (
+            make_config(
+                [
+                    {"name": "a", "existingGatewayId": "g-0123456789"},
+                    {"name": "b"},
+                    {"name": "c", "existingGatewayId": "g-0123456789"},
+                ]
+            ),
+            ["mcpauth:gateways[2].existingGatewayId: got 'g-0123456789': already adopted by mcpauth:gateways[0]"],
+        ),
+        (
+            make_config(roles={"A": {"id": "x"}, "B": {"id": "x", "previousIds": ["Bad Id", "x"]}}),
+            [
+                "mcpauth:roles.B: has id 'x', as 'A' does (ids key the Pulumi resources); give one an `id` of its own",
+                "mcpauth:roles.B.previousIds[0]: got 'Bad Id': not a role id (e.g. mcp-user)",
+                "mcpauth:roles.B.previousIds[1]: got 'x': a current role's id",
+            ],
+        ),
+        (
+            make_config(roles={"r" * 70 + " ": []}),
+            [
+                f"mcpauth:roles: key {'r' * 60!r}: a role name must not start or end with a space, or hold a newline, "
+                "tab or other control character"
+            ],
+        ),
+        (
+            make_config(tenant={"connection": {"disableSignup": False}}),
+            [
+                "mcpauth:tenant.connection.disableSignup: is false on a domain-level connection while dynamic client "
+                "registration or CIMD is on: anyone could create an account through any client that registers "
+                "itself. Set disableSignup: true and create users yourself, or say "
+                "mcpauth:tenant.connection.publicSignup: true if that is the intent"
+            ],
+        ),
+    ],
+)
+def test_cross_reference_problems_name_the_key_the_value_and_the_way_out(
+    cfg: dict[str, Any], expected: list[str]
+) -> None:
+    assert problems(cfg) == expected
+
+
+def test_a_machine_client_with_no_gateways_defined_is_told_there_are_none() -> None:
+    cfg = make_config([], machineClients=[{"name": "m", "gateway": "tools", "scopes": ["admin"]}])
+    assert problems(cfg) == [
+        "mcpauth:gateways: must list at least one gateway",
+        "mcpauth:machineClients[0].gateway: got 'tools': not a gateway in mcpauth:gateways (none)",
+    ]
+
+
+def test_gateways_adopting_different_gateways_are_fine() -> None:
+    gws = [{"name": "a", "existingGatewayId": "g-0123456789"}, {"name": "b", "existingGatewayId": "h-0123456789"}]
+    s = load_settings(make_config(gws), "test")
+    assert [g.existing_gateway_id for g in s.project.gateways] == ["g-0123456789", "h-0123456789"]
+
+
+def test_a_secret_objects_values_are_redacted() -> None:
+    cfg = {**make_config(), "aws:assumeRoles": '{"roleArn": "arn:aws:iam::123456789012:role/hidden"}'}
+    with pytest.raises(ConfigError) as info:
+        load_settings(cfg, "test", frozenset({"aws:assumeRoles"}))
+    assert info.value.problems == ["aws:assumeRoles: got {'roleArn': [secret]}: must be a list of {roleArn, ...}"]
+
+
+def test_no_aws_profile_means_none() -> None:
+    assert load_settings(make_config(), "test").aws_profile is None
+
+
+def test_one_gateway_may_be_the_tenants_default_audience() -> None:
+    s = load_settings(make_config([{"name": "a"}], tenant={"defaultAudience": "a"}), "test")
+    assert s.project.tenant.default_audience == "a"
+
+
+def test_aws_region_is_required_and_scalars_are_read_as_the_cli_sets_them() -> None:
+    cfg = make_config()
+    del cfg["aws:region"]
+    assert problems(cfg) == [
+        "aws:region: is required (the region of the AgentCore gateways), e.g. `pulumi config set aws:region us-east-1`"
+    ]
+    s = load_settings({**make_config(), "mcpauth:protect": "true", "aws:profile": "dev"}, "test")
+    assert (s.project.protect, s.aws_profile) == (True, "dev")
+    assert load_settings({**make_config(), "mcpauth:protect": " false "}, "test").project.protect is False

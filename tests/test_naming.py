@@ -11,7 +11,9 @@ from components.iam import gateway_trust_policy
 from components.naming import (
     gateway_physical_name,
     legacy_gateway_name,
+    placeholder_audience,
     role_grants,
+    slug,
 )
 from rules.claims import permission_rules
 from rules.urls import discovery_url, resource_url
@@ -31,6 +33,7 @@ HOST = "https://tools-dev-abc123.gateway.bedrock-agentcore.us-east-1.amazonaws.c
         HOST + "/mcp/",
         HOST + "/mcp//",
         HOST + "/mcp/mcp",
+        HOST + "/mcp//mcp",
         HOST.replace("tools-dev", "TOOLS-dev") + "/mcp",  # hosts are case-insensitive
     ],
 )
@@ -55,7 +58,14 @@ GATEWAY_NAME = re.compile(r"([0-9a-zA-Z][-]?){1,48}")  # model: GatewayName
 
 @pytest.mark.parametrize(
     ("stack", "gateway"),
-    [("dev", "tools"), ("org/prod_eu.1", "tools"), ("s" * 90, "g" * 40), ("-_-", "x"), ("a" * 200, "b")],
+    [
+        ("dev", "tools"),
+        ("org/prod_eu.1", "tools"),
+        ("s" * 90, "g" * 40),
+        ("-_-", "x"),
+        ("a" * 200, "b"),
+        ("s" * 10, "g" * 38),  # the cut falls on the `-` between gateway and stack
+    ],
 )
 def test_gateway_names_fit_the_service_model(stack: str, gateway: str) -> None:
     name = gateway_physical_name("mcpauth", stack, gateway)
@@ -79,6 +89,41 @@ def test_gateway_names_are_readable_and_unique_per_project_stack_and_gateway() -
     assert gateway_physical_name("mcpauth", "dev", "tools") == gateway_physical_name("mcpauth", "dev", "tools")
 
 
+def test_gateway_names_keep_what_the_user_wrote_and_use_every_character_aws_allows() -> None:
+    """The name is part of every deployed gateway: a different derivation renames (replaces) them."""
+    name = gateway_physical_name("mcpauth", "EU-X", "tools")
+    assert re.fullmatch(r"tools-EU-X-[a-z2-7]{8}", name), name  # the stack as typed; a lower-case hash
+    assert re.fullmatch(r"g{38}-[a-z2-7]{8}", gateway_physical_name("mcpauth", "s" * 10, "g" * 38))
+    assert len(gateway_physical_name("mcpauth", "s" * 90, "g" * 40)) == 48
+
+
+@pytest.mark.parametrize(
+    ("stack", "gateway", "legacy"),
+    [
+        ("org/prod_eu.1", "tools", "tools-org-prod-eu-1"),
+        ("Prod-X", "tools", "tools-Prod-X"),
+        ("s" * 200, "tools", "tools-" + "s" * 94),
+        ("s" * 200, "g" * 99, "g" * 99),  # cut on the `-`: none left at the end
+    ],
+)
+def test_legacy_gateway_name_is_the_first_releases_derivation(stack: str, gateway: str, legacy: str) -> None:
+    """`<gateway>-<stack>`, punctuation runs as one `-`, at most 100 characters: what an un-migrated
+    stack's gateway is called, looked for so that it is not created a second time."""
+    assert legacy_gateway_name(stack, gateway) == legacy
+
+
+def test_the_placeholder_audience_is_per_gateway_and_no_resource_url() -> None:
+    audience = placeholder_audience("tools")
+    assert audience == "urn:mcpauth:pending-authorizer:tools" != placeholder_audience("docs")
+    with pytest.raises(ValueError, match="not an https URL"):
+        resource_url(audience)
+
+
+@pytest.mark.parametrize(("text", "want"), [("MCP Admin", "mcp-admin"), (" read:tools! ", "read-tools"), ("::", "x")])
+def test_slug_is_a_lower_case_pulumi_name_part(text: str, want: str) -> None:
+    assert slug(text) == want
+
+
 def test_partition_matches_botocores_partition_data() -> None:
     import boto3
 
@@ -91,10 +136,15 @@ def test_partition_matches_botocores_partition_data() -> None:
 
 def test_trust_policy_admits_only_agentcore_in_this_account_and_region() -> None:
     doc = json.loads(gateway_trust_policy("123456789012", "eu-west-1"))
+    assert doc["Version"] == "2012-10-17"  # the current IAM policy language
     (stmt,) = doc["Statement"]
+    assert (stmt["Effect"], stmt["Action"]) == ("Allow", "sts:AssumeRole")
     assert stmt["Principal"] == {"Service": "bedrock-agentcore.amazonaws.com"}
     assert stmt["Condition"]["StringEquals"]["aws:SourceAccount"] == "123456789012"
     assert stmt["Condition"]["ArnLike"]["aws:SourceArn"] == "arn:aws:bedrock-agentcore:eu-west-1:123456789012:*"
+    # One text for one policy: the role's input is this string, so a new key order would be a diff.
+    text = gateway_trust_policy("123456789012", "eu-west-1")
+    assert text == json.dumps(doc, sort_keys=True) and text.index('"Statement"') < text.index('"Version"')
     china = json.loads(gateway_trust_policy("123456789012", "cn-north-1", partition_for("cn-north-1")))
     assert china["Statement"][0]["Condition"]["ArnLike"]["aws:SourceArn"].startswith("arn:aws-cn:")
 

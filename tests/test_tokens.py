@@ -383,3 +383,216 @@ def test_the_gatekeeper_times_at_their_edges(world: World) -> None:
     with pytest.raises(Refused) as refused:
         admit(world.sign(world.claims(nbf=-5)), world.jwks, world.issuer, _authorizer())
     assert refused.value.reason == "absurd-time"
+
+
+# --- what `make verify` tells the user for each refusal (verify/checks.py prints code, cause, fix) ---
+
+NOW = 1_800_000_000
+FIX_REISSUE = "the token was not issued by Auth0 as is; get one from the issuer's /oauth/token"
+
+
+def _refusal(world: World, token: str, jwks: dict[str, Any] | None = None, **rules: Any) -> tuple[str, str, str]:
+    with pytest.raises(TokenError) as info:
+        validate(token, world.jwks if jwks is None else jwks, Rules(world.issuer, [AUD], **rules), now=NOW)
+    assert str(info.value) == f"{info.value.code}: {info.value.cause}"
+    return info.value.code, info.value.cause, info.value.fix
+
+
+def _at(world: World, **over: Any) -> dict[str, Any]:
+    return world.claims(**{"exp": NOW + 600, "iat": NOW, **over})
+
+
+def test_each_refusal_names_the_bad_value_and_the_fix(world: World) -> None:
+    from joserfc import jws
+
+    other = RSAKey.generate_key(2048, parameters={"kid": "k1"})
+    not_json = jws.serialize_compact({"alg": "RS256", "kid": "k1"}, b"not json", world.key)
+    sign = world.sign
+    table = [
+        ("not-a-jwt", {}, ("malformed", "not a compact JWS (DecodeError)", "send the access_token as issued")),
+        (
+            not_json,
+            {},
+            ("malformed", "token does not decode: InvalidPayloadError", "send the access_token as issued"),
+        ),
+        (
+            compact({"alg": "none", "typ": "JWT"}, _at(world)),
+            {},
+            (
+                "bad-alg",
+                "token alg is 'none'; only RS256 is accepted",
+                "keep the Auth0 API's signing algorithm RS256 (never none or HS256)",
+            ),
+        ),
+        (
+            sign(_at(world), kid="nope"),
+            {},
+            (
+                "unknown-kid",
+                "token kid 'nope' is not in the issuer's JWKS",
+                "the token was signed by another tenant or a rotated key: check the discovery URL's issuer, "
+                "and get a fresh token",
+            ),
+        ),
+        (
+            sign(_at(world), key=other),
+            {},
+            (
+                "bad-signature",
+                "signature does not verify with JWKS key 'k1'",
+                "the token was not issued by this issuer (or was altered); get one from the issuer's /oauth/token",
+            ),
+        ),
+        (
+            sign(_at(world, exp=None)),
+            {},
+            ("no-exp", "token has no exp", "tokens without an expiry are refused; check the issuer"),
+        ),
+        (sign(_at(world, exp=NOW - 100)), {}, ("expired", "token expired 100 s ago", "get a new token")),
+        (
+            sign(_at(world, exp=NOW + MAX_LIFETIME_SECONDS + 5)),
+            {},
+            (
+                "absurd-time",
+                f"exp is {MAX_LIFETIME_SECONDS + 5} s away, more than {MAX_LIFETIME_SECONDS} s",
+                "Auth0 access tokens last at most 30 days (token_lifetime); check the issuer and its clock",
+            ),
+        ),
+        (sign(_at(world, iat=-1)), {}, ("absurd-time", "iat is -1, not a finite NumericDate", FIX_REISSUE)),
+        (sign(_at(world, nbf=NOW + 300)), {}, ("not-yet-valid", "token not valid for another 300 s", "check clocks")),
+        (sign(_at(world, iat=NOW + 300)), {}, ("not-yet-valid", "token issued 300 s in the future", "check clocks")),
+        (
+            sign(_at(world, iss="https://evil.example.com/")),
+            {},
+            (
+                "issuer-mismatch",
+                "iss 'https://evil.example.com/' != 'https://acme.us.auth0.com/'",
+                "point the discovery URL at the issuer that signs the tokens (custom domains issue their own iss)",
+            ),
+        ),
+        (
+            sign(_at(world, aud="https://other.example.com/mcp")),
+            {},
+            (
+                "audience-mismatch",
+                f"aud 'https://other.example.com/mcp' is not an allowed audience {[AUD]!r}",
+                "make the Auth0 API identifier, the requested audience/resource and the gateway's allowed audience "
+                "the same bytes",
+            ),
+        ),
+        (
+            sign(_at(world, aud=["https://other.example.com/mcp", AUD + "/"])),
+            {},
+            (
+                "audience-mismatch",
+                f"aud ['https://other.example.com/mcp', '{AUD}/'] is not an allowed audience {[AUD]!r}"
+                " (they differ only by a trailing slash)",
+                "make the Auth0 API identifier, the requested audience/resource and the gateway's allowed audience "
+                "the same bytes",
+            ),
+        ),
+        (
+            sign(_at(world)),  # Auth0 puts the client in azp, never client_id
+            {"allowed_clients": ["cid"]},
+            (
+                "client-not-allowed",
+                "client_id None is not in allowedClients ['cid'] (Auth0 access tokens carry azp, not client_id)",
+                "remove allowedClients from the authorizer; for Auth0 the audience is the gate",
+            ),
+        ),
+        (
+            sign(_at(world)),  # no `scope` claim at all: the token holds no scope
+            {"allowed_scopes": ["read:tools"]},
+            (
+                "scope-not-allowed",
+                "scope [] lacks some of ['read:tools']",
+                "grant the client the allowed scope (the permission the gateway requires)",
+            ),
+        ),
+        (
+            sign(_at(world)),
+            {"custom_claims": permission_rules_for(["admin"])},
+            (
+                "missing-permission",
+                "claim rule failed: permissions CONTAINS_ANY ['admin'] (token has ['read:tools'])",
+                "grant the permission (role or client grant scope) the gateway requires",
+            ),
+        ),
+    ]
+    for token, rules, expected in table:
+        assert _refusal(world, token, **rules) == expected
+
+
+def permission_rules_for(permissions: list[str]) -> list[dict[str, Any]]:
+    from rules.claims import permission_rules
+
+    return permission_rules(permissions)[1]
+
+
+def test_a_jwks_without_keys_refuses_the_kid(world: World) -> None:
+    code, cause, _ = _refusal(world, world.sign(_at(world)), jwks={})
+    assert (code, cause) == ("unknown-kid", "token kid 'k1' is not in the issuer's JWKS")
+
+
+def test_verify_admits_any_allowed_audience_and_an_allowed_client_id(world: World) -> None:
+    rules = Rules(world.issuer, ["https://a.example.com/mcp", AUD], allowed_clients=["c1"])
+    token = world.sign(_at(world, aud=["https://other.example.com/mcp", AUD], client_id="c1"))
+    assert validate(token, world.jwks, rules, now=NOW)["client_id"] == "c1"
+
+
+@pytest.mark.parametrize(
+    ("rule", "claims", "failed"),
+    [
+        (_rule("permissions", "CONTAINS_ANY", ["a", "b"]), {"permissions": ["b"]}, None),
+        (_rule("permissions", "CONTAINS_ANY", ["a", "b"]), {"permissions": "a"}, "permissions CONTAINS_ANY ['a', 'b']"),
+        (_rule("permissions", "CONTAINS", "read:tools"), {"permissions": ["x", "read:tools"]}, None),
+        (
+            _rule("permissions", "CONTAINS", "read:tools"),
+            {"permissions": ["read:tool"]},
+            "permissions CONTAINS 'read:tools'",
+        ),
+        (
+            _rule("permissions", "CONTAINS", "read:tools"),
+            {"permissions": "read:tools"},
+            "permissions CONTAINS 'read:tools'",
+        ),
+        (_rule("dept", "EQUALS", "eng"), {"dept": "eng"}, None),
+        (_rule("dept", "EQUALS", "eng"), {"dept": "Eng"}, "dept EQUALS 'eng'"),
+        (_rule("dept", "EQUALS", "eng"), {}, "dept EQUALS 'eng'"),
+        (_rule("dept", "STARTS_WITH", "eng"), {"dept": "eng"}, "dept: unknown operator 'STARTS_WITH'"),
+    ],
+)
+def test_verify_applies_each_claim_rule_operator_and_names_the_one_that_failed(
+    world: World, rule: dict[str, Any], claims: dict[str, Any], failed: str | None
+) -> None:
+    """A gateway's rules may be set by hand (an adopted gateway): each operator AgentCore has."""
+    token = world.sign(_at(world, **{"permissions": None, **claims}))
+    if failed is None:
+        validate(token, world.jwks, Rules(world.issuer, [AUD], custom_claims=[rule]), now=NOW)
+        return
+    name = rule["inboundTokenClaimName"]
+    code, cause, _ = _refusal(world, token, custom_claims=[rule])
+    assert (code, cause) == ("missing-permission", f"claim rule failed: {failed} (token has {claims.get(name)!r})")
+
+
+@pytest.mark.parametrize(
+    ("aud", "allowed", "hint"),
+    [
+        (AUD, AUD + "/", True),  # the gateway's allowed audience has the slash, the token not
+        (AUD + "/", AUD, True),
+        (AUD + "X", AUD, False),  # differs by more than a slash: no slash hint
+        (AUD, AUD + "X", False),
+    ],
+)
+def test_the_trailing_slash_hint_only_when_a_slash_is_the_whole_difference(
+    world: World, aud: str, allowed: str, hint: bool
+) -> None:
+    code, cause, _ = _refused_aud(world, aud, allowed)
+    assert code == "audience-mismatch"
+    assert cause.endswith(" (they differ only by a trailing slash)") == hint, cause
+
+
+def _refused_aud(world: World, aud: str, allowed: str) -> tuple[str, str, str]:
+    with pytest.raises(TokenError) as info:
+        validate(world.sign(_at(world, aud=aud)), world.jwks, Rules(world.issuer, [allowed]), now=NOW)
+    return info.value.code, info.value.cause, info.value.fix
