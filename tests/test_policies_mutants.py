@@ -109,7 +109,9 @@ def test_the_allowed_clients_violation_reads_in_full_and_names_the_gateway() -> 
 def test_a_custom_domain_host_is_auth0_whatever_its_case() -> None:
     custom = gateway(discoveryUrl="https://Login.Acme.com/.well-known/openid-configuration", allowedClients=["a"])
     assert len(messages("gateway-no-allowed-clients", [custom], {"auth0Hosts": ["LOGIN.acme.com"]})) == 1
-    tenant_host = gateway(discoveryUrl="https://ACME.us.Auth0.com/.well-known/openid-configuration", allowedClients=["a"])
+    tenant_host = gateway(
+        discoveryUrl="https://ACME.us.Auth0.com/.well-known/openid-configuration", allowedClients=["a"]
+    )
     assert len(messages("gateway-no-allowed-clients", [tenant_host])) == 1
 
 
@@ -186,7 +188,7 @@ def test_each_component_s_gateway_reads_its_own_authorizer() -> None:
         "'https://other/mcp' but no Auth0 API has that identifier: the API identifier, the token's aud and the "
         "allowed audience must be the same bytes"
     ]
-    assert GW_PARENT != other_parent
+    assert other_parent != GW_PARENT
 
 
 # --- scopes-defined-on-api: where a gateway's required permissions are read ----------------------
@@ -202,7 +204,10 @@ def test_a_pulumi_aws_gateway_s_scopes_and_claim_rules_are_checked() -> None:
     gw = gateway(
         allowedAudiences=[URL],
         allowedScopes=["undefined:scope"],
-        customClaims=[_claim("permissions", matchValueStringLists=["nope"]), _claim("permissions", matchValueString="x")],
+        customClaims=[
+            _claim("permissions", matchValueStringLists=["nope"]),
+            _claim("permissions", matchValueString="x"),
+        ],
     )
     gw.parent = ""
     found = messages("scopes-defined-on-api", [gw, api(), scopes()])
@@ -250,7 +255,9 @@ def test_an_api_that_defines_no_scopes_says_so(when: str) -> None:
         name="api-tools-scopes",
     )
     (msg,) = messages("scopes-defined-on-api", [mcp_gateway(allowedScopes=["read:tools"]), api(), bare])
-    assert msg.endswith(f"which API {URL!r} does not define (it defines no scopes). Add the scope to the API or fix the name.")
+    assert msg.endswith(
+        f"which API {URL!r} does not define (it defines no scopes). Add the scope to the API or fix the name."
+    )
 
 
 # --- api-signing-alg, api-rbac-permissions-in-token -----------------------------------------------
@@ -269,7 +276,9 @@ def test_the_signing_violation_reads_in_full_on_the_api() -> None:
 
 
 def test_rbac_violations_read_in_full_on_the_api() -> None:
-    perm = R(ROLE_PERMISSIONS, {"roleId": "r", "permissions": [{"name": "read:tools", "resourceServerIdentifier": URL}]})
+    perm = R(
+        ROLE_PERMISSIONS, {"roleId": "r", "permissions": [{"name": "read:tools", "resourceServerIdentifier": URL}]}
+    )
     found = check("api-rbac-permissions-in-token", [api(enforcePolicies=None, tokenDialect="access_token"), perm])
     assert [v["message"] for v in found] == [
         "ResourceServer 'api-tools-api' has roles but RBAC is off: Auth0 then grants any requested scope. "
@@ -281,7 +290,9 @@ def test_rbac_violations_read_in_full_on_the_api() -> None:
 
 
 def test_rbac_is_checked_on_every_api_with_roles_whatever_comes_first() -> None:
-    perm = R(ROLE_PERMISSIONS, {"roleId": "r", "permissions": [{"name": "read:tools", "resourceServerIdentifier": URL}]})
+    perm = R(
+        ROLE_PERMISSIONS, {"roleId": "r", "permissions": [{"name": "read:tools", "resourceServerIdentifier": URL}]}
+    )
     no_roles = api("https://other.example.com/mcp", name="no-roles", enforcePolicies=False)
     (msg,) = messages("api-rbac-permissions-in-token", [no_roles, api(enforcePolicies=False), perm])
     assert msg.startswith("ResourceServer 'api-tools-api' has roles but RBAC is off")
@@ -372,11 +383,23 @@ def test_each_api_needs_its_own_default_grant() -> None:
     other = api("https://other.example.com/mcp", name="other-api")
     found = messages(
         "third-party-clients-ready",
-        [_tenant(), domain_connection(), api(), other, _grant(URL, "g1"), R(CLIENT_GRANT, {"audience": "https://other.example.com/mcp", "clientId": "c"}, name="not-default")],
+        [
+            _tenant(),
+            domain_connection(),
+            api(),
+            other,
+            _grant(URL, "g1"),
+            R(CLIENT_GRANT, {"audience": "https://other.example.com/mcp", "clientId": "c"}, name="not-default"),
+        ],
     )
     assert len(found) == 1 and found[0].startswith("ResourceServer 'other-api' has no default grant")
     # A grant whose audience is unknown at preview may be any API's: nothing is judged.
-    assert messages("third-party-clients-ready", [_tenant(), domain_connection(), other, _grant(UNKNOWN_STRING_VALUE, "g")]) == []
+    assert (
+        messages(
+            "third-party-clients-ready", [_tenant(), domain_connection(), other, _grant(UNKNOWN_STRING_VALUE, "g")]
+        )
+        == []
+    )
 
 
 def test_the_audience_resolution_violation_is_reported_on_the_tenant() -> None:
@@ -389,7 +412,9 @@ def test_the_audience_resolution_violation_is_reported_on_the_tenant() -> None:
     both = [tenant(defaultAudience=URL), mcp_gateway(), gateway()]
     (msg,) = messages("audience-resolution", both)
     assert "while 2 gateways share the tenant" in msg
-    assert messages("audience-resolution", [tenant(defaultAudience=UNKNOWN_STRING_VALUE), mcp_gateway(), gateway()]) == []
+    assert (
+        messages("audience-resolution", [tenant(defaultAudience=UNKNOWN_STRING_VALUE), mcp_gateway(), gateway()]) == []
+    )
 
 
 # --- advisory rules -------------------------------------------------------------------------------
@@ -402,7 +427,9 @@ def test_machine_client_violations_read_in_full_on_the_resource() -> None:
     m2m = R(CLIENT, {"appType": "non_interactive", "grantTypes": ["client_credentials", "password"]}, name="c")
     ok = R(CLIENT, {"appType": "non_interactive", "grantTypes": ["client_credentials"]}, name="ok")
     new = R(CLIENT, {"appType": "non_interactive", "grantTypes": UNKNOWN_ARRAY_VALUE}, name="new")
-    default = R(CLIENT_GRANT, {"clientId": "", "audience": URL, "scopes": ["admin"], "defaultFor": "third_party_clients"})
+    default = R(
+        CLIENT_GRANT, {"clientId": "", "audience": URL, "scopes": ["admin"], "defaultFor": "third_party_clients"}
+    )
     no_client = R(CLIENT_GRANT, {"clientId": "", "audience": URL, "scopes": ["admin"]}, name="orphan")
     unknown_scopes = R(CLIENT_GRANT, {"clientId": "c", "audience": URL, "scopes": UNKNOWN_ARRAY_VALUE}, name="u")
     grant = R(
@@ -481,9 +508,23 @@ def test_only_post_login_actions_and_bindings_are_judged() -> None:
 
 def test_a_binding_names_its_action_by_id_or_by_name_on_the_post_login_trigger() -> None:
     by_id = _action("act", id="act_123")
-    assert messages("post-login-action-bound-safely", [by_id, R(TRIGGER_ACTION, {"trigger": "post-login", "actionId": "act_123"}, name="b")]) == []
-    assert messages("post-login-action-bound-safely", [by_id, R(TRIGGER_ACTION, {"trigger": "post-login", "actionId": "act"}, name="b")]) == []
-    elsewhere = R(TRIGGER_ACTION, {"trigger": "credentials-exchange", "actionId": "act_123"}, name="b", depends_on=[by_id.urn])
+    assert (
+        messages(
+            "post-login-action-bound-safely",
+            [by_id, R(TRIGGER_ACTION, {"trigger": "post-login", "actionId": "act_123"}, name="b")],
+        )
+        == []
+    )
+    assert (
+        messages(
+            "post-login-action-bound-safely",
+            [by_id, R(TRIGGER_ACTION, {"trigger": "post-login", "actionId": "act"}, name="b")],
+        )
+        == []
+    )
+    elsewhere = R(
+        TRIGGER_ACTION, {"trigger": "credentials-exchange", "actionId": "act_123"}, name="b", depends_on=[by_id.urn]
+    )
     other = R(TRIGGER_ACTION, {"trigger": "post-login", "actionId": "act_999"}, name="b2")
     (msg,) = messages("post-login-action-bound-safely", [by_id, elsewhere, other])
     assert "bound to post-login by no TriggerAction" in msg

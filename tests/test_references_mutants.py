@@ -36,12 +36,24 @@ def test_an_owner_with_registration_off_serves_a_team_whose_flags_say_so() -> No
 @pytest.mark.parametrize(
     "flags, third_party, says",
     [
-        ((True, False), False, "has dynamicClientRegistration True and clientIdMetadataDocuments False, but this "
-         "stack's flags say MCP clients cannot register"),
-        ((False, True), False, "has dynamicClientRegistration False and clientIdMetadataDocuments True, but this "
-         "stack's flags say MCP clients cannot register"),
-        ((False, False), True, "has dynamicClientRegistration False and clientIdMetadataDocuments False, but this "
-         "stack's flags say MCP clients can register"),
+        (
+            (True, False),
+            False,
+            "has dynamicClientRegistration True and clientIdMetadataDocuments False, but this "
+            "stack's flags say MCP clients cannot register",
+        ),
+        (
+            (False, True),
+            False,
+            "has dynamicClientRegistration False and clientIdMetadataDocuments True, but this "
+            "stack's flags say MCP clients cannot register",
+        ),
+        (
+            (False, False),
+            True,
+            "has dynamicClientRegistration False and clientIdMetadataDocuments False, but this "
+            "stack's flags say MCP clients can register",
+        ),
     ],
 )
 def test_flags_that_disagree_with_the_owner_s_are_named_with_the_owner_s_values(
@@ -95,7 +107,9 @@ def test_a_team_without_gateways_yet_is_a_warning_that_says_when_its_claims_come
 def test_a_gateways_output_that_is_not_an_mcpauth_stack_s_is_refused(value: Any) -> None:
     with pytest.raises(ReferenceError) as e:
         team_api_identifiers(value, "acme/mcpauth/team-a")
-    assert str(e.value) == "mcpauth:tenant.teamStacks: acme/mcpauth/team-a's `gateways` output is not an mcpauth stack's"
+    assert (
+        str(e.value) == "mcpauth:tenant.teamStacks: acme/mcpauth/team-a's `gateways` output is not an mcpauth stack's"
+    )
 
 
 def test_a_team_s_api_identifiers_are_read_sorted_from_its_gateways() -> None:

@@ -43,7 +43,9 @@ def test_a_far_miss_gets_no_hint() -> None:
 
 def test_a_missing_discovery_url_says_what_to_set() -> None:
     # Auth0's issuers end in '/': the well-known path follows it without a second slash.
-    assert discovery_problems(None, ISSUER) == ["has no discovery URL: set it to <issuer>.well-known/openid-configuration."]
+    assert discovery_problems(None, ISSUER) == [
+        "has no discovery URL: set it to <issuer>.well-known/openid-configuration."
+    ]
     assert discovery_problems("", None) == discovery_problems(None, None)
 
 
