@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from components.config_model import NAMESPACE, ROLE_ID_RE, SCOPE_RE, ProjectConfig, TenantConfig, check_role_name
 from components.naming import slug
 from rules.claims import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX
+from rules.scopes import undefined_scope
 from rules.wiring import audience_resolution_problems
 
 
@@ -25,7 +26,6 @@ def https_host_only(key: str, value: str, problems: list[str], *, allow_slash: b
 def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
     p = NAMESPACE + ":"
     scopes = set(cfg.scopes)
-    defined = ", ".join(sorted(scopes)) or "none"
 
     for scope in cfg.scopes:
         if not SCOPE_RE.fullmatch(scope):
@@ -40,8 +40,9 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
             problems.append(f"{p}scopes: {n!r} and {other!r} differ only in case or punctuation; rename one")
 
     def check_scope(path: str, scope: str) -> None:
-        if scope not in scopes:
-            problems.append(f"{path}: got {scope!r}: not a scope defined in {p}scopes ({defined})")
+        problem = undefined_scope(scope, scopes, f"in {p}scopes")
+        if problem:
+            problems.append(f"{path}: got {scope!r}: {problem}")
 
     _check_roles(cfg, problems)
     for role in cfg.role_specs:

@@ -27,6 +27,7 @@ from policies.common import (
     required_values,
     strings,
 )
+from rules.scopes import undefined_scope
 from rules.types import API, AUTHORIZER, CLIENT_GRANT, CONNECTION, ROLE_PERMISSION, ROLE_PERMISSIONS, TENANT
 from rules.wiring import audience_resolution_problems
 
@@ -111,13 +112,9 @@ def _validate_scopes(args: StackValidationArgs, report: ReportViolation) -> None
     def check(r: Any, ident: Any, scope: Any, what: str) -> None:
         if not isinstance(ident, str) or not isinstance(scope, str) or ident not in defined:
             return  # unknown at preview, or an API this stack does not define (e.g. the Management API)
-        if scope not in defined[ident]:
-            report(
-                f"{label(r)} {what} {scope!r}, which API {ident!r} does not define "
-                f"(it defines {', '.join(sorted(defined[ident])) or 'no scopes'}). Add the scope to the API or "
-                "fix the name.",
-                r.urn,
-            )
+        problem = undefined_scope(scope, defined[ident], f"on API {ident!r}")
+        if problem:
+            report(f"{label(r)} {what} {scope!r}: {problem}. Add the scope to the API or fix the name.", r.urn)
 
     for r, ident, perm in _role_permission_pairs(resources):
         check(r, ident, perm, "grants permission")

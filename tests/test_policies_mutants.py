@@ -212,8 +212,8 @@ def test_a_pulumi_aws_gateway_s_scopes_and_claim_rules_are_checked() -> None:
     gw.parent = ""
     found = messages("scopes-defined-on-api", [gw, api(), scopes()])
     assert sorted(found) == sorted(
-        f"AgentcoreGateway 'gw-tools-gateway' requires permission {s!r}, which API {URL!r} does not define "
-        "(it defines admin, read:tools). Add the scope to the API or fix the name."
+        f"AgentcoreGateway 'gw-tools-gateway' requires permission {s!r}: not a scope defined on API {URL!r} "
+        "(admin, read:tools). Add the scope to the API or fix the name."
         for s in ("undefined:scope", "nope", "x")
     )
 
@@ -238,12 +238,12 @@ def test_scopes_declared_one_resource_each_count_as_defined() -> None:
     gw = mcp_gateway(allowedScopes=["read:tools"], customClaims=[_claim("permissions", matchValueStringList=["x"])])
     (msg,) = messages("scopes-defined-on-api", [gw, api(), *one])
     assert msg == (
-        f"AgentCoreGateway 'gw-tools-gateway' requires permission 'x', which API {URL!r} does not define "
-        "(it defines admin, read:tools). Add the scope to the API or fix the name."
+        f"AgentCoreGateway 'gw-tools-gateway' requires permission 'x': not a scope defined on API {URL!r} "
+        "(admin, read:tools). Add the scope to the API or fix the name."
     )
     partial = R(API_SCOPE, {"resourceServerIdentifier": URL, "scope": UNKNOWN_STRING_VALUE}, name="scope-new")
     (msg,) = messages("scopes-defined-on-api", [gw, api(), one[0], partial])
-    assert "(it defines read:tools)" in msg
+    assert "(read:tools). Add" in msg
 
 
 @pytest.mark.parametrize("when", ["no scopes", "unknown scopes"])
@@ -255,9 +255,7 @@ def test_an_api_that_defines_no_scopes_says_so(when: str) -> None:
         name="api-tools-scopes",
     )
     (msg,) = messages("scopes-defined-on-api", [mcp_gateway(allowedScopes=["read:tools"]), api(), bare])
-    assert msg.endswith(
-        f"which API {URL!r} does not define (it defines no scopes). Add the scope to the API or fix the name."
-    )
+    assert msg.endswith(f"not a scope defined on API {URL!r} (none). Add the scope to the API or fix the name.")
 
 
 # --- api-signing-alg, api-rbac-permissions-in-token -----------------------------------------------
@@ -314,8 +312,8 @@ def test_role_permissions_in_one_resource_name_scopes_the_api_defines() -> None:
     )
     found = check("scopes-defined-on-api", [api(), scopes(), perms])
     assert [v["message"] for v in found] == [
-        f"RolePermissions 'perms' grants permission 'write:tools', which API {URL!r} does not define "
-        "(it defines admin, read:tools). Add the scope to the API or fix the name."
+        f"RolePermissions 'perms' grants permission 'write:tools': not a scope defined on API {URL!r} "
+        "(admin, read:tools). Add the scope to the API or fix the name."
     ]
     assert found[0]["resource"] == perms.urn
 
@@ -325,7 +323,7 @@ def test_a_client_grant_s_undefined_scope_reads_in_full() -> None:
     unknown = R(CLIENT_GRANT, {"clientId": "c", "audience": URL, "scopes": UNKNOWN_ARRAY_VALUE}, name="new")
     found = check("scopes-defined-on-api", [api(), scopes(), unknown, grant])
     assert [v["message"] for v in found] == [
-        f"ClientGrant 'g' grants scope 'launch', which API {URL!r} does not define (it defines admin, read:tools). "
+        f"ClientGrant 'g' grants scope 'launch': not a scope defined on API {URL!r} (admin, read:tools). "
         "Add the scope to the API or fix the name."
     ]
     assert found[0]["resource"] == grant.urn

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from rules.scopes import undefined_scope
 from rules.urls import discovery_url, domain_resource_url, issuer_of
 from rules.wiring import (
     allowed_clients_problems,
@@ -119,3 +120,24 @@ def test_urls_round_trip() -> None:
     assert issuer_of(discovery_url(ISSUER)) == ISSUER
     assert issuer_of("https://x/") == "https://x/"
     assert domain_resource_url("mcp.example.com") == "https://mcp.example.com/mcp"
+
+
+def test_an_undefined_scope_names_where_scopes_are_defined_and_which() -> None:
+    assert undefined_scope("read:tools", {"read:tools"}, "in mcpauth:scopes") is None
+    assert undefined_scope("write", {"b", "a"}, "on API 'x'") == "not a scope defined on API 'x' (a, b)"
+    assert undefined_scope("write", set(), "in mcpauth:scopes") == "not a scope defined in mcpauth:scopes (none)"
+
+
+def test_the_config_and_the_pack_give_one_reason_for_one_undefined_scope() -> None:
+    """One rule over two inputs: the stack config's keys, and a preview's resources."""
+    from tests.conftest import make_config
+    from tests.test_config import one_problem
+    from tests.test_policies import URL as API_URL
+    from tests.test_policies import api, mcp_gateway, messages, scopes
+
+    cfg = make_config(scopes={"read:tools": "Read", "admin": "Admin"}, roles={"user": ["read:tools", "write:tools"]})
+    assert one_problem(cfg) == (
+        "mcpauth:roles.user[1]: got 'write:tools': not a scope defined in mcpauth:scopes (admin, read:tools)"
+    )
+    (pack,) = messages("scopes-defined-on-api", [mcp_gateway(allowedScopes=["write:tools"]), api(), scopes()])
+    assert f"'write:tools': not a scope defined on API {API_URL!r} (admin, read:tools). " in pack
