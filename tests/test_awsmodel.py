@@ -335,12 +335,12 @@ def test_violations_are_ordered_by_path_with_numeric_indexes() -> None:
     request = gateway(name="bad name", protocolType="HTTP")
     claims = [claim({"matchValueString": "ok"}) for _ in range(12)]
     claims[10] = claim({"matchValueString": "bad:ten"})
-    claims[2] = claim({"matchValueString": "bad:two"})
+    claims[2] = claim({"matchValueString": "ok"}, name="bad name!")  # sorts after [10]'s member as text
     jwt(request)["customClaims"] = claims
     del request["roleArn"]
     found = paths(validate("CreateGateway", request))
     assert found == [
-        f"authorizerConfiguration.customJWTAuthorizer.customClaims[2]{CLAIM_PATH.split('[0]')[1]}.matchValueString",
+        "authorizerConfiguration.customJWTAuthorizer.customClaims[2].inboundTokenClaimName",
         f"authorizerConfiguration.customJWTAuthorizer.customClaims[10]{CLAIM_PATH.split('[0]')[1]}.matchValueString",
         "name",
         "protocolType",
@@ -439,6 +439,138 @@ def test_plain_json_model_and_newest_api_version(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split("\n")[:4] == ["True", "['id']", "[]", "False"]
+
+
+# --- a botocore of our own making, in this process ----------------------------------------------
+
+
+class ToyBotocore:
+    """A botocore package directory under tmp_path that `find_spec("botocore")` answers with."""
+
+    def __init__(self, root: Path) -> None:
+        self.package = root / "botocore"
+        self.package.mkdir(parents=True)
+
+    def model(self, version: str, patterns: dict[str, str], *, name: str = "service-2.json") -> None:
+        members = {f: {"shape": f"P{i}"} for i, f in enumerate(patterns)}
+        model = {
+            "operations": {"Put": {"name": "Put", "input": {"shape": "PutRequest"}}},
+            "shapes": {
+                "PutRequest": {"type": "structure", "members": members},
+                **{f"P{i}": {"type": "string", "pattern": p} for i, p in enumerate(patterns.values())},
+            },
+        }
+        where = self.package / "data" / "toy" / version
+        where.mkdir(parents=True, exist_ok=True)
+        text = json.dumps(model)
+        if name.endswith(".gz"):
+            (where / name).write_bytes(gzip.compress(text.encode()))
+        else:
+            (where / name).write_text(text)
+
+
+@pytest.fixture
+def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ToyBotocore]:
+    from importlib.machinery import ModuleSpec
+
+    import components.awsmodel as awsmodel
+
+    made = ToyBotocore(tmp_path / "site")
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, package: str | None = None) -> Any:
+        if name != "botocore":
+            return real(name, package)
+        spec = ModuleSpec("botocore", None, origin=str(made.package / "__init__.py"), is_package=True)
+        spec.submodule_search_locations = [str(made.package)]
+        return spec
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    awsmodel._model.cache_clear()
+    yield made
+    awsmodel._model.cache_clear()
+
+
+def toy_refuses(**values: str) -> list[str]:
+    return [v.path for v in validate("Put", values, service="toy")]
+
+
+def test_the_newest_api_version_is_read_whatever_order_the_directory_lists(toy: ToyBotocore) -> None:
+    for version, pattern in (
+        ("2021-06-01", "b+"),
+        ("2024-01-01", "[0-9]+"),
+        ("2019-01-01", "a+"),
+        ("2023-12-31", "c+"),
+    ):
+        toy.model(version, {"id": pattern})
+    assert toy_refuses(id="123") == []
+    assert toy_refuses(id="bbb") == ["id"]
+
+
+def test_a_gz_model_is_preferred_and_a_plain_json_one_is_read_without_it(toy: ToyBotocore) -> None:
+    toy.model("2024-01-01", {"id": "[0-9]+"}, name="service-2.json.gz")
+    toy.model("2024-01-01", {"id": "[a-z]+"})
+    assert toy_refuses(id="123") == []
+    (toy.package / "data" / "toy" / "2024-01-01" / "service-2.json.gz").unlink()
+    import components.awsmodel as awsmodel
+
+    awsmodel._model.cache_clear()
+    assert toy_refuses(id="abc") == []
+    assert toy_refuses(id="123") == ["id"]
+
+
+def test_where_botocore_s_data_is_looked_for(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from importlib.machinery import ModuleSpec
+
+    from components.awsmodel import _botocore_data
+
+    spec = ModuleSpec("botocore", None, origin=str(tmp_path / "origin" / "__init__.py"), is_package=True)
+    spec.submodule_search_locations = [str(tmp_path / "package")]
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, package=None: spec)
+    assert _botocore_data() == tmp_path / "package" / "data"  # the package directory wins over the origin
+    spec.submodule_search_locations = None
+    assert _botocore_data() == tmp_path / "origin" / "data"
+    spec.origin = None
+    with pytest.raises(ModuleNotFoundError, match=r"^cannot locate the botocore package directory$"):
+        _botocore_data()
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, package=None: None)
+    with pytest.raises(ModuleNotFoundError, match=r"^botocore is not installed: no service model to check against$"):
+        _botocore_data()
+
+
+@pytest.mark.parametrize(
+    ("pattern", "accepted", "refused"),
+    [
+        # \P alone (no \p): the complement of a category
+        (r"\P{C}+", ["Zahlung ✓"], ["tab\there", "zero\u200bwidth"]),
+        # an escape that is not a property stays as it is; the one-letter form \pN
+        (r"a\.\p{Lu}\pN", ["a.Ä5", "a.Q0"], ["a.ä5", "ab Q5", "a.QN"]),
+        # a property inside a negated class
+        (r"[^\p{N}]+", ["abc", "a-b"], ["a1", "٣"]),
+        # a leading ] inside a class is a literal, and the class ends at the next ]
+        (r"[]\p{Lu}]+x", ["]Qx", "QQx"], ["qx", "]Q", "1x"]),
+        # after a negated class with a leading ], a property outside any class
+        (r"[^]a]\p{L}", ["bQ", "1ä", "XQ"], ["]Q", "aQ", "b1"]),
+        # a property after another member of a class, in a class that is not at the start
+        (r"x[-\p{N}]+", ["x1-2", "x-"], ["xa", "x[", "x1]"]),
+        (r"x[^]\p{L}]", ["x1", "x-"], ["x]", "xa", "x1]"]),
+        # a class that ends, then a property outside it
+        (r"[\p{L}\d]+-\p{N}", ["ab1-2"], ["ab1-x", "a b-2"]),
+    ],
+)
+def test_java_unicode_properties_mean_what_they_mean_in_java(
+    toy: ToyBotocore, pattern: str, accepted: list[str], refused: list[str]
+) -> None:
+    toy.model("2024-01-01", {"v": pattern})
+    for value in accepted:
+        assert toy_refuses(v=value) == [], (pattern, value)
+    for value in refused:
+        assert toy_refuses(v=value) == ["v"], (pattern, value)
+
+
+def test_a_value_of_exactly_80_characters_is_shown_whole() -> None:
+    (violation,) = validate("CreateGateway", gateway(name="n" * 78))
+    assert violation.value == repr("n" * 78) and len(violation.value) == 80
 
 
 # --- enforce_on: a moto server that refuses what AWS refuses --------------------------------------
