@@ -99,6 +99,15 @@ def test_resource_url_drops_doubled_slashes_around_mcp(given: str) -> None:
     assert resource_url(given) == HOST + "/mcp"
 
 
+def test_a_path_before_mcp_and_an_issuer_s_path_are_kept_to_the_last_character() -> None:
+    from rules.urls import discovery_url
+
+    assert resource_url(HOST + "/tenantX/mcp/") == HOST + "/tenantX/mcp"
+    assert (
+        discovery_url("https://idp.example/tenantX/") == "https://idp.example/tenantX/.well-known/openid-configuration"
+    )
+
+
 def test_more_than_one_audience_is_refused_with_what_to_allow() -> None:
     assert audience_problems([URL, "https://other/mcp"], [URL]) == [
         f"allows audiences [{URL!r}, 'https://other/mcp']: allow exactly one, the identifier of its Auth0 API "
