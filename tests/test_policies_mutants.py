@@ -545,3 +545,49 @@ def test_deploy_and_whole_trigger_violations_read_in_full() -> None:
             undeployed.urn,
         ),
     ]
+
+
+# --- a rule run with no config at all behaves as with its schema's defaults ----------------------
+
+
+def _bare(name: str, resources: list[R]) -> list[str]:
+    """The rule run with an empty config: what it does if the engine does not fill in the schema's
+    defaults (the offline runner does, and our reading is that the CLI does; not confirmed)."""
+    from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs
+
+    from policies.offline import _policy_resources
+    from tests.test_policies import by_name
+
+    policy = by_name(name)
+    found: list[str] = []
+
+    def report(message: str, urn: str | None = None) -> None:
+        found.append(message)
+
+    prs = _policy_resources(resources)
+    if isinstance(policy, ResourceValidationPolicy):
+        for pr in prs:
+            policy.validate(
+                ResourceValidationArgs(pr.resource_type, pr.props, pr.urn, pr.name, pr.opts, None, {}), report
+            )
+    else:
+        policy.validate(StackValidationArgs(prs, {}), report)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "resources", "count"),
+    [
+        (
+            "machine-client-least-privilege",
+            [R(CLIENT_GRANT, {"clientId": "c", "audience": URL, "scopes": ["read:tools", "admin"]}, name="g")],
+            1,
+        ),
+        ("token-lifetime-max", [api(tokenLifetime=86401)], 1),
+        ("token-lifetime-max", [api(tokenLifetime=86400)], 0),
+        ("protect-production", [R(GATEWAY, {}, name="gw", stack="prod-eu")], 1),
+    ],
+)
+def test_a_rule_without_config_applies_its_schema_s_default(name: str, resources: list[R], count: int) -> None:
+    assert len(messages(name, resources)) == count  # with the schema's defaults filled in
+    assert sorted(_bare(name, resources)) == sorted(messages(name, resources))
