@@ -591,3 +591,11 @@ def _bare(name: str, resources: list[R]) -> list[str]:
 def test_a_rule_without_config_applies_its_schema_s_default(name: str, resources: list[R], count: int) -> None:
     assert len(messages(name, resources)) == count  # with the schema's defaults filled in
     assert sorted(_bare(name, resources)) == sorted(messages(name, resources))
+
+
+def test_a_role_permission_unknown_at_preview_is_not_judged() -> None:
+    """The permission's name is unknown until its role exists; the API's identifier is known."""
+    from tests.test_policies import ROLE_PERMISSION
+
+    perm = R(ROLE_PERMISSION, {"roleId": "r", "permission": UNKNOWN_STRING_VALUE, "resourceServerIdentifier": URL})
+    assert messages("scopes-defined-on-api", [api(), scopes(), perm]) == []
