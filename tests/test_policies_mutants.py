@@ -599,3 +599,29 @@ def test_a_role_permission_unknown_at_preview_is_not_judged() -> None:
 
     perm = R(ROLE_PERMISSION, {"roleId": "r", "permission": UNKNOWN_STRING_VALUE, "resourceServerIdentifier": URL})
     assert messages("scopes-defined-on-api", [api(), scopes(), perm]) == []
+
+
+def test_the_pack_config_a_stack_gets_names_its_issuer_hosts_and_owner() -> None:
+    """What `make policy-config` writes for `pulumi preview --policy-pack-config`, in process."""
+    from policies.offline import policy_config_for
+
+    owner = policy_config_for("https://login.example.com/", "acme.us.auth0.com", manage=True, third_party=True)
+    assert owner == {
+        "gateway-custom-jwt": {"issuer": "https://login.example.com/"},
+        "gateway-no-allowed-clients": {"auth0Hosts": ["acme.us.auth0.com", "login.example.com"]},
+    }
+    team = policy_config_for("https://acme.us.auth0.com/", "acme.us.auth0.com", manage=False, third_party=False)
+    assert team == {
+        "gateway-custom-jwt": {"issuer": "https://acme.us.auth0.com/"},
+        "gateway-no-allowed-clients": {"auth0Hosts": ["acme.us.auth0.com"]},
+        "third-party-clients-ready": {"thirdPartyClients": False, "domainConnectionElsewhere": True},
+    }
+
+
+def test_a_disabled_rule_leaves_the_rules_after_it_running() -> None:
+    from policies.offline import run_pack
+
+    first = ALL_POLICIES[0]
+    found = run_pack([api(tokenLifetime=172800)], {first.name: {"enforcementLevel": "disabled"}})
+    assert "token-lifetime-max" in {v["policy"] for v in found}
+    assert first.name not in {v["policy"] for v in found}
