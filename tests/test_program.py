@@ -9,7 +9,7 @@ import pytest
 
 from offline.engine import SECRET, Evaluation, run_program
 from rules.types import MCP_GATEWAY as GATEWAY
-from tests.conftest import make_config
+from tests.conftest import ROOT, make_config
 
 API = "auth0:index/resourceServer:ResourceServer"
 SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
@@ -476,3 +476,29 @@ def test_each_gateway_owns_its_api_and_existing_stacks_keep_every_urn(evaluate) 
     for r in under_api:
         before = r.urn.replace("mcpauth:index:McpGateway$", "", 1)
         assert before != r.urn and before in r.aliases, r.urn
+
+
+def test_the_dev_stack_keeps_the_urns_its_deployed_resources_have(dev_eval: Evaluation) -> None:
+    """A resource's URN (its name, type, and its parent's type) is its identity in the state: a
+    changed URN makes `pulumi up` delete the deployed resource and create a new one, unless the
+    change carries an alias. This pins every URN of the dev stack."""
+    golden = ROOT / "tests" / "golden" / "dev-urns.txt"
+    now = sorted(r.urn for r in dev_eval.resources)
+    assert now == golden.read_text().split(), (
+        "The dev stack's URNs changed. Deployed stacks would see deletes and creates: add an alias to "
+        f"each moved resource, then write the new list to {golden.relative_to(ROOT)}."
+    )
+
+
+def test_machine_clients_are_first_party_rs256_and_client_credentials_only(dev_eval: Evaluation) -> None:
+    by_name = {r.name: r for r in dev_eval.resources}
+    for name in ("client-smoke-tools", "client-indexer", "role-assigner"):
+        client = by_name[f"{name}-client"].inputs
+        assert client["appType"] == "non_interactive"
+        assert client["grantTypes"] == ["client_credentials"]
+        assert client["isFirstParty"] is True and client["oidcConformant"] is True
+        assert client["jwtConfiguration"] == {"alg": "RS256"}
+        assert client["name"].endswith(" (dev)")
+        assert by_name[f"{name}-credentials"].inputs["authenticationMethod"] == "client_secret_post"
+        grant = by_name[f"{name}-grant"].inputs
+        assert grant["subjectType"] == "client" and grant["clientId"] == by_name[f"{name}-client"].outputs["clientId"]
