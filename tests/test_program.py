@@ -502,3 +502,26 @@ def test_machine_clients_are_first_party_rs256_and_client_credentials_only(dev_e
         assert by_name[f"{name}-credentials"].inputs["authenticationMethod"] == "client_secret_post"
         grant = by_name[f"{name}-grant"].inputs
         assert grant["subjectType"] == "client" and grant["clientId"] == by_name[f"{name}-client"].outputs["clientId"]
+
+
+def test_the_tenant_s_connection_roles_action_and_grants_as_auth0_gets_them(dev_eval: Evaluation) -> None:
+    import json
+
+    by_name = {r.name: r for r in dev_eval.resources}
+    assert by_name["tenant-connection"].inputs == {
+        "name": "mcp-users",
+        "strategy": "auth0",
+        "isDomainConnection": True,
+        "options": {"disableSignup": True, "passwordPolicy": "good", "bruteForceProtection": True},
+    }
+    assert by_name["tenant-role-mcp-user"].inputs["description"] == "MCP User (managed by mcpauth stack dev)"
+    action = by_name["claims-action"].inputs
+    assert action["name"] == "mcpauth-claims-dev"
+    assert by_name["claims-binding"].inputs["displayName"] == "mcpauth-claims-dev"
+    # The Action's config is written with sorted keys: the same config gives the same secret, so
+    # `pulumi up` shows no change to the Action when nothing changed.
+    (config,) = [s["value"] for s in action["secrets"] if s["name"] == "MCPAUTH_CONFIG"]
+    assert config == json.dumps(json.loads(config), sort_keys=True)
+    # A grant names scopes; Auth0 refuses it until its API defines them, so it waits for them.
+    scopes = by_name["api-tools-scopes"].urn
+    assert scopes in by_name["client-smoke-tools-grant"].depends_on
