@@ -498,7 +498,21 @@ def test_check_keeps_the_auto_name_from_the_state_and_names_missing_inputs() -> 
     explicit = provider.check(props("old-name"), props("new-name", autoName=False)).inputs
     assert explicit["name"] == "new-name"
     failures = provider.check({}, {"region": "us-east-1", "allowedClients": ["c"]}).failures
-    assert {f.property for f in failures} == {"name", "discoveryUrl", "roleArn", "allowedClients"}
+    assert {(f.property, f.reason) for f in failures} == {
+        ("name", "name is required"),
+        ("discoveryUrl", "discoveryUrl is required"),
+        ("roleArn", "roleArn is required for a gateway this stack creates"),
+        ("allowedClients", "must be empty: DCR clients' ids are not known in advance"),
+    }
+
+
+def test_check_wants_a_role_only_for_a_gateway_this_stack_creates() -> None:
+    provider = _Provider()
+    assert provider.check({}, props("made")).failures == []
+    adopted = props("adopted-0123456789", roleArn="", existingGatewayId="adopted-0123456789")
+    assert provider.check({}, adopted).failures == []
+    (failure,) = provider.check({}, props("made", roleArn="")).failures
+    assert failure.property == "roleArn"
 
 
 def test_a_new_name_region_or_adopted_id_replaces(aws_env: str) -> None:

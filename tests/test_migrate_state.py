@@ -110,3 +110,30 @@ def test_a_migrated_state_migrates_to_itself_and_the_cli_reports_what_it_did(tmp
         [sys.executable, str(ROOT / "tools" / "migrate_state.py"), str(bad)], capture_output=True, text=True
     )
     assert fail.returncode == 2 and "not a `pulumi stack export` file" in fail.stderr
+
+
+def test_a_state_not_yet_migrated_still_refreshes_and_destroys_without_touching_the_gateway(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first release's authorizer resources load their provider by reference
+    (components.authorizer): until `make migrate-state`, it keeps what the state holds, changes
+    nothing, calls no AWS API, and refuses to create one."""
+    import boto3
+
+    from components.authorizer import _Provider as Retired
+
+    def no_aws(*_a: Any, **_k: Any) -> Any:
+        raise AssertionError("the retired provider called AWS")
+
+    monkeypatch.setattr(boto3, "client", no_aws)
+    monkeypatch.setattr(boto3.session.Session, "client", no_aws)
+    auth = next(r for r in export("dev")["deployment"]["resources"] if r["type"] == OLD_AUTHORIZER)
+    provider = Retired()
+    checked = provider.check(auth["inputs"], auth["inputs"])
+    assert checked.inputs == auth["inputs"] and checked.failures == []
+    assert provider.diff(auth["id"], auth["outputs"], auth["inputs"]).changes is False
+    read = provider.read(auth["id"], auth["outputs"])
+    assert (read.id, read.outs) == (auth["id"], auth["outputs"])
+    assert provider.delete(auth["id"], auth["outputs"]) is None
+    with pytest.raises(RuntimeError, match=r"^GatewayAuthorizer is retired: .*; run `make migrate-state`$"):
+        provider.create(auth["inputs"])

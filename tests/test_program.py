@@ -525,3 +525,74 @@ def test_the_tenant_s_connection_roles_action_and_grants_as_auth0_gets_them(dev_
     # A grant names scopes; Auth0 refuses it until its API defines them, so it waits for them.
     scopes = by_name["api-tools-scopes"].urn
     assert scopes in by_name["client-smoke-tools-grant"].depends_on
+
+
+def test_each_gateway_declared_is_one_the_gateway_provider_accepts_as_configured(evaluate) -> None:
+    """The dynamic provider's `check` and its reading of the inputs (`_spec`) are what `pulumi up`
+    runs on what the program declares; the mocks run neither, so this test does."""
+    from components.gateway_resource import INPUT_KEYS, _Provider, _spec
+    from components.naming import gateway_physical_name, legacy_gateway_name
+
+    ev = evaluate(
+        make_config(
+            [
+                {"name": "tools", "description": "Tools for agents"},
+                {"name": "docs"},
+                {"name": "old", "existingGatewayId": "old-gw-0123456789"},
+            ]
+        )
+    )
+    by_name = {r.name: r for r in ev.resources}
+    for gw, description in (("tools", "Tools for agents"), ("docs", "MCP gateway docs (test)")):
+        inputs = by_name[f"gw-{gw}-gateway"].inputs
+        assert set(inputs) == {*INPUT_KEYS, "legacyName"}, gw
+        assert _Provider().check({}, inputs).failures == [], gw
+        role = by_name[f"gw-{gw}-role"]
+        assert role.inputs["description"] == f"AgentCore gateway {gw} (test), managed by mcpauth"
+        spec = _spec(inputs)
+        assert (spec.name, spec.legacy_name, spec.description, spec.role_arn) == (
+            gateway_physical_name("mcpauth", "test", gw),
+            legacy_gateway_name("test", gw),
+            description,
+            role.outputs["arn"],
+        )
+        assert inputs["region"] == "eu-west-1"
+    adopted = by_name["gw-old-gateway"].inputs
+    assert _Provider().check({}, adopted).failures == []
+    spec = _spec(adopted)
+    assert (spec.name, spec.existing_gateway_id, spec.legacy_name, spec.role_arn) == (
+        "old-gw-0123456789",
+        "old-gw-0123456789",
+        None,
+        None,
+    )
+
+
+def test_stack_outputs_are_what_each_gateway_and_its_api_report(dev_eval: Evaluation) -> None:
+    by_name = {r.name: r for r in dev_eval.resources}
+    for gw in ("tools", "docs"):
+        reported = by_name[f"gw-{gw}-gateway"].outputs
+        out = dev_eval.outputs["gateways"][gw]
+        assert {k: out[k] for k in ("gatewayId", "gatewayUrl", "resourceUrl", "allowedAudiences")} == {
+            k: reported[k] for k in ("gatewayId", "gatewayUrl", "resourceUrl", "allowedAudiences")
+        }
+        assert out["apiIdentifier"] == by_name[f"api-{gw}-api"].outputs["identifier"]
+
+
+def test_each_api_is_named_for_its_gateway_and_stack_with_the_configured_scopes(dev_eval: Evaluation) -> None:
+    from components.config_model import DEFAULT_SCOPES
+
+    by_name = {r.name: r for r in dev_eval.resources}
+    api = by_name["api-tools-api"].inputs
+    assert {k: v for k, v in api.items() if k != "identifier"} == {
+        "name": "MCP tools (dev)",
+        "signingAlg": "RS256",
+        "enforcePolicies": True,
+        "tokenDialect": "access_token_authz",
+        "tokenLifetime": 3600,
+        "allowOfflineAccess": True,
+        # First-party clients (ours, never the MCP clients DCR registers) are not asked for consent.
+        "skipConsentForVerifiableFirstPartyClients": True,
+    }
+    scopes = by_name["api-tools-scopes"].inputs["scopes"]
+    assert scopes == [{"name": n, "description": d} for n, d in DEFAULT_SCOPES.items()]
