@@ -441,7 +441,6 @@ def enforce_on(client: Any) -> None:
     ``ValidationException``, HTTP status 400 and the violations in the message; nothing is sent.
     Calling it twice on the same client registers the handler once.
     """
-    from botocore.exceptions import ClientError
 
     service_model = client.meta.service_model
     service = str(service_model.service_name)
@@ -453,9 +452,10 @@ def enforce_on(client: Any) -> None:
         if not violations:
             return
         message = "\n".join(_iter_lines(operation, violations))
+        # The client's modeled ValidationException, or ClientError itself where the service models
+        # none (botocore/errorfactory.py, `from_code`: "If the error code does not match any of the
+        # known modeled exceptions then return a generic ClientError").
         error_class = client.exceptions.from_code("ValidationException")
-        if not (isinstance(error_class, type) and issubclass(error_class, ClientError)):
-            error_class = ClientError
         response = {
             "Error": {"Code": "ValidationException", "Message": message},
             "message": message,

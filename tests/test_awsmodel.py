@@ -389,8 +389,10 @@ def test_input_and_output_members() -> None:
     assert isinstance(update, frozenset) and isinstance(response, frozenset)
     with pytest.raises(ValueError):
         output_members("NoSuchShape")
-    with pytest.raises(ValueError):
-        output_members("GatewayName")  # a string, not a structure
+    with pytest.raises(
+        ValueError, match=r"^bedrock-agentcore-control shape 'GatewayName' is a string, not a structure$"
+    ):
+        output_members("GatewayName")
 
 
 # --- loading: no botocore import, the file found through find_spec -------------------------------
@@ -460,6 +462,9 @@ class ToyBotocore:
                 **{f"P{i}": {"type": "string", "pattern": p} for i, p in enumerate(patterns.values())},
             },
         }
+        self.write(version, model, name=name)
+
+    def write(self, version: str, model: dict[str, Any], *, name: str = "service-2.json") -> None:
         where = self.package / "data" / "toy" / version
         where.mkdir(parents=True, exist_ok=True)
         text = json.dumps(model)
@@ -651,3 +656,109 @@ def test_the_hook_checks_what_botocore_does_not(moto_url: str) -> None:
         client.create_gateway(**gateway(name="secretive", description="top-secret " * 30))
     assert "top-secret" not in str(sensitive.value)
     assert "secretive" not in gateway_names(client)
+
+
+def shapes_model() -> dict[str, Any]:
+    """A service with numbers, an enum and maps, plain and sensitive, and an operation with no input."""
+    return {
+        "operations": {"Put": {"name": "Put", "input": {"shape": "PutRequest"}}, "Ping": {"name": "Ping"}},
+        "shapes": {
+            "PutRequest": {
+                "type": "structure",
+                "members": {
+                    "n": {"shape": "N"},
+                    "secretN": {"shape": "SecretN"},
+                    "e": {"shape": "SecretE"},
+                    "m": {"shape": "SecretM"},
+                    "plain": {"shape": "PlainM"},
+                },
+            },
+            "N": {"type": "integer", "min": 1, "max": 10},
+            "SecretN": {"type": "integer", "min": 1, "max": 10, "sensitive": True},
+            "SecretE": {"type": "string", "enum": ["A", "B"], "sensitive": True},
+            "SecretM": {"type": "map", "key": {"shape": "K"}, "value": {"shape": "V"}, "max": 1, "sensitive": True},
+            "PlainM": {"type": "map", "key": {"shape": "K"}, "value": {"shape": "V"}, "max": 1},
+            "K": {"type": "string", "pattern": "[a-z]+"},
+            "V": {"type": "string"},
+        },
+    }
+
+
+def test_numbers_enums_and_maps_show_the_value_unless_it_is_sensitive(toy: ToyBotocore) -> None:
+    toy.write("2024-01-01", shapes_model())
+
+    def found(**params: Any) -> list[tuple[str, str, str]]:
+        return [(v.path, v.constraint, v.value) for v in validate("Put", params, service="toy")]
+
+    assert found(n=0) == [("n", "is below min 1 (N)", "0")]
+    assert found(n=11) == [("n", "is above max 10 (N)", "11")]
+    assert found(secretN=0) == [("secretN", "is below min 1 (SecretN)", "[sensitive]")]
+    assert found(secretN=11) == [("secretN", "is above max 10 (SecretN)", "[sensitive]")]
+    assert found(e="C") == [("e", "is not one of A, B (SecretE)", "[sensitive]")]
+    assert found(m={"a": "x", "b": "y"}) == [("m", "has 2 entries, above max 1 (SecretM)", "[sensitive]")]
+    # A key that breaks its pattern, in a sensitive map: neither the key nor its position's text shows.
+    assert found(m={"A1": "x"}) == [("m[entry#1]", "does not match pattern [a-z]+ (K)", "key [sensitive]")]
+    assert found(plain={"a": "x", "b": "y"}) == [
+        ("plain", "has 2 entries, above max 1 (PlainM)", "{'a': 'x', 'b': 'y'}")
+    ]
+    # A key that is not a string (a Python caller's mistake) is named as Python shows it.
+    assert found(plain={5: "x"}) == [("plain[5]", "has type int, expected string (K)", "key 5")]
+    assert found(plain={b"k": "x"}) == [("plain[b'k']", "has type bytes, expected string (K)", "key b'k'")]
+
+
+def test_an_operation_with_no_input_has_no_members_and_check_reads_the_service_given(toy: ToyBotocore) -> None:
+    toy.write("2024-01-01", shapes_model())
+    assert input_members("Ping", service="toy") == frozenset()
+    with pytest.raises(ModelViolation, match=r"Put: n: 0 is below min 1 \(N\)"):
+        check("Put", {"n": 0}, service="toy")
+
+
+def test_the_hook_answers_as_the_service_does_and_registers_once(
+    moto_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from botocore.exceptions import ClientError
+
+    import components.awsmodel as awsmodel
+
+    client = make_client(moto_url)
+    enforce_on(client)
+    enforce_on(client)
+    request = bad_claim_gateway("answered")
+    with pytest.raises(ClientError) as caught:
+        client.create_gateway(**request)
+    (violation,) = validate("CreateGateway", request)
+    expected = f"1 validation error(s) detected\nCreateGateway: {violation}"
+    response = caught.value.response
+    assert response["Error"] == {"Code": "ValidationException", "Message": expected}
+    assert response["message"] == expected  # the restJson error body's own field
+    # Nothing was sent, so nothing was retried.
+    assert response["ResponseMetadata"] == {"HTTPStatusCode": 400, "HTTPHeaders": {}, "RetryAttempts": 0}
+
+    calls: list[str] = []
+    real = awsmodel.validate
+
+    def counted(operation: str, params: Any, service: str = awsmodel.DEFAULT_SERVICE) -> list[Violation]:
+        calls.append(operation)
+        return real(operation, params, service)
+
+    monkeypatch.setattr(awsmodel, "validate", counted)
+    client.list_gateways(maxResults=5)
+    assert calls == ["ListGateways"]  # enforce_on twice: one handler
+
+
+def test_the_hook_checks_each_client_against_its_own_service(moto_url: str) -> None:
+    import boto3
+    from botocore.exceptions import ClientError
+
+    sts = boto3.client(
+        "sts",
+        region_name="us-west-2",
+        endpoint_url=moto_url,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    enforce_on(sts)
+    with pytest.raises(ClientError) as caught:
+        sts.assume_role(RoleArn=ROLE, RoleSessionName="bad name!")  # botocore checks no pattern
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "AssumeRole: RoleSessionName: 'bad name!' does not match pattern" in str(caught.value)

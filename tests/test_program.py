@@ -19,6 +19,9 @@ CONNECTION = "auth0:index/connection:Connection"
 ROLE = "auth0:index/role:Role"
 GRANT = "auth0:index/clientGrant:ClientGrant"
 CLIENT = "auth0:index/client:Client"
+# How the engine's wire format marks a secret value (pulumi/runtime/rpc.py): `{_special_sig_key:
+# _special_secret_sig, "value": ...}`.
+SIG_KEY, SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 
 
 def wiring(ev: Evaluation) -> dict[str, tuple[str, list[str], str]]:
@@ -596,3 +599,86 @@ def test_each_api_is_named_for_its_gateway_and_stack_with_the_configured_scopes(
     }
     scopes = by_name["api-tools-scopes"].inputs["scopes"]
     assert scopes == [{"name": n, "description": d} for n, d in DEFAULT_SCOPES.items()]
+
+
+def _revealing(names: tuple[str, ...]) -> Any:
+    """The program as `__main__.py` runs it, plus one output with the named outputs' values in
+    the clear: a test's only way to see that a secret output holds the value, not just the flag."""
+    import pulumi
+
+    from components.config import load_settings
+    from components.program import build, raw_config
+
+    def program() -> None:
+        raw, secret_keys = raw_config()
+        outputs = build(load_settings(raw, pulumi.get_stack(), secret_keys))
+        pulumi.export("revealed", pulumi.Output.unsecret(pulumi.Output.from_input({n: outputs[n] for n in names})))
+
+    return program
+
+
+def test_secrets_hold_the_values_they_hide() -> None:
+    """Each secret output, and the Action's secret for the role assigner, is the value itself
+    (the issuer set with --secret, each client's secret), not an empty secret."""
+    action_secrets: dict[str, Any] = {}
+
+    def credentials(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        if typ == "auth0:index/clientCredentials:ClientCredentials":
+            out["clientSecret"] = f"secret-of-{name}"
+        if typ == "auth0:index/action:Action":
+            wrapped = inputs["secrets"]
+            assert wrapped[SIG_KEY] == SECRET_SIG  # the whole list is a secret: one of its values is
+            action_secrets.update({s["name"]: s["value"] for s in wrapped["value"]})
+        return out
+
+    client = {"name": "ci", "gateway": "tools", "scopes": ["read:tools"]}
+    cfg = make_config(machineClients=[client], tenant={"defaultRole": "MCP User"})
+    cfg["mcpauth:issuer"] = "https://login.secret-idp.example/"
+    names = ("issuer", "discoveryUrl", "tokenEndpoint", "machineClientSecrets")
+    ev = run_program(cfg, "dev", secret_keys=frozenset({"mcpauth:issuer"}), hook=credentials, program=_revealing(names))
+    assert ev.outputs["revealed"] == {
+        "issuer": "https://login.secret-idp.example/",
+        "discoveryUrl": "https://login.secret-idp.example/.well-known/openid-configuration",
+        "tokenEndpoint": "https://login.secret-idp.example/oauth/token",
+        "machineClientSecrets": {"ci": "secret-of-client-ci-credentials"},
+    }
+    assert action_secrets["MCPAUTH_ASSIGNER_CLIENT_SECRET"] == "secret-of-role-assigner-credentials"
+
+
+def test_the_stack_outputs_people_and_make_verify_read(dev_eval: Evaluation, evaluate) -> None:
+    from verify.checks import Target
+
+    out = dev_eval.outputs
+    assert set(out) == {
+        "issuer",
+        "discoveryUrl",
+        "tokenEndpoint",
+        "clientRegistration",
+        "gateways",
+        "machineClients",
+        "machineClientSecrets",
+        "tenant",
+    }
+    assert out["clientRegistration"] == {"dynamic": True, "metadataDocuments": True}
+    assert {name: gw["requiredPermissions"] for name, gw in out["gateways"].items()} == {
+        "tools": ["read:tools"],
+        "docs": ["read:resources"],
+    }
+    by_name = {r.name: r for r in dev_eval.resources}
+    assert out["machineClients"]["smoke-tools"] == {
+        "gateway": "tools",
+        "clientId": by_name["client-smoke-tools-client"].outputs["clientId"],
+        "audience": by_name["api-tools-api"].outputs["identifier"],
+        "scopes": ["read:tools", "execute:tools"],
+    }
+    # `pulumi stack output --json --show-secrets` as verify reads it; the secrets' values are
+    # test_secrets_hold_the_values_they_hide's.
+    target = Target.from_outputs({**out, "machineClientSecrets": {}})
+    assert (sorted(target.gateways), sorted(target.clients), target.dynamic_registration) == (
+        ["docs", "tools"],
+        ["indexer", "smoke-tools"],
+        True,
+    )
+    # The flags are the config's, each on its own.
+    flags = evaluate(make_config(tenant={"dynamicClientRegistration": False, "clientIdMetadataDocuments": True}))
+    assert flags.outputs["clientRegistration"] == {"dynamic": False, "metadataDocuments": True}
