@@ -114,6 +114,9 @@ def _owner_role_ids(settings: Settings) -> dict[str, pulumi.Input[str]]:
     `get_output`) when mcpauth:tenant.owner names it; otherwise found by name in the tenant."""
     cfg, tenant = settings.project, settings.project.tenant
     if tenant.owner is None:
+        # Only the id is used: skip_permissions and skip_users "skip paginated API calls to
+        # /api/v2/roles/{id}/permissions" and ".../users" (pulumi_auth0 get_role, bridged from
+        # terraform-provider-auth0's auth0_role data source), which would read up to 1000 users.
         return {
             role.id: auth0.get_role_output(name=role.name, skip_permissions=True, skip_users=True).id
             for role in cfg.role_specs

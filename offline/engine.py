@@ -90,6 +90,7 @@ class RealisticMocks(pmocks.Mocks):
         # Fully qualified stack name -> its outputs, for the program's StackReferences.
         self.references = dict(references or {})
         self.invokes: set[str] = set()  # the data sources (invoke tokens) the program called
+        self.calls: list[tuple[str, dict[str, Any]]] = []  # each call: its token and arguments
 
     def _seed(self, typ: str, name: str) -> str:
         return f"{self.stack}/{typ}/{name}"
@@ -115,6 +116,7 @@ class RealisticMocks(pmocks.Mocks):
 
     def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         self.invokes.add(args.token)
+        self.calls.append((args.token, dict(args.args)))
         if args.token == GET_CALLER_IDENTITY:
             return {
                 "accountId": ACCOUNT_ID,
@@ -323,6 +325,7 @@ class Evaluation:
     outputs: dict[str, Any]
     secret_outputs: set[str] = field(default_factory=set)
     invokes: set[str] = field(default_factory=set)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.type == typ]
@@ -477,4 +480,4 @@ def run_program(
             outputs[name] = SECRET if is_secret else plain
             if is_secret:
                 secret.add(name)
-    return Evaluation(stack, list(monitor.records), outputs, secret, set(mocks.invokes))
+    return Evaluation(stack, list(monitor.records), outputs, secret, set(mocks.invokes), list(mocks.calls))

@@ -230,6 +230,11 @@ def test_manage_false_declares_nothing_tenant_wide_and_finds_roles_by_name(
         found["MCP User"]: {"read:tools", "execute:tools", "read:resources"},
         found["MCP Admin"]: {"read:tools", "execute:tools", "read:resources", "write:resources", "admin"},
     }
+    # Each look-up asks for the role alone: not its permissions, not its (up to 1000) users.
+    lookups = [args for token, args in ev.calls if token == "auth0:index/getRole:getRole"]
+    assert sorted(lookups, key=str) == [
+        {"name": name, "skipPermissions": True, "skipUsers": True} for name in ("MCP Admin", "MCP User")
+    ]
 
 
 @pytest.mark.parametrize(
