@@ -68,8 +68,6 @@ class DefaultRole:
 
 
 class PostLoginClaims(pulumi.ComponentResource):
-    action_id: pulumi.Output[str]
-
     def __init__(self, name: str, args: PostLoginClaimsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:PostLoginClaims", name, None, opts)
 
@@ -126,5 +124,4 @@ class PostLoginClaims(pulumi.ComponentResource):
             display_name=action.name,
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.action_id = action.id
-        self.register_outputs({"actionId": self.action_id})
+        self.register_outputs({"actionId": action.id})

@@ -33,7 +33,6 @@ class TenantBaselineArgs:
 
 class TenantBaseline(pulumi.ComponentResource):
     role_ids: dict[str, pulumi.Output[str]]
-    connection_id: pulumi.Output[str]
 
     def __init__(self, name: str, args: TenantBaselineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:TenantBaseline", name, None, opts)
@@ -91,7 +90,6 @@ class TenantBaseline(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        self.connection_id = connection.id
 
         # Keyed by the role's stable id, so a new display name is an update (the provider's
         # `name` is not ForceNew: role/resource.go), and a new id an alias, never a delete that
@@ -108,4 +106,4 @@ class TenantBaseline(pulumi.ComponentResource):
             )
             self.role_ids[role.id] = r.id
 
-        self.register_outputs({"connectionId": self.connection_id, "roleIds": self.role_ids})
+        self.register_outputs({"connectionId": connection.id, "roleIds": self.role_ids})
