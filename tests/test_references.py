@@ -57,7 +57,7 @@ def test_a_team_grants_the_roles_its_owner_exports_and_looks_up_nothing(evaluate
 @pytest.mark.parametrize(
     "outputs, says",
     [
-        ({}, "has no `tenant` output: run `make up` there first"),
+        ({}, f"stack {OWNER} has no `tenant` output: run `make up` there first"),
         (owner_outputs(dynamicClientRegistration=False, clientIdMetadataDocuments=False), "set them as the owner"),
         ({"tenant": {**owner_outputs()["tenant"], "roles": {"mcp-user": "rol_x"}}}, "'mcp-admin' is not among"),
     ],
@@ -75,7 +75,7 @@ def test_the_owner_exports_its_roles_ids_and_flags(evaluate) -> None:
     assert exported["dynamicClientRegistration"] is False and exported["clientIdMetadataDocuments"] is True
 
 
-def test_the_owner_s_action_adds_claims_for_its_teams_apis(evaluate) -> None:
+def test_the_owner_s_action_adds_claims_for_its_teams_apis(evaluate, caplog: pytest.LogCaptureFixture) -> None:
     teams = {
         "acme/mcpauth/team-a": {"gateways": {"search": {"apiIdentifier": "https://search.example.com/mcp"}}},
         "acme/mcpauth/team-b": {},  # no `up` yet: no outputs
@@ -85,6 +85,11 @@ def test_the_owner_s_action_adds_claims_for_its_teams_apis(evaluate) -> None:
     audiences = action_audiences(ev)
     own = ev.outputs["gateways"]["tools"]["apiIdentifier"]
     assert own in audiences and "https://search.example.com/mcp" in audiences and len(audiences) == 2
+    # The team with no `up` yet is named, not skipped in silence.
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        "mcpauth:tenant.teamStacks: acme/mcpauth/team-b has no `gateways` output yet; its APIs get the claims "
+        "after its first `up`, on this stack's next `up`"
+    ]
 
 
 @pytest.mark.parametrize(
