@@ -163,3 +163,33 @@ def test_a_preview_still_catches_what_it_can_know(dev_config: dict[str, Any]) ->
     )
     found = {v["policy"] for v in _preview_violations(bad)}
     assert "machine-client-least-privilege" in found
+
+
+def _drifted(**outputs: Any) -> Any:
+    """The dev plan with the tools gateway's state changed after `up` (what `pulumi refresh`
+    reads back from a gateway someone changed in the console)."""
+    from rules.types import MCP_GATEWAY
+
+    def hook(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        if typ == MCP_GATEWAY and name == "gw-tools-gateway":
+            out.update(outputs)
+        return out
+
+    return make_plan("dev", hook=hook)
+
+
+def test_the_pack_judges_a_gateway_s_state_not_only_what_the_program_gave_it() -> None:
+    """A stack policy sees each resource's state after `up`: its inputs and what the provider
+    computed. An audience drifted from the API identifier is caught from the state."""
+    plan = _drifted(allowedAudiences=["https://other.example.com/mcp"])
+    found = {(p["policy"], p["enforcementLevel"]) for p in plan.policies}
+    assert ("gateway-audience-is-api-identifier", "mandatory") in found, plan.policies
+    assert plan.failed
+
+
+def test_the_plan_s_pack_knows_the_stack_s_issuer() -> None:
+    """The plan hands the pack the stack's own issuer, as `make policy-config` hands it to
+    `pulumi preview`: a gateway trusting another issuer's discovery URL fails."""
+    plan = _drifted(discoveryUrl="https://evil.example.com/.well-known/openid-configuration")
+    msgs = [p["message"] for p in plan.policies if p["policy"] == "gateway-custom-jwt"]
+    assert msgs and "https://mcpauth-dev.us.auth0.com/" in msgs[0], plan.policies
