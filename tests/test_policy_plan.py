@@ -193,3 +193,27 @@ def test_the_plan_s_pack_knows_the_stack_s_issuer() -> None:
     plan = _drifted(discoveryUrl="https://evil.example.com/.well-known/openid-configuration")
     msgs = [p["message"] for p in plan.policies if p["policy"] == "gateway-custom-jwt"]
     assert msgs and "https://mcpauth-dev.us.auth0.com/" in msgs[0], plan.policies
+
+
+def test_the_plan_s_pack_knows_whether_the_stack_owns_the_tenant() -> None:
+    """The tenant's owner must have the domain-level connection itself; a team stack's pack is told
+    the owner has it, and that its own APIs still need the third-party grant."""
+    from rules.types import CLIENT_GRANT, CONNECTION
+
+    def connection_drifted(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        if typ == CONNECTION:
+            out["isDomainConnection"] = False
+        return out
+
+    owner = make_plan("dev", hook=connection_drifted)
+    assert [p["policy"] for p in owner.policies] == ["third-party-clients-ready"]
+    assert "no connection in this stack is domain-level" in owner.policies[0]["message"]
+
+    def grant_drifted(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
+        if typ == CLIENT_GRANT and name.endswith("-third-party-grant"):
+            out["audience"] = "https://elsewhere.example.com/mcp"
+        return out
+
+    team = make_plan("team-a", stack_dir=ROOT / "examples" / "shared-tenant", hook=grant_drifted)
+    found = [p for p in team.policies if p["policy"] == "third-party-clients-ready"]
+    assert found and "has no default grant for third-party clients" in found[0]["message"], team.policies
