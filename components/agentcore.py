@@ -244,14 +244,6 @@ _HINTS = {
 }
 
 
-def _code(err: Exception) -> str:
-    from botocore.exceptions import ClientError
-
-    if isinstance(err, ClientError):
-        return str(err.response.get("Error", {}).get("Code", "Unknown"))
-    return type(err).__name__
-
-
 def _describe(err: Exception, gateway: str, action: str) -> AgentCoreError:
     from botocore.exceptions import ClientError
 
