@@ -42,7 +42,6 @@ class Settings:
     auth0_domain: str
     issuer: str
     aws_region: str
-    aws_profile: str | None
     # The `aws` property of each gateway resource (components/awsconfig.py) and aws:defaultTags.
     aws_client: dict[str, Any] = field(default_factory=dict)
     aws_default_tags: dict[str, str] = field(default_factory=dict)
@@ -223,14 +222,12 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
     issuer = cfg.issuer or f"https://{domain}/"
     if not issuer.endswith("/"):
         issuer += "/"  # Auth0's `iss` always ends in one slash; the gateway compares exactly.
-    profile = raw.get("aws:profile") or None
     return Settings(
         project=cfg,
         stack=stack,
         auth0_domain=str(domain),
         issuer=issuer,
         aws_region=str(region),
-        aws_profile=str(profile) if profile else None,
         aws_client=aws_client,
         aws_default_tags=aws_tags,
         secret_keys=frozenset(secret_keys),

@@ -780,8 +780,8 @@ def test_a_secret_objects_values_are_redacted() -> None:
     assert info.value.problems == ["aws:assumeRoles: got {'roleArn': [secret]}: must be a list of {roleArn, ...}"]
 
 
-def test_no_aws_profile_means_none() -> None:
-    assert load_settings(make_config(), "test").aws_profile is None
+def test_no_aws_profile_means_the_default_credential_chain() -> None:
+    assert "profile" not in load_settings(make_config(), "test").aws_client
 
 
 def test_one_gateway_may_be_the_tenants_default_audience() -> None:
@@ -796,5 +796,5 @@ def test_aws_region_is_required_and_scalars_are_read_as_the_cli_sets_them() -> N
         "aws:region: is required (the region of the AgentCore gateways), e.g. `pulumi config set aws:region us-east-1`"
     ]
     s = load_settings({**make_config(), "mcpauth:protect": "true", "aws:profile": "dev"}, "test")
-    assert (s.project.protect, s.aws_profile) == (True, "dev")
+    assert (s.project.protect, s.aws_client["profile"]) == (True, "dev")
     assert load_settings({**make_config(), "mcpauth:protect": " false "}, "test").project.protect is False
