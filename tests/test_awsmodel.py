@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import gzip
 import importlib.util
+import io
 import json
 import re
 import subprocess
@@ -762,3 +764,99 @@ def test_the_hook_checks_each_client_against_its_own_service(moto_url: str) -> N
         sts.assume_role(RoleArn=ROLE, RoleSessionName="bad name!")  # botocore checks no pattern
     assert caught.value.response["Error"]["Code"] == "ValidationException"
     assert "AssumeRole: RoleSessionName: 'bad name!' does not match pattern" in str(caught.value)
+
+
+def types_model() -> dict[str, Any]:
+    """Every shape type botocore models have, plain and sensitive, for the walker's type checks."""
+    members = {
+        "i": "I",
+        "l": "L",
+        "f": "F",
+        "d": "D",
+        "b": "B",
+        "t": "T",
+        "blob": "Blob",
+        "doc": "Doc",
+        "odd": "Odd",
+        "items": "Items",
+        "secretItems": "SecretItems",
+        "secretStruct": "SecretStruct",
+        "secretL": "SecretL",
+    }
+    return {
+        "operations": {"Put": {"name": "Put", "input": {"shape": "PutRequest"}}, "Ping": {"name": "Ping"}},
+        "shapes": {
+            "PutRequest": {"type": "structure", "members": {m: {"shape": s} for m, s in members.items()}},
+            "I": {"type": "integer"},
+            "L": {"type": "long"},
+            "F": {"type": "float"},
+            "D": {"type": "double"},
+            "B": {"type": "boolean"},
+            "T": {"type": "timestamp"},
+            "Blob": {"type": "blob", "min": 1, "max": 3},
+            "Doc": {"type": "structure", "members": {}, "document": True},
+            "Odd": {"type": "mystery"},
+            "Items": {"type": "list", "member": {"shape": "K"}, "min": 1, "max": 2},
+            "SecretItems": {"type": "list", "member": {"shape": "K"}, "max": 1, "sensitive": True},
+            "SecretStruct": {"type": "structure", "members": {"k": {"shape": "K"}}, "sensitive": True},
+            "SecretL": {"type": "long", "sensitive": True},
+            "K": {"type": "string", "pattern": "[a-z]+"},
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        # numbers: a bool is not a number, an int is a float's too
+        ({"i": 1, "l": 2**40, "f": 1, "d": 2.5}, []),
+        ({"l": "1"}, [("l", "has type str, expected long (L)", "'1'")]),
+        ({"l": True}, [("l", "has type bool, expected long (L)", "True")]),
+        ({"f": "1.5"}, [("f", "has type str, expected float (F)", "'1.5'")]),
+        ({"d": None}, [("d", "has type NoneType, expected double (D)", "None")]),
+        ({"b": True}, []),
+        ({"b": 1}, [("b", "has type int, expected boolean (B)", "1")]),
+        # timestamps as botocore takes them: datetime, epoch number, ISO 8601 or numeric text
+        ({"t": datetime.datetime(2026, 1, 1)}, []),
+        ({"t": 1767225600}, []),
+        ({"t": "2026-01-01T00:00:00+00:00"}, []),
+        ({"t": "1767225600"}, []),
+        ({"t": "yesterday"}, [("t", "has type str, expected timestamp (T)", "'yesterday'")]),
+        ({"t": [2026]}, [("t", "has type list, expected timestamp (T)", "[2026]")]),
+        # blobs: bytes, or text counted in UTF-8 bytes; a file-like body is not measured
+        ({"blob": b"abc"}, []),
+        ({"blob": "éa"}, []),  # 2 characters, 3 bytes
+        ({"blob": "éé"}, [("blob", "has 4 bytes, above max 3 (Blob)", "'éé'")]),
+        ({"blob": "ééa"}, [("blob", "has 5 bytes, above max 3 (Blob)", "'ééa'")]),
+        ({"blob": b""}, [("blob", "has 0 bytes, below min 1 (Blob)", "b''")]),
+        ({"blob": io.BytesIO(b"far more than three bytes")}, []),
+        ({"blob": 5}, [("blob", "has type int, expected blob (Blob)", "5")]),
+        # a document is free-form; a type this module does not know is not checked
+        ({"doc": {"anything": [1, {"goes": True}]}, "odd": object}, []),
+        # lists: bounds in items, each item checked at its index
+        ({"items": []}, [("items", "has 0 items, below min 1 (Items)", "[]")]),
+        ({"items": ["a", "b", "c"]}, [("items", "has 3 items, above max 2 (Items)", "['a', 'b', 'c']")]),
+        ({"items": ["a", "B1"]}, [("items[1]", "does not match pattern [a-z]+ (K)", "'B1'")]),
+        # sensitive: the value is never shown, nor anything inside it
+        ({"secretItems": ["a", "b"]}, [("secretItems", "has 2 items, above max 1 (SecretItems)", "[sensitive]")]),
+        ({"secretItems": ["X"]}, [("secretItems[0]", "does not match pattern [a-z]+ (K)", "[sensitive]")]),
+        ({"secretStruct": {"k": "X"}}, [("secretStruct.k", "does not match pattern [a-z]+ (K)", "[sensitive]")]),
+        ({"secretL": "x"}, [("secretL", "has type str, expected long (SecretL)", "[sensitive]")]),
+    ],
+)
+def test_each_shape_type_is_checked_as_botocore_serializes_it(
+    toy: ToyBotocore, params: dict[str, Any], expected: list[tuple[str, str, str]]
+) -> None:
+    toy.write("2024-01-01", types_model())
+    assert [(v.path, v.constraint, v.value) for v in validate("Put", params, service="toy")] == expected
+
+
+def test_an_operation_that_takes_no_input_refuses_any(toy: ToyBotocore) -> None:
+    toy.write("2024-01-01", types_model())
+    assert validate("Ping", {}, service="toy") == []
+    assert [(v.path, v.constraint) for v in validate("Ping", {"b": 1, "a": 2}, service="toy")] == [
+        ("a", "unknown member, Ping takes no input"),
+        ("b", "unknown member, Ping takes no input"),
+    ]
+    ((path, constraint),) = [(v.path, v.constraint) for v in validate("Ping", ["x"], service="toy")]  # type: ignore[arg-type]
+    assert (path, constraint) == ("<params>", "has type list, expected structure (no input)")
