@@ -26,6 +26,7 @@ from components.awsmodel import (
     enforce_on,
     input_members,
     output_members,
+    partition_for,
     validate,
 )
 from tests.conftest import ROOT
@@ -389,7 +390,7 @@ def test_input_and_output_members() -> None:
     assert "gatewayUrl" in response
     assert response == frozenset(raw_model()["shapes"]["GetGatewayResponse"]["members"])
     assert isinstance(update, frozenset) and isinstance(response, frozenset)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^bedrock-agentcore-control has no shape 'NoSuchShape'$"):
         output_members("NoSuchShape")
     with pytest.raises(
         ValueError, match=r"^bedrock-agentcore-control shape 'GatewayName' is a string, not a structure$"
@@ -860,3 +861,18 @@ def test_an_operation_that_takes_no_input_refuses_any(toy: ToyBotocore) -> None:
     ]
     ((path, constraint),) = [(v.path, v.constraint) for v in validate("Ping", ["x"], service="toy")]  # type: ignore[arg-type]
     assert (path, constraint) == ("<params>", "has type list, expected structure (no input)")
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [
+        ("us-east-1", "aws"),
+        ("cn-north-1", "aws-cn"),
+        ("us-gov-west-1", "aws-us-gov"),
+        ("us-iso-east-1", "aws-iso"),
+        # a region no partition's regionRegex matches: the commercial partition
+        ("zz-nowhere-9", "aws"),
+    ],
+)
+def test_the_arn_partition_of_a_region(region: str, partition: str) -> None:
+    assert partition_for(region) == partition
