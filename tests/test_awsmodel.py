@@ -789,9 +789,9 @@ def types_model() -> dict[str, Any]:
         "shapes": {
             "PutRequest": {"type": "structure", "members": {m: {"shape": s} for m, s in members.items()}},
             "I": {"type": "integer"},
-            "L": {"type": "long"},
-            "F": {"type": "float"},
-            "D": {"type": "double"},
+            "L": {"type": "long", "max": 2**41},
+            "F": {"type": "float", "min": 0.5},
+            "D": {"type": "double", "max": 10},
             "B": {"type": "boolean"},
             "T": {"type": "timestamp"},
             "Blob": {"type": "blob", "min": 1, "max": 3},
@@ -811,6 +811,9 @@ def types_model() -> dict[str, Any]:
     [
         # numbers: a bool is not a number, an int is a float's too
         ({"i": 1, "l": 2**40, "f": 1, "d": 2.5}, []),
+        ({"l": 2**42}, [("l", "is above max 2199023255552 (L)", "4398046511104")]),
+        ({"f": 0.1}, [("f", "is below min 0.5 (F)", "0.1")]),
+        ({"d": 11.5}, [("d", "is above max 10 (D)", "11.5")]),
         ({"l": "1"}, [("l", "has type str, expected long (L)", "'1'")]),
         ({"l": True}, [("l", "has type bool, expected long (L)", "True")]),
         ({"f": "1.5"}, [("f", "has type str, expected float (F)", "'1.5'")]),
