@@ -1113,3 +1113,114 @@ def test_an_adopted_gateway_gone_says_how_to_go_on(client: Any, aws_env: str) ->
     client.delete_gateway(gatewayIdentifier=gid)
     with pytest.raises(AgentCoreError, match=r"or point it at the gateway's new id$"):
         _Provider().diff(gid, p, p)
+
+
+# --- errors as the deployer reads them, paging, and the waits' settings ---------------------------
+
+
+def client_error(code: str | None, message: str = "", operation: str = "GetGateway") -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": code, "Message": message}} if code else {}, operation)
+
+
+@pytest.mark.parametrize(
+    ("err", "says"),
+    [
+        (
+            client_error("AccessDeniedException", "not allowed"),
+            "reading gateway 'gw-1' failed: AccessDeniedException: not allowed (the deployer's AWS credentials "
+            "lack a permission the README's AWS table lists)",
+        ),
+        (client_error("SomethingNew", "odd"), "reading gateway 'gw-1' failed: SomethingNew: odd"),
+        (client_error(None), "reading gateway 'gw-1' failed: Unknown: "),
+        (ValueError("bad"), "reading gateway 'gw-1' failed: ValueError: bad"),
+    ],
+    ids=["hinted", "no-hint", "no-error-body", "not-a-client-error"],
+)
+def test_an_aws_error_names_the_action_the_gateway_the_code_and_the_fix(err: Exception, says: str) -> None:
+    described = agentcore._describe(err, "gw-1", "reading")
+    assert type(described) is AgentCoreError and str(described) == says
+
+
+def test_a_missing_gateway_is_gone_not_just_an_error() -> None:
+    gone = agentcore._describe(client_error("ResourceNotFoundException", "no"), "gw-1", "reading")
+    assert isinstance(gone, agentcore.GatewayGone)
+    assert str(gone).endswith("(the gateway does not exist in this account and region (aws:region))")
+
+
+class Pages:
+    """ListGateways answered in pages of two, as the model's nextToken pages it."""
+
+    def __init__(self, names: list[str], refuse: bool = False) -> None:
+        self.names, self.refuse, self.asked = names, refuse, []
+
+    def list_gateways(self, **params: Any) -> dict[str, Any]:
+        self.asked.append(dict(params))
+        if self.refuse:
+            raise client_error("AccessDeniedException", "no list", "ListGateways")
+        start = int(params.get("nextToken", "0"))
+        page: dict[str, Any] = {"items": [{"name": n, "gatewayId": f"{n}-id"} for n in self.names[start : start + 2]]}
+        if start + 2 < len(self.names):
+            page["nextToken"] = str(start + 2)
+        return page
+
+
+def test_find_by_name_reads_every_page_until_it_finds_the_name() -> None:
+    client = Pages(["a", "b", "c", "d", "e"])
+    assert agentcore.find_by_name(client, "e") == {"name": "e", "gatewayId": "e-id"}
+    assert [p.get("nextToken") for p in client.asked] == [None, "2", "4"]
+    assert agentcore.find_by_name(Pages(["a", "b", "c"]), "z") is None
+
+
+def test_find_by_name_says_which_gateway_it_was_looking_for() -> None:
+    with pytest.raises(AgentCoreError) as caught:
+        agentcore.find_by_name(Pages([], refuse=True), "tools-dev")
+    assert str(caught.value).startswith(
+        "listing gateways to find gateway 'tools-dev' failed: AccessDeniedException: no list"
+    )
+
+
+def test_a_gateway_whose_tags_cannot_be_read_is_not_taken_for_ours() -> None:
+    """create() resumes a gateway of its name only if its tags say this stack made it."""
+
+    class NoTags:
+        def list_tags_for_resource(self, **_: Any) -> dict[str, Any]:
+            raise client_error("AccessDeniedException", "no tags", "ListTagsForResource")
+
+    arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/tools-0123456789"
+    assert agentcore._is_ours(NoTags(), arn, spec("tools")) is False
+
+
+def test_delete_waits_with_the_interval_clock_and_timeout_it_is_given() -> None:
+    slept: list[float] = []
+    agentcore.delete(
+        Scripted(["UPDATING"], gone_after_delete=1), "n-0123456789", interval=0.25, sleep=slept.append, clock=lambda: 0
+    )
+    assert slept == [0.25, 0.25]  # once waiting for UPDATING to settle, once for the delete
+    clock = iter(range(0, 10_000, 100))
+    with pytest.raises(AgentCoreError, match=r"still UPDATING after 200s"):
+        agentcore.delete(
+            Scripted(["UPDATING"] * 50), "n-0123456789", timeout=200, sleep=lambda _: None, clock=lambda: next(clock)
+        )
+
+
+def test_a_delete_that_never_completes_reads_until_its_deadline_inclusive() -> None:
+    client = Scripted([])
+    clock = iter(range(0, 10_000, 100))
+    with pytest.raises(AgentCoreError, match="still exists 300s after DeleteGateway"):
+        agentcore.delete(client, "n-0123456789", timeout=300, sleep=lambda _: None, clock=lambda: next(clock))
+    # The wait before the delete took t=0 and the deadline was set at t=100 (to 400): reads checked
+    # at t=200, 300 and 400, the last at the deadline itself.
+    assert client.reads_after_delete == 3
+
+
+@pytest.mark.parametrize("status", ["READY", "FAILED"])
+def test_a_refused_delete_names_the_gateway(status: str) -> None:
+    class Refused(Scripted):
+        def delete_gateway(self, **_: Any) -> dict[str, Any]:
+            raise client_error("AccessDeniedException", "no delete", "DeleteGateway")
+
+    with pytest.raises(AgentCoreError) as caught:
+        agentcore.delete(Refused([status]), "n-0123456789", sleep=lambda _: None)
+    assert str(caught.value).startswith("deleting gateway 'n-0123456789' failed: AccessDeniedException: no delete")
