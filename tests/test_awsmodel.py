@@ -202,7 +202,7 @@ def test_a_list_given_as_a_string_is_a_type_mismatch_not_a_list_of_characters() 
 
 def test_params_that_are_not_a_mapping() -> None:
     (violation,) = validate("GetGateway", ["x"])  # type: ignore[arg-type]
-    assert violation.path == "<params>"
+    assert violation == Violation("<params>", "has type list, expected structure (GetGatewayRequest)", "['x']")
 
 
 # --- enum, lists, unions, maps, ranges -----------------------------------------------------------
@@ -237,7 +237,7 @@ def test_union_with_no_member_set() -> None:
     jwt(request)["customClaims"] = [claim({})]
     (violation,) = validate("CreateGateway", request)
     assert violation.path == CLAIM_PATH
-    assert "has 0" in violation.constraint
+    assert violation.constraint == "union must have exactly one member set, has 0: none (ClaimMatchValueType)"
 
 
 def test_map_entry_count_bounds() -> None:
@@ -783,11 +783,17 @@ def types_model() -> dict[str, Any]:
         "secretItems": "SecretItems",
         "secretStruct": "SecretStruct",
         "secretL": "SecretL",
+        "secretBlob": "SecretBlob",
     }
     return {
-        "operations": {"Put": {"name": "Put", "input": {"shape": "PutRequest"}}, "Ping": {"name": "Ping"}},
+        "operations": {
+            "Put": {"name": "Put", "input": {"shape": "PutRequest"}},
+            "Ping": {"name": "Ping"},
+            "Choose": {"name": "Choose", "input": {"shape": "Choice"}},
+        },
         "shapes": {
             "PutRequest": {"type": "structure", "members": {m: {"shape": s} for m, s in members.items()}},
+            "Choice": {"type": "structure", "union": True, "members": {"a": {"shape": "K"}, "b": {"shape": "K"}}},
             "I": {"type": "integer"},
             "L": {"type": "long", "max": 2**41},
             "F": {"type": "float", "min": 0.5},
@@ -798,7 +804,8 @@ def types_model() -> dict[str, Any]:
             "Doc": {"type": "structure", "members": {}, "document": True},
             "Odd": {"type": "mystery"},
             "Items": {"type": "list", "member": {"shape": "K"}, "min": 1, "max": 2},
-            "SecretItems": {"type": "list", "member": {"shape": "K"}, "max": 1, "sensitive": True},
+            "SecretItems": {"type": "list", "member": {"shape": "K"}, "min": 1, "max": 1, "sensitive": True},
+            "SecretBlob": {"type": "blob", "max": 1, "sensitive": True},
             "SecretStruct": {"type": "structure", "members": {"k": {"shape": "K"}}, "sensitive": True},
             "SecretL": {"type": "long", "sensitive": True},
             "K": {"type": "string", "pattern": "[a-z]+"},
@@ -844,6 +851,8 @@ def types_model() -> dict[str, Any]:
         # sensitive: the value is never shown, nor anything inside it
         ({"secretItems": ["a", "b"]}, [("secretItems", "has 2 items, above max 1 (SecretItems)", "[sensitive]")]),
         ({"secretItems": ["X"]}, [("secretItems[0]", "does not match pattern [a-z]+ (K)", "[sensitive]")]),
+        ({"secretItems": []}, [("secretItems", "has 0 items, below min 1 (SecretItems)", "[sensitive]")]),
+        ({"secretBlob": b"ab"}, [("secretBlob", "has 2 bytes, above max 1 (SecretBlob)", "[sensitive]")]),
         ({"secretStruct": {"k": "X"}}, [("secretStruct.k", "does not match pattern [a-z]+ (K)", "[sensitive]")]),
         ({"secretL": "x"}, [("secretL", "has type str, expected long (SecretL)", "[sensitive]")]),
     ],
@@ -853,6 +862,14 @@ def test_each_shape_type_is_checked_as_botocore_serializes_it(
 ) -> None:
     toy.write("2024-01-01", types_model())
     assert [(v.path, v.constraint, v.value) for v in validate("Put", params, service="toy")] == expected
+
+
+def test_a_union_input_names_the_request_itself(toy: ToyBotocore) -> None:
+    toy.write("2024-01-01", types_model())
+    assert [(v.path, v.constraint) for v in validate("Choose", {}, service="toy")] == [
+        ("<params>", "union must have exactly one member set, has 0: none (Choice)")
+    ]
+    assert validate("Choose", {"a": "x"}, service="toy") == []
 
 
 def test_an_operation_that_takes_no_input_refuses_any(toy: ToyBotocore) -> None:
