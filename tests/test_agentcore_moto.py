@@ -1224,3 +1224,48 @@ def test_a_refused_delete_names_the_gateway(status: str) -> None:
     with pytest.raises(AgentCoreError) as caught:
         agentcore.delete(Refused([status]), "n-0123456789", sleep=lambda _: None)
     assert str(caught.value).startswith("deleting gateway 'n-0123456789' failed: AccessDeniedException: no delete")
+
+
+def test_sync_tags_writes_only_the_tags_that_differ_and_leaves_others(client: Any) -> None:
+    s = spec("tagsync")
+    gw = agentcore.create(client, s, **FAST).gateway
+    arn = gw["gatewayArn"]
+    calls = Calls(client)
+    assert agentcore.sync_tags(client, gw, s) == []  # all in place: read, no write
+    assert calls.of("TagResource") == []
+    client.tag_resource(resourceArn=arn, tags={"mcpauth:stack": "changed", "owner": "someone"})
+    calls = Calls(client)
+    assert agentcore.sync_tags(client, gw, s) == ["tags.mcpauth:stack"]
+    assert calls.of("TagResource") == [{"resourceArn": arn, "tags": {"mcpauth:stack": "test"}}]
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {**s.tags, "owner": "someone"}
+
+
+def test_sync_tags_never_tags_an_adopted_gateway(client: Any) -> None:
+    gw = agentcore.create(client, spec("tagadopt"), **FAST).gateway
+    calls = Calls(client)
+    adopted = spec("tagadopt", existing_gateway_id=gw["gatewayId"])
+    assert adopted.tags and agentcore.sync_tags(client, gw, adopted) == []
+    assert calls.sent == []
+
+
+@pytest.mark.parametrize(
+    ("refused", "says"), [("list_tags_for_resource", "reading the tags of"), ("tag_resource", "tagging")]
+)
+def test_a_refused_tag_call_names_the_gateway(refused: str, says: str) -> None:
+    arn = "arn:aws:bedrock-agentcore:us-east-1:123456789012:gateway/t-0123456789"
+
+    class Tags:
+        def list_tags_for_resource(self, **_: Any) -> dict[str, Any]:
+            return {"tags": {}}
+
+        def tag_resource(self, **_: Any) -> dict[str, Any]:
+            return {}
+
+    def refuse(**_: Any) -> Any:
+        raise client_error("AccessDeniedException", "no", "TagResource")
+
+    client = Tags()
+    setattr(client, refused, refuse)
+    with pytest.raises(AgentCoreError) as caught:
+        agentcore.sync_tags(client, {"gatewayArn": arn}, spec("t"))
+    assert str(caught.value).startswith(f"{says} gateway '{arn}' failed: AccessDeniedException: no")
