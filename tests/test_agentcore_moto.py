@@ -667,7 +667,14 @@ def test_the_provider_host_runs_what_the_program_registered(client: Any, aws_env
         created = host.Create(provider_pb2.CreateRequest(urn=URN, properties=checked.inputs))
         outs = plain(created.properties)
         assert outs["status"] == "READY"
-        assert client.get_gateway(gatewayIdentifier=created.id)["name"] == inputs["name"]  # the name it registered
+        live = client.get_gateway(gatewayIdentifier=created.id)
+        assert live["name"] == inputs["name"]  # the name it registered
+        # The state holds what AWS assigned, for people and for IAM policies that name the gateway.
+        assert (outs["gatewayId"], outs["gatewayArn"], outs["gatewayUrl"]) == (
+            created.id,
+            live["gatewayArn"],
+            live["gatewayUrl"],
+        )
         jwt = jwt_of(client, created.id)
         assert jwt["allowedAudience"] == [outs["resourceUrl"]] and jwt["allowedScopes"] == ["read:tools"]
         read = host.Read(provider_pb2.ReadRequest(id=created.id, urn=URN, properties=created.properties))
