@@ -210,9 +210,13 @@ def test_a_create_interrupted_after_create_gateway_resumes_instead_of_duplicatin
 
 
 def test_a_name_taken_by_someone_else_is_refused_with_the_fix(client: Any) -> None:
-    client.create_gateway(**{**agentcore.create_request(spec("taken")), "tags": {"owner": "someone"}})
-    with pytest.raises(AgentCoreError, match="was not created by this stack; adopt it with"):
+    theirs = client.create_gateway(**{**agentcore.create_request(spec("taken")), "tags": {"owner": "someone"}})
+    with pytest.raises(AgentCoreError) as caught:
         agentcore.create(client, spec("taken"), **FAST)
+    assert str(caught.value) == (
+        f"creating gateway 'taken' failed: a gateway of that name exists in this account ({theirs['gatewayId']}) "
+        "and was not created by this stack; adopt it with mcpauth:gateways[].existingGatewayId, or delete it"
+    )
 
 
 def test_create_waits_out_iam_role_propagation(client: Any) -> None:
@@ -251,9 +255,14 @@ def test_a_validation_error_unrelated_to_the_role_is_not_retried(client: Any) ->
 
 
 def test_an_earlier_releases_gateway_stops_the_create_with_the_migration_step(client: Any) -> None:
-    client.create_gateway(**{**agentcore.create_request(spec("tools-prod")), "tags": {}})
-    with pytest.raises(AgentCoreError, match="make migrate-state"):
+    old = client.create_gateway(**{**agentcore.create_request(spec("tools-prod")), "tags": {}})
+    with pytest.raises(AgentCoreError) as caught:
         agentcore.create(client, spec("tools-prod-abcdefgh", legacy_name="tools-prod"), **FAST)
+    assert str(caught.value) == (
+        f"gateway 'tools-prod' ({old['gatewayId']}) was created by an earlier mcpauth release for this stack; "
+        "its state must be moved to the new resource first, or this `up` would replace it (a new URL for every "
+        "client). Run `make migrate-state STACK=<stack>` (README, Upgrading), then the same command again."
+    )
     assert agentcore.find_by_name(client, "tools-prod-abcdefgh") is None
 
 
@@ -1276,3 +1285,55 @@ def test_a_refused_tag_call_names_the_gateway(refused: str, says: str) -> None:
     with pytest.raises(AgentCoreError) as caught:
         agentcore.sync_tags(client, {"gatewayArn": arn}, spec("t"))
     assert str(caught.value).startswith(f"{says} gateway '{arn}' failed: AccessDeniedException: no")
+
+
+def test_a_refused_create_or_read_names_the_gateway_and_what_was_being_done() -> None:
+    class Refuses(Scripted):
+        def create_gateway(self, **_: Any) -> dict[str, Any]:
+            raise client_error("ServiceQuotaExceededException", "too many", "CreateGateway")
+
+    with pytest.raises(AgentCoreError) as caught:
+        agentcore.create(Refuses([]), spec("n"), sleep=lambda _: None, clock=lambda: 0, role_wait=0)
+    assert str(caught.value).startswith("creating gateway 'n' failed: ServiceQuotaExceededException: too many")
+
+    class Unreadable:
+        def get_gateway(self, **_: Any) -> dict[str, Any]:
+            raise client_error("AccessDeniedException", "no read")
+
+    with pytest.raises(AgentCoreError) as read:
+        agentcore.get_gateway(Unreadable(), "n-0123456789")
+    assert str(read.value).startswith("reading gateway 'n-0123456789' failed: AccessDeniedException: no read")
+
+
+def test_the_role_wait_ends_at_its_deadline_and_never_retries_what_aws_would_refuse() -> None:
+    """IAM's eventual consistency: CreateGateway is retried while AWS says it cannot use the role,
+    every 5 s (less near the deadline), until `role_wait` has passed; a refusal that is ours (the
+    request the model refuses) is never retried."""
+
+    class RoleNotReady(Scripted):
+        def __init__(self, message: str) -> None:
+            super().__init__([])
+            self.message, self.tries = message, 0
+
+        def create_gateway(self, **_: Any) -> dict[str, Any]:
+            self.tries += 1
+            raise client_error("AccessDeniedException", self.message, "CreateGateway")
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    client = RoleNotReady("cannot assume role")
+    with pytest.raises(AgentCoreError, match="cannot assume role"):
+        agentcore.create(client, spec("n"), sleep=sleep, clock=lambda: now[0], role_wait=10.5)
+    # 5 + 5 + 0.5 s: the last sleep ends at the deadline, and the try made there is the last.
+    assert (slept, client.tries) == ([5.0, 5.0, 0.5], 4)
+
+    ours = RoleNotReady("role: AWS would refuse the request")
+    slept.clear()
+    with pytest.raises(AgentCoreError):
+        agentcore.create(ours, spec("n"), sleep=sleep, clock=lambda: now[0], role_wait=10.5)
+    assert (slept, ours.tries) == ([], 1)
