@@ -541,12 +541,12 @@ def create(
                 raise
             sleep(min(5.0, max(0.0, deadline - clock())) or 1.0)
     try:
-        wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
+        wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
     except AgentCoreError as e:
         if "is FAILED" in str(e):
             # A FAILED gateway serves nothing and cannot be updated into shape: remove it so the
             # next run creates it afresh.
-            delete(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
+            delete(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
             raise AgentCoreError(f"{e}; it was deleted, run the same command again to create it anew") from None
         raise
     return converge(client, gateway_id, spec, timeout=timeout, interval=interval, sleep=sleep)

@@ -1337,3 +1337,21 @@ def test_the_role_wait_ends_at_its_deadline_and_never_retries_what_aws_would_ref
     with pytest.raises(AgentCoreError):
         agentcore.create(ours, spec("n"), sleep=sleep, clock=lambda: now[0], role_wait=10.5)
     assert (slept, ours.tries) == ([], 1)
+
+
+def test_create_waits_with_the_interval_clock_and_timeout_it_is_given() -> None:
+    class Creates(Scripted):
+        def create_gateway(self, **_: Any) -> dict[str, Any]:
+            return {"gatewayId": LIVE["gatewayId"]}
+
+        def update_gateway(self, **_: Any) -> dict[str, Any]:
+            return {}
+
+    slept: list[float] = []
+    agentcore.create(Creates(["CREATING"]), spec("n"), interval=0.25, sleep=slept.append, clock=lambda: 0)
+    assert slept == [0.25]
+    clock = iter(range(0, 10_000, 100))
+    with pytest.raises(AgentCoreError, match=r"still CREATING after 200s"):
+        agentcore.create(
+            Creates(["CREATING"] * 50), spec("n"), timeout=200, sleep=lambda _: None, clock=lambda: next(clock)
+        )
