@@ -1003,6 +1003,11 @@ def test_refresh_records_what_the_live_gateway_has(client: Any, aws_env: str) ->
     assert outs["customClaims"] == other_claims and outs["description"] == "changed in the console"
     assert outs["roleArn"] == "arn:aws:iam::123456789012:role/other"
     assert outs["gatewayId"] == created.id and outs["status"] in ("UPDATING", "READY")
+    assert (
+        outs["gatewayArn"]
+        == created.outs["gatewayArn"]
+        == client.get_gateway(gatewayIdentifier=created.id)["gatewayArn"]
+    )
     # An adopted gateway's description and role are not ours: refresh leaves them as configured.
     adopted = props(created.id, existingGatewayId=created.id, roleArn="", autoName=False, tags={}, description="")
     outs = provider.read(created.id, adopted).outs
