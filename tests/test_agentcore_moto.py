@@ -1360,3 +1360,19 @@ def test_create_waits_with_the_interval_clock_and_timeout_it_is_given() -> None:
         agentcore.create(
             Creates(["CREATING"] * 50), spec("n"), timeout=200, sleep=lambda _: None, clock=lambda: next(clock)
         )
+
+
+def test_a_request_the_model_refuses_is_never_sent_and_says_each_violation() -> None:
+    class NeverCalled:
+        def create_gateway(self, **_: Any) -> dict[str, Any]:
+            raise AssertionError("sent a request the model refuses")
+
+    request = {**agentcore.create_request(spec("n")), "name": "bad name!", "protocolType": "HTTP"}
+    with pytest.raises(AgentCoreError) as caught:
+        agentcore._call(NeverCalled(), "CreateGateway", "bad name!", "creating", **request)
+    violations = awsmodel.validate("CreateGateway", request)
+    assert len(violations) == 2
+    assert str(caught.value) == (
+        "creating gateway 'bad name!': AWS would refuse the request (CreateGateway):\n"
+        + "\n".join(f"  - {v}" for v in violations)
+    )
