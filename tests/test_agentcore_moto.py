@@ -1355,6 +1355,21 @@ def test_create_waits_with_the_interval_clock_and_timeout_it_is_given() -> None:
     slept: list[float] = []
     agentcore.create(Creates(["CREATING"]), spec("n"), interval=0.25, sleep=slept.append, clock=lambda: 0)
     assert slept == [0.25]
+    # ... and the convergence after it (UPDATING once its update is sent), with the same settings
+    slept.clear()
+    agentcore.create(Creates(["READY", "READY", "UPDATING"]), spec("n"), interval=0.25, sleep=slept.append)
+    assert slept == [0.25]
+    with pytest.raises(AgentCoreError, match=r"still UPDATING after 0s"):
+        agentcore.create(Creates(["READY", "READY"] + ["UPDATING"] * 50), spec("n"), timeout=0, sleep=lambda _: None)
+    # ... and the delete of a gateway that ended FAILED
+    slept.clear()
+    failed = Creates(["FAILED"], gone_after_delete=1)
+    with pytest.raises(AgentCoreError, match="it was deleted, run the same command again"):
+        agentcore.create(failed, spec("n"), interval=0.25, sleep=slept.append, clock=lambda: 0)
+    assert failed.deleted and slept == [0.25]
+    clock = iter(range(0, 10_000, 100))
+    with pytest.raises(AgentCoreError, match=r"still exists 200s after DeleteGateway"):
+        agentcore.create(Creates(["FAILED"]), spec("n"), timeout=200, sleep=lambda _: None, clock=lambda: next(clock))
     clock = iter(range(0, 10_000, 100))
     with pytest.raises(AgentCoreError, match=r"still CREATING after 200s"):
         agentcore.create(
