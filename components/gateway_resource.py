@@ -89,12 +89,15 @@ def _outs(props: dict[str, Any], live: dict[str, Any]) -> dict[str, Any]:
     """The state: our inputs plus what AWS computed."""
     jwt = (live.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}
     spec = _spec(props)
+    # gatewayUrl is not a required member of GetGatewayResponse (model): without one (yet), the
+    # resource URL is known only on a custom domain.
+    url = str(live.get("gatewayUrl") or "")
     return {
         **{k: props.get(k) for k in (*INPUT_KEYS, "legacyName") if k in props},
         "gatewayId": live.get("gatewayId", ""),
         "gatewayArn": live.get("gatewayArn", ""),
-        "gatewayUrl": live.get("gatewayUrl", ""),
-        "resourceUrl": spec.resource_url(str(live.get("gatewayUrl") or "")),
+        "gatewayUrl": url,
+        "resourceUrl": spec.resource_url(url) if url or spec.domain else "",
         "allowedAudiences": list(jwt.get("allowedAudience") or []),
         "status": live.get("status", ""),
     }

@@ -1391,3 +1391,27 @@ def test_a_request_the_model_refuses_is_never_sent_and_says_each_violation() -> 
         "creating gateway 'bad name!': AWS would refuse the request (CreateGateway):\n"
         + "\n".join(f"  - {v}" for v in violations)
     )
+
+
+def test_a_live_gateway_without_a_url_yet_is_recorded_not_a_crash() -> None:
+    """GetGatewayResponse does not require gatewayUrl (model): a refresh that reads a gateway
+    without one records it empty, and the resource URL only where a custom domain fixes it."""
+    from components.gateway_resource import _outs
+
+    live = {
+        "gatewayId": "x-0123456789",
+        "gatewayArn": "arn:aws:bedrock-agentcore:us-east-1:1:gateway/x",
+        "status": "CREATING",
+    }
+    outs = _outs(props("x"), live)
+    assert (outs["gatewayUrl"], outs["resourceUrl"], outs["status"]) == ("", "", "CREATING")
+    assert _outs(props("x", domain="mcp.example.com"), live)["resourceUrl"] == "https://mcp.example.com/mcp"
+    full = _outs(props("x"), {**live, "gatewayUrl": "https://x-0123456789.gateway.example.com"})
+    assert full["resourceUrl"] == "https://x-0123456789.gateway.example.com/mcp"
+
+
+def test_the_provider_s_client_honours_the_stack_s_aws_settings() -> None:
+    from components.gateway_resource import _client
+
+    with pytest.raises(AgentCoreError, match="aws:profile 'no-such-profile' is not in the AWS config"):
+        _client({"region": "us-east-1", "aws": {"profile": "no-such-profile"}})
