@@ -441,7 +441,6 @@ def enforce_on(client: Any) -> None:
     ``ValidationException``, HTTP status 400 and the violations in the message; nothing is sent.
     Calling it twice on the same client registers the handler once.
     """
-
     service_model = client.meta.service_model
     service = str(service_model.service_name)
     event = f"before-parameter-build.{service_model.service_id.hyphenize()}"

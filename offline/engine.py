@@ -89,8 +89,8 @@ class RealisticMocks(pmocks.Mocks):
         self.preview = preview
         # Fully qualified stack name -> its outputs, for the program's StackReferences.
         self.references = dict(references or {})
-        self.invokes: set[str] = set()  # the data sources (invoke tokens) the program called
-        self.calls: list[tuple[str, dict[str, Any]]] = []  # each call: its token and arguments
+        # Each data source the program called (its invoke token) and the arguments it passed.
+        self.calls: list[tuple[str, dict[str, Any]]] = []
 
     def _seed(self, typ: str, name: str) -> str:
         return f"{self.stack}/{typ}/{name}"
@@ -115,7 +115,6 @@ class RealisticMocks(pmocks.Mocks):
         }
 
     def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
-        self.invokes.add(args.token)
         self.calls.append((args.token, dict(args.args)))
         if args.token == GET_CALLER_IDENTITY:
             return {
@@ -324,8 +323,12 @@ class Evaluation:
     resources: list[Registered]
     outputs: dict[str, Any]
     secret_outputs: set[str] = field(default_factory=set)
-    invokes: set[str] = field(default_factory=set)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    @property
+    def invokes(self) -> set[str]:
+        """The data sources (invoke tokens) the program called."""
+        return {token for token, _ in self.calls}
 
     def of_type(self, typ: str) -> list[Registered]:
         return [r for r in self.resources if r.type == typ]
@@ -480,4 +483,4 @@ def run_program(
             outputs[name] = SECRET if is_secret else plain
             if is_secret:
                 secret.add(name)
-    return Evaluation(stack, list(monitor.records), outputs, secret, set(mocks.invokes), list(mocks.calls))
+    return Evaluation(stack, list(monitor.records), outputs, secret, list(mocks.calls))

@@ -513,8 +513,6 @@ def test_machine_clients_are_first_party_rs256_and_client_credentials_only(dev_e
 
 
 def test_the_tenant_s_connection_roles_action_and_grants_as_auth0_gets_them(dev_eval: Evaluation) -> None:
-    import json
-
     by_name = {r.name: r for r in dev_eval.resources}
     assert by_name["tenant-connection"].inputs == {
         "name": "mcp-users",
