@@ -21,11 +21,13 @@ from pydantic import BaseModel, ValidationError
 from components.awsconfig import client_settings
 from components.config_checks import check_references, https_host_only
 from components.config_model import (
+    CIMD_FORMS,
     NAMESPACE,
     PROJECT_KEYS,
     ROLE_FORMS,
     ConfigError,
     GatewayConfig,
+    MetadataDocumentsConfig,
     ProjectConfig,
     RoleConfig,
 )
@@ -96,7 +98,7 @@ def _loc_to_path(loc: tuple[Any, ...]) -> str:
     path = f"{NAMESPACE}:"
     first = True
     for part in loc:
-        if part in ROLE_FORMS:
+        if part in ROLE_FORMS or part in CIMD_FORMS:
             continue  # the discriminator's tag, not a key the user typed
         if isinstance(part, int):
             path += f"[{part}]"
@@ -122,6 +124,8 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
             msg = f"got {e.get('input')!r}; {msg.lower()}"
         elif loc[-1:] == (ROLE_FORMS[1],) and e["type"] == "model_type":
             msg = f"got {e.get('input')!r}: a role is a list of permissions, or {{id, name, permissions, previousIds}}"
+        elif loc[-1:] == (CIMD_FORMS[1],) and e["type"] == "model_type":
+            msg = f"got {e.get('input')!r}: false, or {{clients: [https://<client>/<path>.json, ...], dynamic: false}}"
         else:
             value = e.get("input")
             if not isinstance(value, (dict, list)):
@@ -133,6 +137,8 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
 def _allowed_keys(parent: tuple[Any, ...]) -> list[str]:
     if parent[-1:] == (ROLE_FORMS[1],):
         return [(f.alias or n) for n, f in RoleConfig.model_fields.items()]
+    if parent[-1:] == (CIMD_FORMS[1],):
+        return [(f.alias or n) for n, f in MetadataDocumentsConfig.model_fields.items()]
     model: type[BaseModel] = ProjectConfig
     for part in parent:
         if isinstance(part, int):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from components.config_model import NAMESPACE, ROLE_ID_RE, SCOPE_RE, ProjectConfig, TenantConfig, check_role_name
-from components.naming import slug
+from components.naming import cimd_slug, slug
 from rules.claims import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX
 from rules.scopes import undefined_scope
 from rules.wiring import audience_resolution_problems
@@ -89,6 +89,7 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
 
     t = cfg.tenant
     _check_connection(t, problems)
+    _check_metadata_documents(t, problems)
     if t.default_role is not None:
         if not t.manage:
             problems.append(
@@ -124,6 +125,34 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
             # A default audience serves one API (rules.wiring, where the pack and the plan check it too).
             for problem in audience_resolution_problems(t.resource_parameter_profile, True, len(cfg.gateways)):
                 problems.append(f"{p}tenant.defaultAudience: got {t.default_audience!r}: {problem}")
+
+
+def _check_metadata_documents(t: TenantConfig, problems: list[str]) -> None:
+    """CIMD in two modes, as Auth0 has it (auth0.com/docs/get-started/auth0-overview/
+    create-applications/cimd-overview): manual registration of known metadata documents (GA), or
+    dynamic registration (Early Access). The tenant flag alone "advertises" CIMD and registers no
+    client, and MCP clients prefer CIMD where it is advertised, so `true` on the owner would turn
+    every CIMD-capable client away."""
+    key = f"{NAMESPACE}:tenant.clientIdMetadataDocuments"
+    cimd = t.client_id_metadata_documents
+    if t.manage and cimd is True:
+        problems.append(
+            f"{key}: got true: the tenant flag alone only advertises CIMD, and Auth0 then refuses every "
+            "client that uses it. Say which: {clients: [https://<client>/<path>.json, ...]} registers those "
+            "clients' metadata documents (manual CIMD), {dynamic: true} says the tenant has Auth0's dynamic "
+            "CIMD registration (Early Access) enabled; false turns CIMD off"
+        )
+    if not t.manage and not isinstance(cimd, bool):
+        problems.append(
+            f"{key}: is an object while {NAMESPACE}:tenant.manage is false; the stack that owns the tenant "
+            "registers CIMD clients and sets dynamic CIMD. Here say true if the owner advertises CIMD, else false"
+        )
+    by_slug: dict[str, str] = {}
+    for i, url in enumerate(t.cimd_clients):
+        # The URL names the client's Pulumi resource (components/tenant.py).
+        other = by_slug.setdefault(cimd_slug(url), url)
+        if other != url:
+            problems.append(f"{key}.clients[{i}]: got {url!r}: differs from {other!r} only in punctuation or case")
 
 
 def _check_roles(cfg: ProjectConfig, problems: list[str]) -> None:

@@ -117,10 +117,85 @@ def _stack_name(v: str) -> None:
         )
 
 
+# Auth0's CIMD URL validation rules (auth0.com/docs/get-started/auth0-overview/create-applications/
+# cimd-validation-rules): at most 120 bytes, and no localhost, 127.0.0.1 or ::1.
+CIMD_URL_MAX = 120
+_CIMD_LOOPBACK = ("localhost", "127.0.0.1", "::1")
+
+
+def check_cimd_url(url: str) -> str | None:
+    """Why `url` cannot be a CIMD client's id, or None. The draft "OAuth Client ID Metadata
+    Document" (draft-ietf-oauth-client-id-metadata-document, section 3): an https URL with a path,
+    no userinfo, fragment or dot segments, compared as a plain string; Auth0's validation rules add
+    a path beyond `/`, no query, no loopback host, no port 0, at most 120 bytes."""
+    if url != url.strip() or any(c.isspace() for c in url):
+        return "must hold no whitespace"
+    if len(url.encode()) > CIMD_URL_MAX:
+        return f"is {len(url.encode())} bytes; Auth0 takes at most {CIMD_URL_MAX}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "is not a URL"
+    if parts.scheme != "https":
+        return "must start with https:// (the draft and Auth0 refuse any other scheme)"
+    if not parts.hostname:
+        return "has no host"
+    if parts.hostname.lower() in _CIMD_LOOPBACK:
+        return f"is on {parts.hostname}, which Auth0 refuses: use a name that resolves to the host"
+    if port == 0:
+        return "names port 0, which Auth0 refuses"
+    if parts.username is not None or parts.password is not None:
+        return "must not hold a user name or password"
+    if parts.path in ("", "/"):
+        return "must have a path beyond /, e.g. https://client.example.com/oauth/metadata.json"
+    if any(seg.lower() in (".", "..", "%2e", "%2e%2e", ".%2e", "%2e.") for seg in parts.path.split("/")):
+        return "must not hold . or .. path segments"
+    if re.search(r"%(?![0-9A-Fa-f]{2})", url):
+        return "has a % not followed by two hex digits"
+    if parts.query or "?" in url:
+        return "must not hold a query (Auth0 refuses one)"
+    if parts.fragment or "#" in url:
+        return "must not hold a fragment"
+    return None
+
+
+class MetadataDocumentsConfig(_Model):
+    """CIMD on the tenant: which clients' metadata documents are registered, and whether any
+    other client may register itself by its document (Auth0's dynamic CIMD, Early Access)."""
+
+    # Manual CIMD registration (GA): one Auth0 client per metadata document URL, imported by the
+    # stack (pulumi_auth0.ClientCimd; Management API POST /api/v2/clients/cimd/register).
+    clients: list[str] = []
+    # Dynamic CIMD registration: an Early Access feature Auth0 enables per tenant; say true only
+    # once it is on for this tenant, or every CIMD client's login is refused.
+    dynamic: bool = False
+
+    @field_validator("clients")
+    @classmethod
+    def _clients(cls, v: list[str]) -> list[str]:
+        problems = [f"[{i}] {url!r} {why}" for i, url in enumerate(v) if (why := check_cimd_url(url))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        if len(set(v)) != len(v):
+            raise ValueError("lists a URL twice")
+        return v
+
+
+# `true`/`false` or the object: the discriminator keeps each error on the form the user wrote.
+CIMD_FORMS = ("(cimd flag)", "(cimd object)")
+MetadataDocumentsValue = Annotated[
+    Annotated[bool, Tag("(cimd flag)")] | Annotated[MetadataDocumentsConfig, Tag("(cimd object)")],
+    Discriminator(lambda v: "(cimd flag)" if isinstance(v, bool) else "(cimd object)"),
+]
+
+
 class TenantConfig(_Model):
     manage: bool = True
     dynamic_client_registration: bool = True
-    client_id_metadata_documents: bool = True
+    # The owner's CIMD settings (MetadataDocumentsConfig); `false` for off. A stack that does not
+    # own the tenant says `true` when its owner advertises CIMD, as it does for DCR.
+    client_id_metadata_documents: MetadataDocumentsValue = False
     resource_parameter_profile: Literal["compatibility", "audience"] = "compatibility"
     default_audience: str | None = None
     connection: ConnectionConfig = Field(default_factory=ConnectionConfig)
@@ -153,10 +228,32 @@ class TenantConfig(_Model):
         return v
 
     @property
+    def cimd_clients(self) -> list[str]:
+        """The metadata document URLs of the CIMD clients this stack registers."""
+        cimd = self.client_id_metadata_documents
+        return list(cimd.clients) if isinstance(cimd, MetadataDocumentsConfig) else []
+
+    @property
+    def cimd_dynamic(self) -> bool:
+        cimd = self.client_id_metadata_documents
+        return isinstance(cimd, MetadataDocumentsConfig) and cimd.dynamic
+
+    @property
+    def cimd_advertised(self) -> bool:
+        """Whether the tenant says it supports CIMD (`client_id_metadata_document_supported`).
+        MCP clients prefer CIMD where it is advertised, and the flag alone lets none in (Auth0:
+        manual or dynamic registration does), so it is on only with a client declared or dynamic
+        CIMD said to be on. A team stack's `true` repeats what its owner advertises."""
+        cimd = self.client_id_metadata_documents
+        if isinstance(cimd, MetadataDocumentsConfig):
+            return bool(cimd.clients) or cimd.dynamic
+        return cimd
+
+    @property
     def third_party_clients(self) -> bool:
         """Whether MCP clients can register themselves: by DCR or by CIMD, both of which make
         third-party clients (Auth0). The one place this rule is written."""
-        return self.dynamic_client_registration or self.client_id_metadata_documents
+        return self.dynamic_client_registration or self.cimd_advertised
 
     @field_validator("claims_namespace")
     @classmethod

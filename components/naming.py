@@ -105,6 +105,12 @@ def gateway_of(component: str) -> str | None:
     return None
 
 
+def cimd_slug(url: str) -> str:
+    """A CIMD client's part of its resource name: the metadata document URL without its scheme,
+    slugged (`https://app.example.com/oauth/client.json` -> `app-example-com-oauth-client-json`)."""
+    return slug(url.split("://", 1)[-1])
+
+
 def slug(text: str) -> str:
     """A Pulumi-name-safe slug for role and scope names (`MCP Admin` -> `mcp-admin`)."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"

@@ -90,7 +90,8 @@ def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[
         TenantBaselineArgs(
             stack=settings.stack,
             dynamic_client_registration=tenant.dynamic_client_registration,
-            client_id_metadata_documents=tenant.client_id_metadata_documents,
+            client_id_metadata_documents=tenant.cimd_advertised,
+            metadata_document_clients=tenant.cimd_clients,
             resource_parameter_profile=tenant.resource_parameter_profile,
             default_audience=default_audience,
             connection_name=tenant.connection.name,
@@ -269,7 +270,10 @@ def build(settings: Settings) -> dict[str, Any]:
         # what their config says the owner turned on): `make verify` checks the issuer agrees.
         "clientRegistration": {
             "dynamic": cfg.tenant.dynamic_client_registration,
-            "metadataDocuments": cfg.tenant.client_id_metadata_documents,
+            "metadataDocuments": cfg.tenant.cimd_advertised,
+            # Manual CIMD: the clients registered here; dynamic CIMD (Early Access): any other.
+            "metadataDocumentClients": cfg.tenant.cimd_clients,
+            "dynamicMetadataDocuments": cfg.tenant.cimd_dynamic,
         },
         "gateways": {
             gw.name: {

@@ -30,7 +30,7 @@ def tenant_output(role_ids: Mapping[str, pulumi.Input[str]], tenant: TenantConfi
     return {
         "roles": dict(role_ids),
         "dynamicClientRegistration": tenant.dynamic_client_registration,
-        "clientIdMetadataDocuments": tenant.client_id_metadata_documents,
+        "clientIdMetadataDocuments": tenant.cimd_advertised,
     }
 
 

@@ -6,19 +6,21 @@ every gateway on the tenant, so exactly one stack may own them; the others look 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
 import pulumi_auth0 as auth0
 
 from components.config_model import RoleSpec
+from components.naming import cimd_slug
 
 
 @dataclass(frozen=True)
 class TenantBaselineArgs:
     stack: str
     dynamic_client_registration: bool
+    # Whether the tenant advertises CIMD: on only with clients below or dynamic CIMD (config).
     client_id_metadata_documents: bool
     resource_parameter_profile: str
     # The resource URL to use as default audience, or None to clear it.
@@ -29,6 +31,8 @@ class TenantBaselineArgs:
     connection_options: dict[str, Any]
     roles: list[RoleSpec]
     protect: bool
+    # The metadata document URLs of the CIMD clients to register (manual CIMD).
+    metadata_document_clients: list[str] = field(default_factory=list)
 
 
 class TenantBaseline(pulumi.ComponentResource):
@@ -38,7 +42,7 @@ class TenantBaseline(pulumi.ComponentResource):
         super().__init__("mcpauth:index:TenantBaseline", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        auth0.Tenant(
+        settings = auth0.Tenant(
             f"{name}-settings",
             # Only the DCR flag. `enable_client_connections` is left as the tenant has it (the
             # provider sends only the flags set: tenant/expand.go): it decides "whether all current
@@ -106,4 +110,20 @@ class TenantBaseline(pulumi.ComponentResource):
             )
             self.role_ids[role.id] = r.id
 
-        self.register_outputs({"connectionId": connection.id, "roleIds": self.role_ids})
+        # Manual CIMD registration: Auth0 fetches each document and keeps a third-party client whose
+        # id is the URL (auth0.com/docs/get-started/auth0-overview/create-applications/
+        # register-applications-with-cimd). The provider's ClientCimd "requires the
+        # client_id_metadata_document_supported tenant setting to be enabled" (pulumi_auth0
+        # client_cimd.py), hence after the settings. Everything else comes from the document.
+        self.cimd_client_ids: dict[str, pulumi.Output[str]] = {}
+        for url in args.metadata_document_clients:
+            client = auth0.ClientCimd(
+                f"{name}-cimd-{cimd_slug(url)}",
+                external_client_id=url,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[settings], protect=args.protect),
+            )
+            self.cimd_client_ids[url] = client.client_id
+
+        self.register_outputs(
+            {"connectionId": connection.id, "roleIds": self.role_ids, "cimdClientIds": self.cimd_client_ids}
+        )

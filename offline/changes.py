@@ -35,6 +35,7 @@ from rules.types import (
     API,
     API_SCOPES,
     CLIENT,
+    CLIENT_CIMD,
     CLIENT_CREDENTIALS,
     CLIENT_GRANT,
     CONNECTION,
@@ -68,6 +69,7 @@ FORCES_REPLACEMENT: dict[str, tuple[str, ...]] = {
     # resourceserver/resource_scopes.go:23
     API_SCOPES: ("resourceServerIdentifier",),
     CLIENT: (),  # client/resource.go: only jwt_configuration.secret_encoded
+    CLIENT_CIMD: ("externalClientId",),  # client/resource_cimd.go: external_client_id is ForceNew
     CLIENT_CREDENTIALS: ("clientId",),  # client/resource_credentials_schema.go:113
     CLIENT_GRANT: (  # client/resource_grant.go:37, :45, :75, :99
         "clientId",

@@ -34,6 +34,7 @@ from rules.types import (
     ACTION,
     API,
     CLIENT,
+    CLIENT_CIMD,
     CLIENT_CREDENTIALS,
     CLIENT_GRANT,
     CONNECTION,
@@ -150,6 +151,10 @@ class RealisticMocks(pmocks.Mocks):
             rid = _token(seed, 24, "0123456789abcdef")
         elif typ == CLIENT:
             rid = _token(seed, 32)
+            out["clientId"] = rid
+        elif typ == CLIENT_CIMD:
+            # "Generally CIMD clients have a "tpc_" prefix in their client ID" (pulumi_auth0 client_cimd.py).
+            rid = "tpc_" + _token(seed, 22)
             out["clientId"] = rid
         elif typ == CLIENT_CREDENTIALS:
             out["clientSecret"] = _token(seed + "/secret", 64)

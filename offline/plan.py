@@ -66,6 +66,9 @@ class Plan:
     auth0_read_scopes: list[str] = field(default_factory=list)
     # Whether the policy pack could be loaded (it is optional for the plan).
     pack_found: bool = True
+    # Auth0 features the stack relies on that are in Early Access: Auth0 must enable them for the
+    # tenant first, and they may change.
+    early_access: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -113,7 +116,21 @@ def make_plan(
         auth0_scopes=scopes_for(_auth0_types(ev)),
         auth0_read_scopes=scopes_for(_auth0_types(ev), read_only=True),
         pack_found=runner is not None,
+        early_access=early_access(settings),
     )
+
+
+def early_access(settings: Settings) -> list[str]:
+    """What in this stack's config needs an Auth0 Early Access feature."""
+    out = []
+    if settings.project.tenant.manage and settings.project.tenant.cimd_dynamic:
+        out.append(
+            "mcpauth:tenant.clientIdMetadataDocuments.dynamic: dynamic CIMD registration is Early Access "
+            "(auth0.com/docs/get-started/auth0-overview/create-applications/cimd-overview): Auth0 must "
+            "enable it for this tenant, or every CIMD client is refused. What CIMD metadata cannot carry "
+            "(refresh token lifetimes, Organizations) comes from an Application Profile, also Early Access"
+        )
+    return out
 
 
 def _auth0_types(ev: Evaluation) -> set[str]:

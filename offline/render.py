@@ -12,6 +12,7 @@ from rules.types import (
     API,
     API_SCOPES,
     CLIENT,
+    CLIENT_CIMD,
     CLIENT_CREDENTIALS,
     CLIENT_GRANT,
     CONNECTION,
@@ -47,6 +48,7 @@ REVIEW_INPUTS: dict[str, tuple[str, ...]] = {
     ROLE: ("name",),
     CLIENT_GRANT: ("audience", "clientId", "defaultFor", "subjectType", "scopes"),
     CLIENT: ("name", "appType", "grantTypes"),
+    CLIENT_CIMD: ("externalClientId",),
     CLIENT_CREDENTIALS: ("clientId", "authenticationMethod"),
     TENANT: (
         "flags",
@@ -117,6 +119,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
             "notes": plan.tenant.notes,
         },
         "notes": plan.notes,
+        "earlyAccess": plan.early_access,
         "auth0Scopes": {"up": plan.auth0_scopes, "previewRefresh": plan.auth0_read_scopes},
         "ok": not plan.failed,
     }
@@ -222,6 +225,10 @@ def render_text(plan: Plan) -> str:
     lines += ["", "Deployer's Auth0 Management API scopes (from the provider's calls)"]
     lines.append(f"  up:                {' '.join(plan.auth0_scopes)}")
     lines.append(f"  preview --refresh: {' '.join(plan.auth0_read_scopes)}")
+
+    if plan.early_access:
+        lines += ["", "Early Access (Auth0 enables these per tenant; they may change)"]
+        lines += [f"  ! {n}" for n in plan.early_access]
 
     if plan.notes:
         lines += ["", "On what already exists"]

@@ -14,7 +14,18 @@ from typing import Any
 
 from offline.engine import SECRET, Evaluation
 from offline.plan import Plan
-from rules.types import ACTION, API, API_SCOPES, CLIENT, CLIENT_GRANT, CONNECTION, ROLE, ROLE_PERMISSION, TENANT
+from rules.types import (
+    ACTION,
+    API,
+    API_SCOPES,
+    CLIENT,
+    CLIENT_CIMD,
+    CLIENT_GRANT,
+    CONNECTION,
+    ROLE,
+    ROLE_PERMISSION,
+    TENANT,
+)
 from rules.types import MCP_GATEWAY as GATEWAY
 
 # The post-login Action's configuration (components/action.py), one of its secrets.
@@ -77,7 +88,11 @@ class TenantSettings:
     resource_parameter_profile: str | None
     default_audience: str | None
     dynamic_registration: bool
-    metadata_documents: bool
+    metadata_documents: bool  # the tenant advertises CIMD
+    # Manual CIMD: the metadata document URLs registered as clients (ClientCimd); dynamic CIMD
+    # (Early Access): any other document is accepted too.
+    metadata_document_clients: tuple[str, ...]
+    dynamic_metadata_documents: bool
     domain_connection: bool
     action_config: str | None  # the post-login Action's MCPAUTH_CONFIG (JSON); None without it or when secret
 
@@ -119,6 +134,8 @@ def evaluation_view(ev: Evaluation) -> PlanView:
             default_audience=tenant_inputs.get("defaultAudience") or None,
             dynamic_registration=bool(registration.get("dynamic")),
             metadata_documents=bool(registration.get("metadataDocuments")),
+            metadata_document_clients=tuple(str(r.inputs["externalClientId"]) for r in ev.of_type(CLIENT_CIMD)),
+            dynamic_metadata_documents=bool(registration.get("dynamicMetadataDocuments")),
             domain_connection=any(c.inputs.get("isDomainConnection") for c in ev.of_type(CONNECTION)),
             action_config=_action_config(ev),
         ),

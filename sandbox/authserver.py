@@ -178,9 +178,13 @@ class Tenant:
     domain_connection: bool
     action_config: str | None  # MCPAUTH_CONFIG, rebased; None without the Action
     token_lifetime: int = 3600
-    # Client ID Metadata Documents: the tenant flag, and what the issuer trusts when it fetches
-    # a document over https (a CA bundle path; None: the system's).
+    # Client ID Metadata Documents: the tenant flag; the documents registered as clients (manual
+    # CIMD); whether any other document is accepted (dynamic CIMD, Early Access); and what the
+    # issuer trusts when it fetches a document over https (a CA bundle path; None: SSL_CERT_FILE
+    # or SSL_CERT_DIR when set, else the system's: httpcore2's default_ssl_context).
     metadata_documents: bool = False
+    metadata_document_clients: list[str] = field(default_factory=list)
+    dynamic_metadata_documents: bool = False
     metadata_document_trust: str | None = None
 
 
@@ -233,9 +237,18 @@ class AuthServer(AuthorizationServer):  # type: ignore[misc]
     def query_client(self, client_id: str) -> Client | None:
         if client_id in self.clients:
             return self.clients[client_id]
-        if self.tenant.metadata_documents and client_id.startswith("https://"):
+        if client_id.startswith("https://") and self.accepts_metadata_document(client_id):
             return self.client_from_metadata_document(client_id)
         return None
+
+    def accepts_metadata_document(self, url: str) -> bool:
+        """As Auth0 has it (auth0.com/docs/get-started/auth0-overview/create-applications/
+        cimd-overview): a document an admin registered (manual CIMD), or, with dynamic CIMD, any.
+        The tenant flag alone lets no client in; without it CIMD is off."""
+        t = self.tenant
+        if not t.metadata_documents:
+            return False
+        return t.dynamic_metadata_documents or url in t.metadata_document_clients
 
     def client_from_metadata_document(self, url: str) -> Client | None:
         """A client whose id is an https URL: the issuer fetches the JSON document there (OAuth

@@ -122,8 +122,13 @@ class SandboxSpec:
     offline_access: dict[str, bool] = field(default_factory=dict)
     domain_connection: bool = False
     action_config: str | None = None
+    # CIMD as the tenant has it: advertised, the registered documents (manual), any (dynamic).
     metadata_documents: bool = False
-    metadata_document_trust: str | None = None  # CA bundle for fetching client metadata documents
+    metadata_document_clients: list[str] = field(default_factory=list)
+    dynamic_metadata_documents: bool = False
+    # A CA bundle for fetching client metadata documents; None: SSL_CERT_FILE / SSL_CERT_DIR if
+    # set, else the system's (httpcore2's default_ssl_context, which httpx2 uses).
+    metadata_document_trust: str | None = None
     # Break knobs (the troubleshooting table): what the discovery document claims as issuer,
     # and a signing key the JWKS does not publish.
     discovery_issuer: str | None = None
@@ -226,6 +231,8 @@ def spec_from_view(view: PlanView) -> SandboxSpec:
         default_audience=rebase(tenant.default_audience or ""),
         dynamic_registration=tenant.dynamic_registration,
         metadata_documents=tenant.metadata_documents,
+        metadata_document_clients=list(tenant.metadata_document_clients),
+        dynamic_metadata_documents=tenant.dynamic_metadata_documents,
         role_permissions={
             role.name: {rebase(api): list(perms) for api, perms in role.permissions.items()} for role in view.roles
         },

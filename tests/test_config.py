@@ -31,7 +31,7 @@ def test_minimal_config_gets_the_documented_defaults() -> None:
     assert s.project.scopes == DEFAULT_SCOPES
     assert s.project.roles == DEFAULT_ROLES
     t = s.project.tenant
-    assert (t.manage, t.dynamic_client_registration, t.client_id_metadata_documents) == (True, True, True)
+    assert (t.manage, t.dynamic_client_registration, t.client_id_metadata_documents) == (True, True, False)
     assert t.resource_parameter_profile == "compatibility"
     assert (t.connection.name, t.connection.disable_signup) == ("mcp-users", True)
     assert s.project.protect is False

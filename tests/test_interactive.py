@@ -443,29 +443,40 @@ def metadata_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     thread.join(timeout=5)
 
 
-def _cimd_spec(trust: str) -> SandboxSpec:
+def _cimd_spec(trust: str, clients: tuple[str, ...] = (), dynamic: bool = False) -> SandboxSpec:
+    """The fixture stack's sandbox with CIMD as an owner would configure it: clients registered
+    (manual), dynamic, or neither. Set here rather than in the stack file because Auth0, and so
+    config, refuses metadata documents on 127.0.0.1, where the test's document host is."""
     spec = _spec("claims", FIXTURES)
-    assert spec.metadata_documents, "the fixture stack turns CIMD on (the default)"
+    assert not spec.metadata_documents, "CIMD is off unless clients or dynamic CIMD are configured"
+    spec.metadata_documents = bool(clients) or dynamic
+    spec.metadata_document_clients = list(clients)
+    spec.dynamic_metadata_documents = dynamic
     spec.metadata_document_trust = trust
     return spec
 
 
-def test_a_client_identified_by_its_metadata_document_logs_in_and_lists_tools(
-    metadata_host: tuple[str, str, dict[str, Any]],
-) -> None:
-    """CIMD: the SDK uses an https URL as its client id (no registration); the issuer fetches the
-    document there, and the person logs in and consents as with DCR."""
-    origin, trust, documents = metadata_host
-    url = origin + "/clients/sandbox.json"
-    documents["/clients/sandbox.json"] = {
+def _document(documents: dict[str, Any], origin: str, path: str) -> str:
+    url = origin + path
+    documents[path] = {
         "client_id": url,
         "client_name": "CIMD client",
-        "redirect_uris": ["http://127.0.0.1:9/callback"],
+        "redirect_uris": [REDIRECT_URI],
         "grant_types": ["authorization_code", "refresh_token"],
         "response_types": ["code"],
         "token_endpoint_auth_method": "none",
     }
-    with Sandbox(_cimd_spec(trust)) as sandbox:
+    return url
+
+
+def test_a_registered_metadata_document_client_logs_in_and_lists_tools(
+    metadata_host: tuple[str, str, dict[str, Any]],
+) -> None:
+    """Manual CIMD: the SDK uses an https URL as its client id (no registration); the issuer
+    fetches the document there, and the person logs in and consents as with DCR."""
+    origin, trust, documents = metadata_host
+    url = _document(documents, origin, "/clients/sandbox.json")
+    with Sandbox(_cimd_spec(trust, clients=(url,))) as sandbox:
         user = sandbox.issuer.users["user@mcp.test"]
         gateway = sandbox.spec.outputs["gateways"]["tools"]["gatewayUrl"]
         storage = MemoryStorage()
@@ -477,6 +488,59 @@ def test_a_client_identified_by_its_metadata_document_logs_in_and_lists_tools(
         assert not [c for c in sandbox.issuer.auth.clients if not c.startswith("https://")], "no DCR happened"
 
 
+def test_with_manual_cimd_an_unregistered_document_is_refused(
+    metadata_host: tuple[str, str, dict[str, Any]],
+) -> None:
+    """Auth0 registers manual CIMD clients one by one: a document nobody registered is not a client."""
+    origin, trust, documents = metadata_host
+    known = _document(documents, origin, "/clients/known.json")
+    stranger = _document(documents, origin, "/clients/stranger.json")
+    with Sandbox(_cimd_spec(trust, clients=(known,))) as sandbox:
+        discovery = httpx2.get(sandbox.spec.issuer + ".well-known/openid-configuration").json()
+        assert discovery["client_id_metadata_document_supported"] is True
+        page = _authorize(sandbox, stranger)
+        assert page.status_code == 400 and "invalid_client" in page.text
+        assert _authorize(sandbox, known).status_code != 400
+
+
+def test_with_dynamic_cimd_any_document_is_accepted(metadata_host: tuple[str, str, dict[str, Any]]) -> None:
+    origin, trust, documents = metadata_host
+    url = _document(documents, origin, "/clients/anyone.json")
+    with Sandbox(_cimd_spec(trust, dynamic=True)) as sandbox:
+        page = _authorize(sandbox, url)
+        assert page.status_code != 400, page.text
+        assert url in sandbox.issuer.auth.clients
+
+
+def test_without_cimd_it_is_not_advertised_and_a_document_is_refused(
+    metadata_host: tuple[str, str, dict[str, Any]],
+) -> None:
+    origin, trust, documents = metadata_host
+    url = _document(documents, origin, "/clients/off.json")
+    with Sandbox(_cimd_spec(trust)) as sandbox:
+        discovery = httpx2.get(sandbox.spec.issuer + ".well-known/openid-configuration").json()
+        assert "client_id_metadata_document_supported" not in discovery
+        page = _authorize(sandbox, url)
+        assert page.status_code == 400 and "invalid_client" in page.text
+
+
+def test_make_sandbox_trusts_a_local_document_host_through_ssl_cert_file(
+    metadata_host: tuple[str, str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make sandbox` sets no CA bundle: the fetch trusts SSL_CERT_FILE when it is set (httpcore2's
+    default_ssl_context), else the system's store, which knows no self-signed certificate."""
+    origin, trust, documents = metadata_host
+    url = _document(documents, origin, "/clients/local.json")
+    spec = _cimd_spec(trust, dynamic=True)
+    spec.metadata_document_trust = None
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    with Sandbox(spec) as sandbox:
+        assert _authorize(sandbox, url).status_code == 400, "an untrusted certificate: no document"
+        monkeypatch.setenv("SSL_CERT_FILE", trust)
+        assert _authorize(sandbox, url).status_code != 400
+
+
 def test_a_metadata_document_that_names_another_client_is_refused(
     metadata_host: tuple[str, str, dict[str, Any]],
 ) -> None:
@@ -486,7 +550,7 @@ def test_a_metadata_document_that_names_another_client_is_refused(
         "client_id": origin + "/clients/other.json",
         "redirect_uris": ["http://127.0.0.1:9/callback"],
     }
-    with Sandbox(_cimd_spec(trust)) as sandbox:
+    with Sandbox(_cimd_spec(trust, dynamic=True)) as sandbox:
         page = _authorize(sandbox, url)
         assert page.status_code == 400 and "invalid_client" in page.text
 

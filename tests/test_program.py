@@ -139,12 +139,13 @@ def test_third_party_clients_get_a_default_grant_per_api(dev_eval: Evaluation) -
     assert tools.inputs["scopes"] == ["read:tools", "execute:tools", "read:resources"]
 
 
-def test_tenant_settings_turn_on_dcr_cimd_and_resource_parameter(dev_eval: Evaluation) -> None:
+def test_tenant_settings_turn_on_dcr_and_resource_parameter(dev_eval: Evaluation) -> None:
     (tenant,) = dev_eval.of_type(TENANT)
     assert tenant.inputs["flags"]["enableDynamicClientRegistration"] is True
     # Not touched: it only enables connections on new first-party apps, not DCR/CIMD clients.
     assert "enableClientConnections" not in tenant.inputs["flags"]
-    assert tenant.inputs["clientIdMetadataDocumentSupported"] is True
+    # dev registers no CIMD client and has no dynamic CIMD: the flag alone would turn CIMD clients away.
+    assert tenant.inputs["clientIdMetadataDocumentSupported"] is False
     assert tenant.inputs["resourceParameterProfile"] == "compatibility"
     assert tenant.inputs["defaultAudience"] == ""
     # Non-computed settings the provider nulls when they differ from state: left as imported.
@@ -246,7 +247,11 @@ def test_either_registration_path_gets_each_api_a_third_party_grant(
     evaluate, dcr: bool, cimd: bool, grants: int
 ) -> None:
     """Clients registered by DCR and by CIMD are both third-party: either one on needs the grant."""
-    ev = evaluate(make_config(tenant={"dynamicClientRegistration": dcr, "clientIdMetadataDocuments": cimd}))
+    # CIMD on: a client registered by its metadata document (manual CIMD).
+    on = {"clients": ["https://client.example.com/oauth/metadata.json"]}
+    ev = evaluate(
+        make_config(tenant={"dynamicClientRegistration": dcr, "clientIdMetadataDocuments": on if cimd else False})
+    )
     assert len([g for g in ev.of_type(GRANT) if g.inputs.get("defaultFor") == "third_party_clients"]) == grants
 
 
@@ -662,7 +667,12 @@ def test_the_stack_outputs_people_and_make_verify_read(dev_eval: Evaluation, eva
         "machineClientSecrets",
         "tenant",
     }
-    assert out["clientRegistration"] == {"dynamic": True, "metadataDocuments": True}
+    assert out["clientRegistration"] == {
+        "dynamic": True,
+        "metadataDocuments": False,
+        "metadataDocumentClients": [],
+        "dynamicMetadataDocuments": False,
+    }
     assert {name: gw["requiredPermissions"] for name, gw in out["gateways"].items()} == {
         "tools": ["read:tools"],
         "docs": ["read:resources"],
@@ -683,5 +693,12 @@ def test_the_stack_outputs_people_and_make_verify_read(dev_eval: Evaluation, eva
         True,
     )
     # The flags are the config's, each on its own.
-    flags = evaluate(make_config(tenant={"dynamicClientRegistration": False, "clientIdMetadataDocuments": True}))
-    assert flags.outputs["clientRegistration"] == {"dynamic": False, "metadataDocuments": True}
+    flags = evaluate(
+        make_config(tenant={"dynamicClientRegistration": False, "clientIdMetadataDocuments": {"dynamic": True}})
+    )
+    assert flags.outputs["clientRegistration"] == {
+        "dynamic": False,
+        "metadataDocuments": True,
+        "metadataDocumentClients": [],
+        "dynamicMetadataDocuments": True,
+    }

@@ -68,7 +68,9 @@ def test_what_the_owner_lacks_stops_the_team_naming_it(evaluate, outputs: dict[s
 
 
 def test_the_owner_exports_its_roles_ids_and_flags(evaluate) -> None:
-    ev = evaluate(make_config(tenant={"dynamicClientRegistration": False}))
+    ev = evaluate(
+        make_config(tenant={"dynamicClientRegistration": False, "clientIdMetadataDocuments": {"dynamic": True}})
+    )
     exported = ev.outputs["tenant"]
     roles = {r.name.removeprefix("tenant-role-"): r.id for r in ev.of_type(ROLE)}
     assert exported["roles"] == roles and set(roles) == {"mcp-user", "mcp-admin"}
