@@ -39,10 +39,11 @@ from components.config_model import ConfigError
 from offline.adopt import reset_notes
 from offline.engine import ROOT, Evaluation, OutputHook, run_program
 from offline.graph import critical_path
+from offline.limits import free_plan_warnings
 from offline.references import referenced_outputs
 from offline.render import render_text, to_document
 from offline.stackfile import StackConfig, StackFileError, load_stack
-from offline.tenants import TenantView, tenant_view
+from offline.tenants import TenantView, stacks_on_tenant, tenant_view
 from offline.wiring import WiringRow, wiring_table
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -69,6 +70,8 @@ class Plan:
     # Auth0 features the stack relies on that are in Early Access: Auth0 must enable them for the
     # tenant first, and they may change.
     early_access: list[str] = field(default_factory=list)
+    # Where the stack, with the others on its tenant, goes past Auth0's free-plan entity limits.
+    limits: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:
@@ -103,6 +106,8 @@ def make_plan(
     references = referenced_outputs(settings, sc.project, stack_dir)
     ev = run_program(sc.values, stack, hook=hook, project=sc.project, references=references.outputs)
     runner = policies or _default_policies()
+    tenant = stacks_on_tenant(stack, stack_dir)
+    others = {name: s for name, s in tenant.items() if name != stack}
     return Plan(
         stack=stack,
         project=sc.project,
@@ -110,13 +115,14 @@ def make_plan(
         wiring=wiring_table(ev, settings),
         critical_path=critical_path(ev),
         policies=runner(ev, settings, sc) if runner else [],
-        tenant=tenant_view(stack, stack_dir),
+        tenant=tenant_view(stack, stack_dir, tenant),
         secret_keys=tuple(sorted(sc.secret_keys)),
         notes=[*references.notes, *reset_notes(ev)],
         auth0_scopes=scopes_for(_auth0_types(ev)),
         auth0_read_scopes=scopes_for(_auth0_types(ev), read_only=True),
         pack_found=runner is not None,
         early_access=early_access(settings),
+        limits=free_plan_warnings(stack, ev, settings.auth0_domain, others),
     )
 
 

@@ -120,6 +120,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
         },
         "notes": plan.notes,
         "earlyAccess": plan.early_access,
+        "limits": plan.limits,
         "auth0Scopes": {"up": plan.auth0_scopes, "previewRefresh": plan.auth0_read_scopes},
         "ok": not plan.failed,
     }
@@ -225,6 +226,10 @@ def render_text(plan: Plan) -> str:
     lines += ["", "Deployer's Auth0 Management API scopes (from the provider's calls)"]
     lines.append(f"  up:                {' '.join(plan.auth0_scopes)}")
     lines.append(f"  preview --refresh: {' '.join(plan.auth0_read_scopes)}")
+
+    if plan.limits:
+        lines += ["", "Auth0 free-plan limits (a warning: the tenant may be on a paid plan)"]
+        lines += [f"  ! {n}" for n in plan.limits]
 
     if plan.early_access:
         lines += ["", "Early Access (Auth0 enables these per tenant; they may change)"]

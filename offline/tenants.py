@@ -39,12 +39,19 @@ def _settings_of(stack_dir: Path) -> dict[str, Settings]:
     return out
 
 
-def tenant_view(stack: str, stack_dir: Path = ROOT) -> TenantView:
-    """The stacks in `stack_dir` on the same tenant as `stack`, and what is wrong between them."""
+def stacks_on_tenant(stack: str, stack_dir: Path = ROOT) -> dict[str, Settings]:
+    """The valid stacks in `stack_dir` on the same tenant as `stack` (itself included)."""
     all_settings = _settings_of(stack_dir)
     me = all_settings[stack]
     # DNS names are case-insensitive: Acme.us.auth0.com and acme.us.auth0.com are one tenant.
-    same = {n: s for n, s in all_settings.items() if s.auth0_domain.lower() == me.auth0_domain.lower()}
+    return {n: s for n, s in all_settings.items() if s.auth0_domain.lower() == me.auth0_domain.lower()}
+
+
+def tenant_view(stack: str, stack_dir: Path = ROOT, same: dict[str, Settings] | None = None) -> TenantView:
+    """The stacks in `stack_dir` on the same tenant as `stack` (`same`, when already read), and
+    what is wrong between them."""
+    same = same if same is not None else stacks_on_tenant(stack, stack_dir)
+    me = same[stack]
     owners = sorted(n for n, s in same.items() if s.project.tenant.manage)
     view = TenantView(me.auth0_domain, sorted(same), owners)
     if len(owners) > 1:
