@@ -91,6 +91,8 @@ STATEFUL: dict[str, str] = {
     ROLE: "the role: every user's assignment of it is lost",
     CONNECTION: "the connection: its users are deleted with it",
     CLIENT: "the client: its client id and secret stop working",
+    # A new metadata URL is a new client (external_client_id is ForceNew): users consent again.
+    CLIENT_CIMD: "the CIMD client registration: that metadata URL cannot log in until registered again",
     # tenant/resource.go deleteTenant returns nil: the settings stay, unowned.
     TENANT: "the tenant settings: nothing is reset, but no stack owns them any more",
 }

@@ -126,3 +126,20 @@ def test_the_plan_marks_dynamic_cimd_as_early_access(tmp_path) -> None:
 )
 def test_a_value_of_neither_form_names_both(value: Any, expected: str) -> None:
     assert problems(make_config(tenant={"clientIdMetadataDocuments": value})) == [expected]
+
+
+def test_dropping_a_registered_client_says_what_it_loses(evaluate) -> None:
+    """`make plan --against`: a client taken out of `clients` is deleted, and the plan says the
+    metadata URL can no longer log in."""
+    from offline import changes as ch
+    from offline.plan import Plan
+    from offline.render import to_document
+
+    def document(clients: list[str]) -> dict[str, Any]:
+        ev = evaluate(make_config(tenant={"clientIdMetadataDocuments": {"clients": clients}}))
+        return to_document(Plan("test", "mcpauth", ev, [], [], []))
+
+    other = "https://agent.example.org/client.json"
+    found = ch.compare(document([CLIENT_URL, other]), document([other]), "main", "a" * 40).changes
+    (gone,) = [c for c in found if c.type == CLIENT_CIMD]
+    assert gone.action == "delete" and "cannot log in until registered again" in str(gone.stateful)
