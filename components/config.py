@@ -119,7 +119,8 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
         elif e["type"] == "missing":
             msg = "is required"
         elif e["type"] == "literal_error":
-            msg = f"got {e.get('input')!r}; {msg.lower()}"
+            # Only the sentence's first letter: the accepted values keep their case (ENFORCE).
+            msg = f"got {e.get('input')!r}; {msg[:1].lower()}{msg[1:]}"
         elif loc[-1:] == (ROLE_FORMS[1],) and e["type"] == "model_type":
             msg = f"got {e.get('input')!r}: a role is a list of permissions, or {{id, name, permissions, previousIds}}"
         else:

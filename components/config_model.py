@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 from pydantic.alias_generators import to_camel
 
 from components.naming import slug
+from components.targets_model import TargetConfig, ToolAccessConfig
 
 NAMESPACE = "mcpauth"
 
@@ -187,6 +188,9 @@ class GatewayConfig(_Model):
     # (auth0.com/docs/get-started/apis/api-settings). Without it an MCP client signs in again
     # each time its access token expires.
     offline_access: bool = True
+    # The upstreams the gateway fronts, and which permission may call which of their tools.
+    targets: list[TargetConfig] = []
+    tool_access: ToolAccessConfig = ToolAccessConfig()
 
     @field_validator("name")
     @classmethod

@@ -500,7 +500,7 @@ def test_the_config_error_lists_every_problem_under_one_heading() -> None:
         (
             make_config([{"name": "a", "audiance": "x"}]),
             "mcpauth:gateways[0].audiance: unknown key; accepted keys here: name, description, existingGatewayId, "
-            "domain, requiredPermissions, thirdPartyScopes, tokenLifetimeSeconds, offlineAccess",
+            "domain, requiredPermissions, thirdPartyScopes, tokenLifetimeSeconds, offlineAccess, targets, toolAccess",
         ),
         (
             make_config(tenant={"connection": {"nmae": "x"}}),
