@@ -322,4 +322,8 @@ class ProjectConfig(_Model):
         return out
 
 
-PROJECT_KEYS = tuple((f.alias or n) for n, f in ProjectConfig.model_fields.items())
+# Credentials the gateway's targets use (API keys), by name: one object set leaf by leaf with
+# `pulumi config set --secret --path 'mcpauth:targetSecrets.<name>' …`. Read by the program with
+# require_secret_object, never into the models above, so its values stay Outputs marked secret.
+TARGET_SECRETS = "targetSecrets"
+PROJECT_KEYS = (*((f.alias or n) for n, f in ProjectConfig.model_fields.items()), TARGET_SECRETS)

@@ -144,6 +144,16 @@ def claim_tags(claims: Mapping[str, object]) -> dict[str, str]:
     }
 
 
+def policy_engine_name(gateway_physical_name: str) -> str:
+    """A CreatePolicyEngine name for the gateway (PolicyEngineName: the alphabet of policy names,
+    1-48): its AWS name with `-` as `_`, shortened with a hash when it must be."""
+    stem = re.sub(r"[^A-Za-z0-9]+", "_", gateway_physical_name).strip("_")
+    if len(stem) + 2 <= POLICY_NAME_MAX:
+        return f"e_{stem}"
+    digest = hashlib.sha256(gateway_physical_name.encode()).hexdigest()[:8]
+    return f"e_{stem[: POLICY_NAME_MAX - len(digest) - 3]}_{digest}"
+
+
 @dataclass(frozen=True)
 class AccessChange:
     role: str

@@ -587,7 +587,7 @@ def test_a_value_make_plan_could_not_decrypt_says_so_and_what_to_do() -> None:
     ]
 
 
-ACCEPTED = "accepted mcpauth: keys: issuer, tenant, scopes, roles, gateways, machineClients, protect"
+ACCEPTED = "accepted mcpauth: keys: issuer, tenant, scopes, roles, gateways, machineClients, protect, targetSecrets"
 
 
 def test_every_unknown_mcpauth_key_is_named_with_the_accepted_ones() -> None:

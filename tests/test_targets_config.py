@@ -132,3 +132,37 @@ def test_log_only_is_a_mode_and_nothing_else_is() -> None:
     assert settings.project.gateways[0].tool_access.mode == "LOG_ONLY"
     found = problems(gateway(toolAccess={"mode": "AUDIT", "grants": GRANTS}))
     assert found == ["mcpauth:gateways[0].toolAccess.mode: got 'AUDIT'; input should be 'ENFORCE' or 'LOG_ONLY'"]
+
+
+KEYED = {**SEARCH, "outbound": {"kind": "apiKey", "apiKeySecret": "searchKey"}}
+
+
+def test_an_api_key_names_a_secret_that_exists_and_is_never_echoed() -> None:
+    config = make_config([{"name": "tools", "targets": [KEYED]}], targetSecrets={"searchKey": "sk-live-123456"})
+    secret = frozenset({"mcpauth:targetSecrets"})
+    settings = load_settings(config, "test", secret)
+    assert settings.target_secret_names == frozenset({"searchKey"})
+    config = make_config([{"name": "tools", "targets": [KEYED]}], targetSecrets={"otherKey": "sk-live-123456"})
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, "test", secret)
+    assert info.value.problems == [
+        "mcpauth:gateways[0].targets[0].outbound.apiKeySecret: got 'searchKey': not a name under "
+        "mcpauth:targetSecrets (otherKey); set it with "
+        "`pulumi config set --secret --path 'mcpauth:targetSecrets.searchKey' <key>`"
+    ]
+    assert "sk-live" not in str(info.value)
+
+
+def test_target_secrets_in_plain_text_are_refused_without_echoing_them() -> None:
+    config = make_config([{"name": "tools", "targets": [KEYED]}], targetSecrets={"searchKey": "sk-live-123456"})
+    with pytest.raises(ConfigError) as info:
+        load_settings(config, "test")
+    assert info.value.problems[0].startswith("mcpauth:targetSecrets: holds credentials, so set each one with --secret")
+    assert "sk-live" not in str(info.value)
+
+
+def test_an_offline_plan_that_cannot_read_the_names_does_not_refuse_them() -> None:
+    # `make plan` reads a whole-object `secure:` value as [secret]: the names are unknown there.
+    config = make_config([{"name": "tools", "targets": [KEYED]}], targetSecrets="[secret]")
+    settings = load_settings(config, "test", frozenset({"mcpauth:targetSecrets"}))
+    assert settings.target_secret_names is None
