@@ -114,6 +114,9 @@ class GatewaySpec:
     custom_claims: tuple[Mapping[str, Any], ...] = ()
     tags: Mapping[str, str] = field(default_factory=dict)
     legacy_name: str | None = None  # the name an earlier release gave this gateway
+    # CreateGateway/UpdateGateway policyEngineConfiguration {arn, mode} (model:
+    # GatewayPolicyEngineConfiguration, both required); empty: no engine of ours.
+    policy_engine: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def adopted(self) -> bool:
@@ -374,6 +377,9 @@ def desired_request(live: Mapping[str, Any], spec: GatewaySpec) -> dict[str, Any
         # Without a configured domain the gateway must advertise its own host: a domain override
         # left from elsewhere would send clients to a resource URL no Auth0 API has.
         req.pop("domainOverride", None)
+    if spec.policy_engine:
+        # Sent on every update: UpdateGateway resets an omitted policyEngineConfiguration.
+        req["policyEngineConfiguration"] = dict(spec.policy_engine)
     return req
 
 
@@ -479,6 +485,8 @@ def create_request(spec: GatewaySpec) -> dict[str, Any]:
         request["tags"] = dict(spec.tags)
     if spec.domain:
         request["domainOverride"] = {"defaultDomain": spec.domain.lower()}
+    if spec.policy_engine:
+        request["policyEngineConfiguration"] = dict(spec.policy_engine)
     return request
 
 

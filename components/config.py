@@ -25,6 +25,7 @@ from components.config_model import (
     NAMESPACE,
     PROJECT_KEYS,
     ROLE_FORMS,
+    TARGET_SECRETS,
     ConfigError,
     GatewayConfig,
     MetadataDocumentsConfig,
@@ -49,6 +50,9 @@ class Settings:
     aws_default_tags: dict[str, str] = field(default_factory=dict)
     # Keys set with `--secret`: what the program derives from them it declares as secrets.
     secret_keys: frozenset[str] = frozenset()
+    # The names under mcpauth:targetSecrets (never their values); None when `make plan` could not
+    # read them (the whole object is one `secure:` value).
+    target_secret_names: frozenset[str] | None = frozenset()
 
     @property
     def domain_is_secret(self) -> bool:
@@ -94,6 +98,37 @@ def _parse_value(key: str, value: Any) -> Any:
     return value
 
 
+def _target_secret_names(key: str, value: Any, is_secret: bool, problems: list[str]) -> frozenset[str] | None:
+    """The names under mcpauth:targetSecrets. Its values are credentials: plain text is refused."""
+    how = f"pulumi config set --secret --path '{key}.<name>' <value>"
+    if not is_secret:
+        problems.append(f"{key}: holds credentials, so set each one with --secret: `{how}`")
+        return frozenset()
+    if value == OFFLINE_SECRET:
+        return None  # one encrypted object: its names are unreadable offline
+    try:
+        parsed = _parse_value(key, value)
+    except ConfigError:
+        parsed = None
+    if not isinstance(parsed, dict) or not all(isinstance(v, str) and v for v in parsed.values()):
+        problems.append(f"{key}: must be an object of names to non-empty strings, each set with `{how}`")
+        return frozenset()
+    return frozenset(str(k) for k in parsed)
+
+
+def _check_target_secrets(cfg: ProjectConfig, names: frozenset[str] | None, problems: list[str]) -> None:
+    for gi, gw in enumerate(cfg.gateways):
+        for ti, target in enumerate(gw.targets):
+            wanted = target.outbound.api_key_secret
+            if target.credential == "apiKey" and wanted and names is not None and wanted not in names:
+                known = ", ".join(sorted(names)) or "none set"
+                problems.append(
+                    f"{NAMESPACE}:gateways[{gi}].targets[{ti}].outbound.apiKeySecret: got {wanted!r}: not a name under "
+                    f"{NAMESPACE}:{TARGET_SECRETS} ({known}); set it with "
+                    f"`pulumi config set --secret --path '{NAMESPACE}:{TARGET_SECRETS}.{wanted}' <key>`"
+                )
+
+
 def _loc_to_path(loc: tuple[Any, ...]) -> str:
     path = f"{NAMESPACE}:"
     first = True
@@ -121,7 +156,8 @@ def _pydantic_problems(err: ValidationError) -> list[str]:
         elif e["type"] == "missing":
             msg = "is required"
         elif e["type"] == "literal_error":
-            msg = f"got {e.get('input')!r}; {msg.lower()}"
+            # Only the sentence's first letter: the accepted values keep their case (ENFORCE).
+            msg = f"got {e.get('input')!r}; {msg[:1].lower()}{msg[1:]}"
         elif loc[-1:] == (ROLE_FORMS[1],) and e["type"] == "model_type":
             msg = f"got {e.get('input')!r}: a role is a list of permissions, or {{id, name, permissions, previousIds}}"
         elif loc[-1:] == (CIMD_FORMS[1],) and e["type"] == "model_type":
@@ -162,9 +198,13 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
     `secret_keys` are never echoed in errors."""
     problems: list[str] = []
     project: dict[str, Any] = {}
+    secret_names: frozenset[str] | None = frozenset()
     for key, value in raw.items():
         ns, _, name = key.partition(":")
         if ns != NAMESPACE:
+            continue
+        if name == TARGET_SECRETS:
+            secret_names = _target_secret_names(key, value, key in secret_keys, problems)
             continue
         if name not in PROJECT_KEYS:
             problems.append(f"{key}: unknown key; accepted {NAMESPACE}: keys: {', '.join(PROJECT_KEYS)}")
@@ -219,6 +259,7 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
             problems.extend(_pydantic_problems(e))
     if cfg is not None:
         check_references(cfg, problems)
+        _check_target_secrets(cfg, secret_names, problems)
         if cfg.issuer:
             https_host_only(f"{NAMESPACE}:issuer", cfg.issuer, problems, allow_slash=True)
 
@@ -237,4 +278,5 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
         aws_client=aws_client,
         aws_default_tags=aws_tags,
         secret_keys=frozenset(secret_keys),
+        target_secret_names=secret_names,
     )

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from components.config_model import NAMESPACE, ROLE_ID_RE, SCOPE_RE, ProjectConfig, TenantConfig, check_role_name
 from components.naming import cimd_slug, slug
+from components.targets_model import check_targets
 from rules.claims import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX
 from rules.scopes import undefined_scope
 from rules.wiring import audience_resolution_problems
@@ -70,6 +71,11 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
         _check_required_permissions(f"{p}gateways[{gi}].requiredPermissions", gw.required_permissions, problems)
         for i, s in enumerate(gw.third_party_scopes or []):
             check_scope(f"{p}gateways[{gi}].thirdPartyScopes[{i}]", s)
+        problems.extend(check_targets(f"{p}gateways[{gi}]", gw.targets, gw.tool_access))
+        for permission in gw.tool_access.grants:
+            check_scope(f"{p}gateways[{gi}].toolAccess.grants.{permission}", permission)
+        if gw.tool_access.grants and not gw.targets:
+            problems.append(f"{p}gateways[{gi}].toolAccess.grants: the gateway has no targets whose tools to grant")
 
     gateways = ", ".join(seen) or "none"
     seen_clients: dict[str, int] = {}

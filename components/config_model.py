@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 from pydantic.alias_generators import to_camel
 
 from components.naming import slug
+from components.targets_model import TargetConfig, ToolAccessConfig
 
 NAMESPACE = "mcpauth"
 
@@ -284,6 +285,9 @@ class GatewayConfig(_Model):
     # (auth0.com/docs/get-started/apis/api-settings). Without it an MCP client signs in again
     # each time its access token expires.
     offline_access: bool = True
+    # The upstreams the gateway fronts, and which permission may call which of their tools.
+    targets: list[TargetConfig] = []
+    tool_access: ToolAccessConfig = ToolAccessConfig()
 
     @field_validator("name")
     @classmethod
@@ -415,4 +419,8 @@ class ProjectConfig(_Model):
         return out
 
 
-PROJECT_KEYS = tuple((f.alias or n) for n, f in ProjectConfig.model_fields.items())
+# Credentials the gateway's targets use (API keys), by name: one object set leaf by leaf with
+# `pulumi config set --secret --path 'mcpauth:targetSecrets.<name>' …`. Read by the program with
+# require_secret_object, never into the models above, so its values stay Outputs marked secret.
+TARGET_SECRETS = "targetSecrets"
+PROJECT_KEYS = (*((f.alias or n) for n, f in ProjectConfig.model_fields.items()), TARGET_SECRETS)

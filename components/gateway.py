@@ -24,8 +24,15 @@ from components.naming import (
     gateway_physical_name,
     legacy_gateway_name,
 )
+from components.targets import GatewayTargets, GatewayTargetsArgs
+from components.targets_model import TargetConfig, ToolAccessConfig
 from rules.claims import permission_rules
+from rules.toolaccess import policy_engine_name
 from rules.urls import domain_resource_url
+
+
+def _pick(secrets: pulumi.Output[Any], key: str) -> pulumi.Output[str]:
+    return secrets.apply(lambda values: str(values[key]))
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,10 @@ class McpGatewayArgs:
     protect: bool
     api: McpApiArgs
     default_tags: dict[str, str] = field(default_factory=dict)
+    targets: list[TargetConfig] = field(default_factory=list)
+    tool_access: ToolAccessConfig = field(default_factory=ToolAccessConfig)
+    # mcpauth:targetSecrets, a secret Output of the whole object (None when no target needs one).
+    target_secrets: pulumi.Output[Any] | None = None
 
 
 class McpGateway(pulumi.ComponentResource):
@@ -53,12 +64,54 @@ class McpGateway(pulumi.ComponentResource):
     allowed_audiences: pulumi.Output[list[str]]
     resource: AgentCoreGateway
     api: McpApi
+    targets: GatewayTargets | None
+
+    def _targets(
+        self, name: str, args: McpGatewayArgs, physical: str, role: aws.iam.Role | None, partition: str
+    ) -> tuple[GatewayTargets | None, aws.bedrock.AgentcorePolicyEngine | None, list[pulumi.Resource]]:
+        """The gateway's targets, declared before it so that its role's permissions (to use the
+        targets' credentials and its policy engine) exist when AWS checks them at create; the
+        targets themselves wait for the gateway's id, through forward references."""
+        if not args.targets:
+            return None, None, []
+        engine = None
+        if args.tool_access.grants:
+            engine = aws.bedrock.AgentcorePolicyEngine(
+                f"{name}-policy-engine",
+                name=policy_engine_name(physical),
+                description=f"Tool access for MCP gateway {args.gateway} ({args.stack}), managed by mcpauth",
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+        secrets = args.target_secrets
+        names = sorted({str(t.outbound.api_key_secret) for t in args.targets if t.credential == "apiKey"})
+        api_keys: dict[str, pulumi.Input[str]] = {k: _pick(secrets, k) for k in names if secrets is not None}
+        targets = GatewayTargets(
+            f"{name}-targets",
+            GatewayTargetsArgs(
+                gateway=args.gateway,
+                stack=args.stack,
+                physical_name=physical,
+                targets=list(args.targets),
+                tool_access=args.tool_access,
+                role_name=role.name if role is not None else None,
+                discovery_url=args.discovery_url,
+                account_id=args.account_id,
+                region=args.region,
+                partition=partition,
+                policy_engine_id=engine.policy_engine_id if engine else None,
+                policy_engine_arn=engine.policy_engine_arn if engine else None,
+                api_keys=api_keys,
+            ),
+            pulumi.ResourceOptions(parent=self),
+        )
+        return targets, engine, targets.role_policies
 
     def __init__(self, name: str, args: McpGatewayArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:McpGateway", name, None, opts)
         role_arn: pulumi.Input[str] = ""
+        role: aws.iam.Role | None = None
+        partition = partition_for(args.region)
         if not args.existing_gateway_id:
-            partition = partition_for(args.region)
             role = aws.iam.Role(
                 f"{name}-role",
                 assume_role_policy=pulumi.Output.from_input(args.account_id).apply(
@@ -68,6 +121,8 @@ class McpGateway(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             role_arn = role.arn
+        physical = args.existing_gateway_id or gateway_physical_name(args.project, args.stack, args.gateway)
+        targets, engine, waits = self._targets(name, args, physical, role, partition)
         scopes, claims = permission_rules(args.required_permissions)
         tags = {
             **args.default_tags,
@@ -78,7 +133,7 @@ class McpGateway(pulumi.ComponentResource):
         self.resource = AgentCoreGateway(
             f"{name}-gateway",
             {
-                "name": args.existing_gateway_id or gateway_physical_name(args.project, args.stack, args.gateway),
+                "name": physical,
                 "autoName": not args.existing_gateway_id,
                 "legacyName": "" if args.existing_gateway_id else legacy_gateway_name(args.stack, args.gateway),
                 "region": args.region,
@@ -94,9 +149,17 @@ class McpGateway(pulumi.ComponentResource):
                 "allowedScopes": scopes,
                 "customClaims": claims,
                 "tags": {} if args.existing_gateway_id else tags,
+                # Attached at create and kept by every update (UpdateGateway resets what it is not
+                # sent); the role may consult the engine before the gateway exists (waits). Absent
+                # without one, so that stacks without targets see no change.
+                **(
+                    {"policyEngine": {"arn": engine.policy_engine_arn, "mode": args.tool_access.mode}} if engine else {}
+                ),
             },
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=waits),
         )
+        if targets is not None:
+            targets.resolve(self.resource.gatewayId, self.resource.gatewayArn)
         self.gateway_id = self.resource.gatewayId
         self.gateway_url = self.resource.gatewayUrl
         # With a custom domain the resource URL is known before the gateway exists, so the Auth0
@@ -113,6 +176,7 @@ class McpGateway(pulumi.ComponentResource):
             pulumi.ResourceOptions(parent=self, aliases=[pulumi.Alias(parent=pulumi.ROOT_STACK_RESOURCE)]),
             identifier=self.resource_url,
         )
+        self.targets = targets
         self.register_outputs(
             {
                 "gatewayId": self.gateway_id,

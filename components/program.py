@@ -17,7 +17,7 @@ from components.action import DefaultRole, PostLoginClaims, PostLoginClaimsArgs
 from components.api import McpApiArgs
 from components.awsconfig import HONOURED, REFUSED
 from components.config import Settings, load_settings
-from components.config_model import NAMESPACE, PROJECT_KEYS, ConfigError
+from components.config_model import NAMESPACE, PROJECT_KEYS, TARGET_SECRETS, ConfigError
 from components.gateway import McpGateway, McpGatewayArgs
 from components.machine_client import MachineClient, MachineClientArgs
 from components.naming import client_component, gateway_component
@@ -153,6 +153,9 @@ def _gateways(
     cfg = settings.project
     third_party = cfg.tenant.third_party_clients
     account_id = aws.get_caller_identity_output().account_id
+    # The targets' API keys: read as one secret object, so each stays an Output marked secret.
+    needs_secrets = any(t.credential == "apiKey" for gw in cfg.gateways for t in gw.targets)
+    target_secrets = pulumi.Config(NAMESPACE).require_secret_object(TARGET_SECRETS) if needs_secrets else None
     return {
         gw.name: McpGateway(
             gateway_component(gw.name),
@@ -170,6 +173,9 @@ def _gateways(
                 account_id=account_id,
                 protect=cfg.protect,
                 default_tags=settings.aws_default_tags,
+                targets=list(gw.targets),
+                tool_access=gw.tool_access,
+                target_secrets=target_secrets,
                 api=McpApiArgs(
                     display_name=f"MCP {gw.name} ({settings.stack})",
                     scopes=dict(cfg.scopes),

@@ -33,14 +33,19 @@ from pulumi.runtime.sync_await import _sync_await
 from rules.types import (
     ACTION,
     API,
+    API_KEY_PROVIDER,
     CLIENT,
     CLIENT_CIMD,
     CLIENT_CREDENTIALS,
     CLIENT_GRANT,
     CONNECTION,
+    GATEWAY_TARGET,
     GET_CALLER_IDENTITY,
     GET_ROLE,
     IAM_ROLE,
+    OAUTH2_PROVIDER,
+    POLICY,
+    POLICY_ENGINE,
     ROLE,
     ROOT_STACK,
     STACK_REFERENCE,
@@ -115,6 +120,32 @@ class RealisticMocks(pmocks.Mocks):
             "status": "READY",
         }
 
+    def _agentcore(self, typ: str, name: str, inputs: dict[str, Any], seed: str, out: dict[str, Any]) -> str | None:
+        """What AgentCore's target, credential-provider and policy creates return, shaped by the
+        model's patterns (TargetId [0-9a-zA-Z]{10}; ResourceId `<name>-<10>`; the providers' ARNs
+        in the token vault and their secrets in Secrets Manager)."""
+        base = f"arn:aws:bedrock-agentcore:{self.region}:{ACCOUNT_ID}"
+        secrets = f"arn:aws:secretsmanager:{self.region}:{ACCOUNT_ID}:secret:bedrock-agentcore-identity!default"
+        if typ == GATEWAY_TARGET:
+            out["targetId"] = _token(seed, 10, string.ascii_uppercase + string.digits)
+            return str(out["targetId"])
+        if typ in (OAUTH2_PROVIDER, API_KEY_PROVIDER):
+            kind = "oauth2credentialprovider" if typ == OAUTH2_PROVIDER else "apikeycredentialprovider"
+            arn = f"{base}:token-vault/default/{kind}/{inputs.get('name', name)}"
+            secret = [{"secretArn": f"{secrets}/{kind}/{inputs.get('name', name)}-{_token(seed, 6)}"}]
+            out["credentialProviderArn"] = arn
+            out["clientSecretArns" if typ == OAUTH2_PROVIDER else "apiKeySecretArns"] = secret
+            return arn
+        if typ == POLICY_ENGINE:
+            pid = f"{inputs.get('name', name)}-{_token(seed, 10, _LOWER)}"
+            out.update(policyEngineId=pid, policyEngineArn=f"{base}:policy-engine/{pid}")
+            return pid
+        if typ == POLICY:
+            pid = f"{inputs.get('name', name)}-{_token(seed, 10, _LOWER)}"
+            out.update(policyId=pid, policyArn=f"{base}:policy-engine/{inputs.get('policyEngineId')}/policy/{pid}")
+            return pid
+        return None
+
     def call(self, args: pmocks.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         self.calls.append((args.token, dict(args.args)))
         if args.token == GET_CALLER_IDENTITY:
@@ -171,6 +202,8 @@ class RealisticMocks(pmocks.Mocks):
             rid = "cgr_" + _token(seed, 16)
         elif typ == TENANT:
             rid = _token(seed, 8, "0123456789abcdef")
+        else:
+            rid = self._agentcore(typ, name, inputs, seed, out) or rid
         if self.hook is not None:
             out = self.hook(typ, name, inputs, out)
         if self.preview and not args.resource_id:

@@ -29,6 +29,12 @@ GET_ROLE = "auth0:index/getRole:getRole"  # a data source (invoke), not a resour
 IAM_ROLE = "aws:iam/role:Role"
 AWS_GATEWAY = "aws:bedrock/agentcoreGateway:AgentcoreGateway"  # pulumi-aws's, in other programs' stacks
 GET_CALLER_IDENTITY = "aws:index/getCallerIdentity:getCallerIdentity"
+IAM_ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+GATEWAY_TARGET = "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget"
+OAUTH2_PROVIDER = "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider"
+API_KEY_PROVIDER = "aws:bedrock/agentcoreApiKeyCredentialProvider:AgentcoreApiKeyCredentialProvider"
+POLICY_ENGINE = "aws:bedrock/agentcorePolicyEngine:AgentcorePolicyEngine"
+POLICY = "aws:bedrock/agentcorePolicy:AgentcorePolicy"
 
 # Ours (components/gateway_resource.py, components/authorizer.py)
 MCP_GATEWAY = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"  # the gateway and its authorizer

@@ -1415,3 +1415,30 @@ def test_the_provider_s_client_honours_the_stack_s_aws_settings() -> None:
 
     with pytest.raises(AgentCoreError, match="aws:profile 'no-such-profile' is not in the AWS config"):
         _client({"region": "us-east-1", "aws": {"profile": "no-such-profile"}})
+
+
+# --- the policy engine (per-tool authorization) ------------------------------------------------------
+
+ENGINE = {
+    "arn": f"arn:aws:bedrock-agentcore:{REGION}:123456789012:policy-engine/e_tools-abcde12345",
+    "mode": "ENFORCE",
+}
+
+
+def test_the_policy_engine_is_attached_at_create_and_kept_by_every_update(client: Any) -> None:
+    """CreateGateway attaches it; the update that sets the real audience right after, and every
+    converge, send it again, since UpdateGateway resets what it is not sent (the double resets it)."""
+    calls = Calls(client)
+    s = spec("engine", policy_engine=ENGINE)
+    gid = agentcore.create(client, s, **FAST).gateway["gatewayId"]
+    (create,) = calls.of("CreateGateway")
+    assert create["policyEngineConfiguration"] == ENGINE
+    assert all(u["policyEngineConfiguration"] == ENGINE for u in calls.of("UpdateGateway"))
+    assert client.get_gateway(gatewayIdentifier=gid)["policyEngineConfiguration"] == ENGINE
+    # Switched to LOG_ONLY out of band: the next converge puts ENFORCE back.
+    live = agentcore.get_gateway(client, gid)
+    request = agentcore.desired_request(live, s) | {"policyEngineConfiguration": ENGINE | {"mode": "LOG_ONLY"}}
+    client.update_gateway(**request)
+    agentcore.wait_settled(client, gid, **FAST)
+    assert "policyEngineConfiguration" in agentcore.converge(client, gid, s, **FAST).changed
+    assert client.get_gateway(gatewayIdentifier=gid)["policyEngineConfiguration"] == ENGINE

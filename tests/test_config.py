@@ -500,7 +500,7 @@ def test_the_config_error_lists_every_problem_under_one_heading() -> None:
         (
             make_config([{"name": "a", "audiance": "x"}]),
             "mcpauth:gateways[0].audiance: unknown key; accepted keys here: name, description, existingGatewayId, "
-            "domain, requiredPermissions, thirdPartyScopes, tokenLifetimeSeconds, offlineAccess",
+            "domain, requiredPermissions, thirdPartyScopes, tokenLifetimeSeconds, offlineAccess, targets, toolAccess",
         ),
         (
             make_config(tenant={"connection": {"nmae": "x"}}),
@@ -587,7 +587,7 @@ def test_a_value_make_plan_could_not_decrypt_says_so_and_what_to_do() -> None:
     ]
 
 
-ACCEPTED = "accepted mcpauth: keys: issuer, tenant, scopes, roles, gateways, machineClients, protect"
+ACCEPTED = "accepted mcpauth: keys: issuer, tenant, scopes, roles, gateways, machineClients, protect, targetSecrets"
 
 
 def test_every_unknown_mcpauth_key_is_named_with_the_accepted_ones() -> None:

@@ -556,7 +556,8 @@ def test_each_gateway_declared_is_one_the_gateway_provider_accepts_as_configured
     by_name = {r.name: r for r in ev.resources}
     for gw, description in (("tools", "Tools for agents"), ("docs", "MCP gateway docs (test)")):
         inputs = by_name[f"gw-{gw}-gateway"].inputs
-        assert set(inputs) == {*INPUT_KEYS, "legacyName"}, gw
+        # policyEngine is given only to a gateway with tool access (tests/test_targets_program.py).
+        assert set(inputs) == {*INPUT_KEYS, "legacyName"} - {"policyEngine"}, gw
         assert _Provider().check({}, inputs).failures == [], gw
         role = by_name[f"gw-{gw}-role"]
         assert role.inputs["description"] == f"AgentCore gateway {gw} (test), managed by mcpauth"

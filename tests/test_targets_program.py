@@ -1,0 +1,179 @@
+"""What the program declares for a gateway's targets under Pulumi's mocks: each target with its own
+outbound credential (never the caller's token), the gateway's role scoped to those credentials and
+its policy engine, the engine attached to the gateway, and one Cedar policy per grant."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import cedarpy
+
+from offline.engine import Evaluation, run_program
+from rules import toolaccess
+from rules.types import (
+    API,
+    API_KEY_PROVIDER,
+    CLIENT_GRANT,
+    GATEWAY_TARGET,
+    IAM_ROLE_POLICY,
+    OAUTH2_PROVIDER,
+    POLICY,
+    POLICY_ENGINE,
+)
+from rules.types import MCP_GATEWAY as GATEWAY
+from tests.conftest import make_config
+
+SEARCH = {
+    "name": "search",
+    "mcpServer": "https://search.example.com/mcp",
+    "tools": ["find", "get"],
+    "outbound": {"scopes": ["search:read"]},
+}
+OPS = {
+    "name": "ops",
+    "lambdaArn": "arn:aws:lambda:eu-west-1:123456789012:function:ops-tools",
+    "toolSchema": [
+        {
+            "name": "delete_item",
+            "description": "Delete one item",
+            "inputSchema": {"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]},
+        }
+    ],
+}
+WEATHER = {
+    "name": "weather",
+    "mcpServer": "https://weather.example.com/mcp",
+    "tools": ["forecast"],
+    "outbound": {"kind": "apiKey", "apiKeySecret": "weatherKey", "parameterName": "X-Api-Key"},
+}
+GRANTS = {"read:tools": ["search___*", "weather___forecast"], "admin": ["ops___delete_item"]}
+API_KEY = "wk-0123456789-very-secret"
+
+
+def evaluate(targets: list[dict[str, Any]], grants: dict[str, list[str]] = GRANTS) -> Evaluation:
+    gateways = [{"name": "tools", "targets": targets, "toolAccess": {"grants": grants}}]
+    config = make_config(gateways, targetSecrets={"weatherKey": API_KEY})
+    return run_program(config, "test", secret_keys=frozenset({"mcpauth:targetSecrets"}))
+
+
+def by_name(ev: Evaluation, typ: str) -> dict[str, Any]:
+    return {r.inputs.get("name"): r for r in ev.of_type(typ)}
+
+
+def test_each_target_is_declared_with_its_own_credential() -> None:
+    ev = evaluate([SEARCH, OPS, WEATHER])
+    targets = by_name(ev, GATEWAY_TARGET)
+    assert sorted(targets) == ["ops", "search", "weather"]
+    (gateway,) = ev.of_type(GATEWAY)
+    for target in targets.values():
+        assert target.inputs["gatewayIdentifier"] == gateway.outputs["gatewayId"]
+    oauth = targets["search"].inputs["credentialProviderConfiguration"]["oauth"]
+    assert oauth["grantType"] == "CLIENT_CREDENTIALS"
+    assert oauth["customParameters"] == {"audience": "https://search.example.com/mcp"}
+    assert oauth["scopes"] == ["search:read"]
+    (provider,) = ev.of_type(OAUTH2_PROVIDER)
+    assert oauth["providerArn"] == provider.outputs["credentialProviderArn"]
+    assert targets["ops"].inputs["credentialProviderConfiguration"] == {"gatewayIamRole": {}}
+    key = targets["weather"].inputs["credentialProviderConfiguration"]["apiKey"]
+    assert key["credentialParameterName"] == "X-Api-Key"
+    # No target is ever given the caller's token.
+    for target in targets.values():
+        config = target.inputs["credentialProviderConfiguration"]
+        assert not {"jwtPassthrough", "callerIamCredentials"} & set(config)
+
+
+def test_the_upstream_is_an_auth0_api_of_its_own_with_a_machine_client_granted_its_scopes() -> None:
+    ev = evaluate([SEARCH], {"read:tools": ["search___*"]})
+    identifiers = {r.inputs["identifier"] for r in ev.of_type(API)}
+    assert "https://search.example.com/mcp" in identifiers
+    grants = [g for g in ev.of_type(CLIENT_GRANT) if g.inputs["audience"] == "https://search.example.com/mcp"]
+    assert len(grants) == 1 and grants[0].inputs["scopes"] == ["search:read"]
+    (provider,) = ev.of_type(OAUTH2_PROVIDER)
+    custom = provider.inputs["oauth2ProviderConfig"]["customOauth2ProviderConfig"]
+    assert custom["oauthDiscovery"]["discoveryUrl"] == "https://acme-test.eu.auth0.com/.well-known/openid-configuration"
+    assert custom["clientId"] == grants[0].inputs["clientId"]
+    assert provider.inputs["credentialProviderVendor"] == "CustomOauth2"
+
+
+def test_secrets_never_appear_in_plain_text() -> None:
+    ev = evaluate([SEARCH, WEATHER], {"read:tools": ["search___*", "weather___forecast"]})
+    text = json.dumps([r.inputs for r in ev.resources] + [r.outputs for r in ev.resources], default=str)
+    assert API_KEY not in text
+    (key,) = ev.of_type(API_KEY_PROVIDER)
+    assert key.inputs["apiKey"] == "[secret]"
+    (provider,) = ev.of_type(OAUTH2_PROVIDER)
+    assert provider.inputs["oauth2ProviderConfig"]["customOauth2ProviderConfig"]["clientSecret"] == "[secret]"
+
+
+def test_the_role_may_use_exactly_these_credentials_and_functions_and_the_engine() -> None:
+    ev = evaluate([SEARCH, OPS, WEATHER])
+    (policy,) = ev.of_type(IAM_ROLE_POLICY)
+    statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+    (oauth,) = ev.of_type(OAUTH2_PROVIDER)
+    (key,) = ev.of_type(API_KEY_PROVIDER)
+    (engine,) = ev.of_type(POLICY_ENGINE)
+    assert oauth.outputs["credentialProviderArn"] in statements["OAuthToken"]["Resource"]
+    assert key.outputs["credentialProviderArn"] in statements["ApiKey"]["Resource"]
+    assert statements["LambdaTargets"]["Resource"] == [OPS["lambdaArn"]]
+    assert sorted(statements["ProviderSecrets"]["Resource"]) == sorted(
+        [oauth.outputs["clientSecretArns"][0]["secretArn"], key.outputs["apiKeySecretArns"][0]["secretArn"]]
+    )
+    assert engine.outputs["policyEngineArn"] in statements["PolicyEngine"]["Resource"]
+    assert set(statements["PolicyEngine"]["Action"]) == {
+        "bedrock-agentcore:AuthorizeAction",
+        "bedrock-agentcore:PartiallyAuthorizeActions",
+        "bedrock-agentcore:GetPolicyEngine",
+    }
+    # The gateway waits for the role's permissions: AWS checks them when it is created.
+    (gateway,) = ev.of_type(GATEWAY)
+    assert policy.urn in gateway.depends_on
+
+
+def test_the_engine_is_attached_to_the_gateway_and_each_grant_is_one_policy_after_the_targets() -> None:
+    ev = evaluate([SEARCH, OPS, WEATHER])
+    (gateway,) = ev.of_type(GATEWAY)
+    (engine,) = ev.of_type(POLICY_ENGINE)
+    assert gateway.inputs["policyEngine"] == {"arn": engine.outputs["policyEngineArn"], "mode": "ENFORCE"}
+    policies = by_name(ev, POLICY)
+    assert sorted(policies) == sorted(toolaccess.policy_name("tools", p) for p in GRANTS)
+    target_urns = {t.urn for t in ev.of_type(GATEWAY_TARGET)}
+    for policy in policies.values():
+        assert policy.inputs["policyEngineId"] == engine.outputs["policyEngineId"]
+        assert policy.inputs["validationMode"] == "FAIL_ON_ANY_FINDINGS"
+        assert target_urns <= set(policy.depends_on)
+        assert toolaccess.POLICY_NAME_RE.fullmatch(policy.inputs["name"])
+
+
+def test_the_declared_policies_decide_as_the_roles_say() -> None:
+    ev = evaluate([SEARCH, OPS, WEATHER])
+    (gateway,) = ev.of_type(GATEWAY)
+    arn = gateway.outputs["gatewayArn"]
+    text = "\n".join(p.inputs["definition"]["cedar"]["statement"] for p in ev.of_type(POLICY))
+
+    def decide(tool: str, permissions: list[str]) -> bool:
+        tags = toolaccess.claim_tags({"permissions": permissions})
+        entities = [
+            {"uid": {"type": "AgentCore::OAuthUser", "id": "u"}, "attrs": {}, "parents": [], "tags": tags},
+            {"uid": {"type": "AgentCore::Gateway", "id": arn}, "attrs": {}, "parents": []},
+        ]
+        request = {
+            "principal": 'AgentCore::OAuthUser::"u"',
+            "action": f'AgentCore::Action::"{tool}"',
+            "resource": f'AgentCore::Gateway::"{arn}"',
+            "context": {},
+        }
+        return cedarpy.is_authorized(request, text, entities).decision == cedarpy.Decision.Allow
+
+    user, admin = ["read:tools", "execute:tools"], ["read:tools", "execute:tools", "admin"]
+    assert decide("search___find", user) and decide("weather___forecast", user)
+    assert not decide("ops___delete_item", user)
+    assert decide("ops___delete_item", admin)
+
+
+def test_a_gateway_without_targets_declares_none_of_it() -> None:
+    ev = run_program(make_config(), "test")
+    for typ in (GATEWAY_TARGET, OAUTH2_PROVIDER, POLICY_ENGINE, POLICY, IAM_ROLE_POLICY):
+        assert ev.of_type(typ) == [], typ
+    (gateway,) = ev.of_type(GATEWAY)
+    assert "policyEngine" not in gateway.inputs
