@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "Makefile").exists())
 README = ROOT / "README.md"
 PAGES = sorted((ROOT / "docs").glob("*.md"))  # docs/pending/ holds drafts, not pages
 # CHANGELOG names what was (a flag since removed stays in its release's notes): its links are
@@ -73,14 +73,16 @@ def _flags_of(module: str, monkeypatch: pytest.MonkeyPatch) -> set[str]:
 
 
 def _code(text: str) -> Iterator[str]:
-    """Each line of a fenced block, and each inline code span, outside the fences."""
-    fenced = False
+    """Each line of a shell block (an untagged block is output, not commands), and each inline
+    code span outside the blocks."""
+    fenced = shell = False
     for line in text.splitlines():
         if line.startswith("```"):
-            fenced = not fenced
+            fenced, shell = not fenced, line[3:].strip() in {"sh", "bash", "shell", "console"}
             continue
         if fenced:
-            yield line.split(" #", 1)[0]
+            if shell:
+                yield line.split(" #", 1)[0]
         else:
             yield from re.findall(r"`([^`\n]+)`", line)
 
@@ -152,7 +154,7 @@ def test_a_pending_target_is_dropped_from_the_list_once_the_makefile_has_it() ->
 def _slug(heading: str) -> str:
     """GitHub's anchor for a heading: markup dropped, lower case, punctuation dropped, spaces to hyphens."""
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", heading)
-    text = re.sub(r"[`*_]{1,2}(?=\S)|(?<=\S)[`*_]{1,2}", "", text).lower()
+    text = text.replace("`", "").replace("*", "").lower()
     return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
 
 
@@ -195,6 +197,7 @@ def test_the_slug_is_githubs() -> None:
     assert _slug("The interactive path: `make sandbox STACK=<name>`") == "the-interactive-path-make-sandbox-stackname"
     assert _slug("UpdateGateway resets omitted fields") == "updategateway-resets-omitted-fields"
     assert _slug("Roles: stable ids and renames") == "roles-stable-ids-and-renames"
+    assert _slug("create:role_members is enough") == "createrole_members-is-enough"
 
 
 @pytest.mark.parametrize("doc", LINKED, ids=lambda p: str(p.relative_to(ROOT)))
