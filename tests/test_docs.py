@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import re
 import shlex
 from collections.abc import Iterator
@@ -141,7 +142,10 @@ def test_every_make_target_variable_and_flag_a_page_names_exists(doc: Path, monk
     # A flag named on its own (`--json`) is one of ours or one of the tools' the pages use.
     ours = set().union(*(flags(m) for m in set(modules.values())))
     for code in _code(doc.read_text()):
-        if re.fullmatch(r"--[a-z][a-z-]*(?:[ =]\S+)?", code) and _option(code.split()[0]) not in ours | OTHER_TOOLS_FLAGS:
+        if (
+            re.fullmatch(r"--[a-z][a-z-]*(?:[ =]\S+)?", code)
+            and _option(code.split()[0]) not in ours | OTHER_TOOLS_FLAGS
+        ):
             wrong.append(f"{code}: no command of ours takes it, and it is not a known tool's")
     assert not wrong, f"{doc.relative_to(ROOT)}:\n" + "\n".join(wrong)
 
@@ -203,9 +207,7 @@ def test_the_slug_is_githubs() -> None:
 @pytest.mark.parametrize("doc", LINKED, ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_relative_link_and_anchor_resolves(doc: Path) -> None:
     broken = [
-        why
-        for link in _links(doc)
-        if not re.match(r"[a-z]+:", link) and (why := _resolve(doc, link)) is not None
+        why for link in _links(doc) if not re.match(r"[a-z]+:", link) and (why := _resolve(doc, link)) is not None
     ]
     assert not broken, f"{doc.relative_to(ROOT)}:\n" + "\n".join(broken)
 
@@ -213,12 +215,14 @@ def test_every_relative_link_and_anchor_resolves(doc: Path) -> None:
 def test_code_that_points_at_a_page_points_at_a_heading_it_has() -> None:
     skip = {"venv", "node_modules", "mutants", ".git"}
     broken = []
-    for f in ROOT.rglob("*"):
-        if f.suffix not in {".py", ".js", ".yml", ".yaml"} and f.name != "Makefile" or skip & set(f.parts):
-            continue
-        for link in re.findall(r"\bdocs/[\w-]+\.md(?:#[\w-]+)?", f.read_text(errors="replace")):
-            if (why := _resolve(ROOT / "README.md", link)) is not None:
-                broken.append(f"{f.relative_to(ROOT)}: {why}")
+    for where, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if (d not in skip and not d.startswith(".")) or d == ".github"]
+        for f in (Path(where) / name for name in files):
+            if f.suffix not in {".py", ".js", ".yml", ".yaml"} and f.name != "Makefile":
+                continue
+            for link in re.findall(r"\bdocs/[\w-]+\.md(?:#[\w-]+)?", f.read_text(errors="replace")):
+                if (why := _resolve(README, link)) is not None:
+                    broken.append(f"{f.relative_to(ROOT)}: {why}")
     assert not broken, "\n".join(broken)
 
 
