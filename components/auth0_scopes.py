@@ -195,7 +195,8 @@ def scopes_for(types: Iterable[str], *, read_only: bool = False) -> list[str]:
 
 
 def readme_rows() -> list[str]:
-    """The README's table, one row per type: what the provider calls, and the scopes that needs."""
+    """The table in docs/deploying.md#auth0-management-api-scopes, one row per type: what the provider
+    calls, and the scopes that needs."""
     rows = []
     for typ, ops in CALLS.items():
         calls = "; ".join(f"{op}: {', '.join(c) or '(none)'}" for op, c in ops.items())

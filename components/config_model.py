@@ -331,7 +331,8 @@ class MachineClientConfig(_Model):
 
 
 # Auth0 documents no limit on a role's name (Management API POST /roles: `name` is a string);
-# these are ours, kept well inside what the Dashboard shows, and said in the README.
+# these are ours, kept well inside what the Dashboard shows
+# (docs/assumptions.md#a-roles-name-has-no-documented-limit).
 ROLE_NAME_MAX = 100
 ROLE_ID_RE = re.compile(r"^[a-z0-9](?:-?[a-z0-9])*$")
 

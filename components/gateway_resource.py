@@ -9,7 +9,7 @@ UpdateGateway documentation), and each resource diffed only its own inputs, so t
 audience came back on any later gateway change and nothing noticed. Here one resource creates the
 gateway, sets its final authorizer in the same create, and on every preview and update compares
 what it wants with the live gateway (GetGateway), so drift from anywhere shows and is repaired.
-The README ("One owner of the gateway") lists the options weighed and their failure modes.
+docs/architecture.md#one-owner-of-the-gateway lists the options weighed and their failure modes.
 
 The provider is pickled into the state by reference (module `components.gateway_resource`, class
 `_Provider`): keep both names, or existing stacks cannot refresh or delete.

@@ -5,7 +5,7 @@ and claim rules against the API's scope resources. One rule, written once, over 
 A permission the API does not define is a typo: nobody can be granted it through the API's
 consent or RBAC, so a gateway that requires it refuses every token. Whether Auth0's Management API
 itself refuses a role permission or client-grant scope the API does not define is not confirmed
-(the README's "What is not confirmed"), so the rule does not lean on it.
+(docs/assumptions.md#an-undefined-scope-in-a-role-permission-or-grant), so the rule does not lean on it.
 """
 
 from __future__ import annotations

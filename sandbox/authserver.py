@@ -14,7 +14,8 @@ token grant (§6) and dynamic client registration (RFC 7591). Layered on top, ea
   that API (from their roles); `scope` keeps the requested OIDC scopes and the requested API scopes
   the user holds. For third-party clients both are also limited to the API's default third-party
   grant (`defaultFor: third_party_clients`) - the sandbox's reading, since Auth0 documents the grant
-  as what third-party clients may get without saying how it meets RBAC (README);
+  as what third-party clients may get without saying how it meets RBAC
+  (docs/assumptions.md#rbac-and-the-default-third-party-grant);
 - a refresh token only when `offline_access` was asked for and the API allows offline access;
 - the post-login Action (actions/post-login.js) run under Node on every login and every refresh
   (Auth0 runs post-login Actions on refresh token exchanges too), its claims added to the token.
@@ -389,7 +390,8 @@ class AuthServer(AuthorizationServer):  # type: ignore[misc]
         if not args.get("code_challenge"):
             # PKCE on every /authorize: MCP's authorization spec and OAuth 2.1 require it of
             # clients; Authlib checks the verifier at the token endpoint, the sandbox refuses here
-            # already (Auth0's own rule for a request without one is not documented: README).
+            # already (Auth0's own rule for a request without one is not documented:
+            # docs/assumptions.md#an-authorize-request-without-pkce).
             return self._redirect_error(args, "invalid_request", "code_challenge is required (PKCE, S256)")
         audience = self.audience_of(args)
         if audience and audience not in self.tenant.apis:

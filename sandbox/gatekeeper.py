@@ -1,5 +1,5 @@
 """The sandbox gateway's admission of a token: what AgentCore's CUSTOM_JWT authorizer checks, with
-the semantics mcpauth chose for it (README, "Required permissions on the gateway"), written a
+the semantics mcpauth chose for it (docs/configuration.md#required-permissions-on-the-gateway), written a
 second time on purpose, on PyJWT rather than verify's joserfc, so that a mistake in one
 validator is not vouched for by the other.
 

@@ -53,7 +53,8 @@ ANY_METHOD = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 # Served by the interactive half (sandbox/authserver.py); client credentials stay in Issuer.token.
 INTERACTIVE_GRANTS = ("authorization_code", "refresh_token")
 # `scopes_supported` in an Auth0 tenant's /.well-known/openid-configuration: OIDC scopes, never an
-# API's (the exact list is not confirmed from Auth0's docs: README, "What is not confirmed").
+# API's (the exact list is not confirmed from Auth0's docs:
+# docs/assumptions.md#scopes_supported-in-the-discovery-document).
 AUTH0_SCOPES_SUPPORTED = (
     "openid",
     "profile",
@@ -506,7 +507,7 @@ class Gateway:
         # The issuer as the discovery URL names it (`https://<tenant>/`, Auth0's trailing slash
         # kept): RFC 8414 §3.3 makes clients compare it with the metadata's `issuer` exactly,
         # and the MCP Python SDK does. What AgentCore itself publishes here is not documented
-        # (README, "What could not be confirmed").
+        # (docs/assumptions.md#authorization_servers-in-the-protected-resource-metadata).
         issuer = self.spec.discovery_url.removesuffix(".well-known/openid-configuration")
         return _JSON(
             {

@@ -261,7 +261,8 @@ def test_an_earlier_releases_gateway_stops_the_create_with_the_migration_step(cl
     assert str(caught.value) == (
         f"gateway 'tools-prod' ({old['gatewayId']}) was created by an earlier mcpauth release for this stack; "
         "its state must be moved to the new resource first, or this `up` would replace it (a new URL for every "
-        "client). Run `make migrate-state STACK=<stack>` (README, Upgrading), then the same command again."
+        "client). Run `make migrate-state STACK=<stack>` "
+        "(docs/deploying.md#upgrading-a-stack-deployed-before-the-one-resource-gateway), then the same command again."
     )
     assert agentcore.find_by_name(client, "tools-prod-abcdefgh") is None
 
@@ -1151,7 +1152,7 @@ def client_error(code: str | None, message: str = "", operation: str = "GetGatew
         (
             client_error("AccessDeniedException", "not allowed"),
             "reading gateway 'gw-1' failed: AccessDeniedException: not allowed (the deployer's AWS credentials "
-            "lack a permission the README's AWS table lists)",
+            "lack a permission docs/deploying.md#aws-permissions lists)",
         ),
         (client_error("SomethingNew", "odd"), "reading gateway 'gw-1' failed: SomethingNew: odd"),
         (client_error(None), "reading gateway 'gw-1' failed: Unknown: "),

@@ -1,4 +1,4 @@
-"""The pack's rules where mutation testing found them unchecked (README, "Mutation testing"): what a
+"""The pack's rules where mutation testing found them unchecked (docs/testing.md#mutation-testing): what a
 user reads in a violation, which resource it is reported on, and the helpers' documented contract
 (`get` by dotted path, the config schema the CLI validates pack config against).
 

@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -596,3 +597,16 @@ def _refused_aud(world: World, aud: str, allowed: str) -> tuple[str, str, str]:
     with pytest.raises(TokenError) as info:
         validate(world.sign(_at(world, aud=aud)), world.jwks, Rules(world.issuer, [allowed]), now=NOW)
     return info.value.code, info.value.cause, info.value.fix
+
+
+def test_the_security_pages_token_attack_table_is_this_files() -> None:
+    # docs/security.md#token-attacks-refused: each forgery minted here, with the reason make verify
+    # gives it and whether the gateway stand-in admits it; no row more, none less.
+    from pathlib import Path
+
+    root = next(p for p in Path(__file__).resolve().parents if (p / "Makefile").exists())
+    page = (root / "docs" / "security.md").read_text()
+    table = page.split("| token | made by | `make verify` | gateway stand-in |", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| [^|]+ \| `([a-z-]+)` \| (refused|admitted)\b", table, re.M)
+    assert {kind: reason for kind, reason, _ in rows} == EXPECTED
+    assert sorted(kind for kind, _, at_gateway in rows if at_gateway == "refused") == AT_THE_GATEWAY

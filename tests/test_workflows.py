@@ -1,5 +1,5 @@
 """The GitHub workflows: valid against GitHub's schema, clean under zizmor, and doing what the
-README promises (preview with the pack on PRs, dev then prod with approval, verify, drift)."""
+docs/ci.md promises (preview with the pack on PRs, dev then prod with approval, verify, drift)."""
 
 from __future__ import annotations
 
