@@ -80,7 +80,7 @@ class McpGateway(pulumi.ComponentResource):
                 f"{name}-policy-engine",
                 name=policy_engine_name(physical),
                 description=f"Tool access for MCP gateway {args.gateway} ({args.stack}), managed by mcpauth",
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             )
         secrets = args.target_secrets
         names = sorted({str(t.outbound.api_key_secret) for t in args.targets if t.credential == "apiKey"})
@@ -101,6 +101,7 @@ class McpGateway(pulumi.ComponentResource):
                 policy_engine_id=engine.policy_engine_id if engine else None,
                 policy_engine_arn=engine.policy_engine_arn if engine else None,
                 api_keys=api_keys,
+                protect=args.protect,
             ),
             pulumi.ResourceOptions(parent=self),
         )

@@ -46,6 +46,8 @@ class GatewayTargetsArgs:
     policy_engine_id: pulumi.Input[str] | None
     policy_engine_arn: pulumi.Input[str] | None
     api_keys: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)  # config key -> secret
+    # mcpauth:protect: the upstream's Auth0 API (every token the gateway holds for it is bound to it).
+    protect: bool = False
     tags: dict[str, str] = field(default_factory=dict)
 
 
@@ -280,7 +282,7 @@ class GatewayTargets(pulumi.ComponentResource):
             enforce_policies=True,
             token_dialect="access_token_authz",
             skip_consent_for_verifiable_first_party_clients=True,
-            opts=child,
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
         scopes = (
             auth0.ResourceServerScopes(

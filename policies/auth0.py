@@ -28,7 +28,16 @@ from policies.common import (
     strings,
 )
 from rules.scopes import undefined_scope
-from rules.types import API, AUTHORIZER, CLIENT_GRANT, CONNECTION, ROLE_PERMISSION, ROLE_PERMISSIONS, TENANT
+from rules.types import (
+    API,
+    AUTHORIZER,
+    CLIENT_GRANT,
+    CONNECTION,
+    ROLE_PERMISSION,
+    ROLE_PERMISSIONS,
+    TENANT,
+    under_targets,
+)
 from rules.wiring import audience_resolution_problems
 
 # One answer everywhere (verify, the sandbox, the pack): RS256. Third-party (DCR/CIMD) clients'
@@ -169,7 +178,8 @@ def _validate_third_party(args: StackValidationArgs, report: ReportViolation) ->
         for g in of_type(resources, CLIENT_GRANT)
         if get(g.props, "defaultFor") == "third_party_clients"
     }
-    for api in of_type(resources, API):
+    # An upstream's API (a gateway target's) is for the gateway's own client only: no grant here.
+    for api in [a for a in of_type(resources, API) if not under_targets(a.urn)]:
         ident = get(api.props, "identifier")
         if ident is UNKNOWN or UNKNOWN in grants or ident in grants:
             continue

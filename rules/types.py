@@ -40,6 +40,16 @@ POLICY = "aws:bedrock/agentcorePolicy:AgentcorePolicy"
 MCP_GATEWAY = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"  # the gateway and its authorizer
 AUTHORIZER = "pulumi-python:dynamic/mcpauth:GatewayAuthorizer"  # the first release's, until migrated
 
+# Our components whose children the rules tell apart by their place in the URN
+GATEWAY_TARGETS = "mcpauth:index:GatewayTargets"  # a gateway's targets: upstream APIs, not gateways'
+
+
+def under_targets(urn: str) -> bool:
+    """A resource declared for a gateway's targets (an upstream's Auth0 API, the gateway's own
+    machine client for it): a URN holds each ancestor's type, `$`-joined (Pulumi docs, "URNs")."""
+    return f"{GATEWAY_TARGETS}$" in urn
+
+
 # Pulumi's own
 ROOT_STACK = "pulumi:pulumi:Stack"
 STACK_REFERENCE = "pulumi:pulumi:StackReference"

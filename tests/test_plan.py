@@ -93,7 +93,9 @@ def test_text_plan_of_dev_shows_tree_wiring_path_and_outputs(
     assert "auth0:index/resourceServer:ResourceServer api-tools-api" in out
     assert "tokenDialect: access_token_authz" in out
     assert "  tools: ok" in out and "  docs: ok" in out
-    assert "Critical path (5 resources in sequence)" in out
+    # Through the tools gateway's targets: the role's permissions to use the search target's
+    # credential exist before the gateway (docs/targets.md).
+    assert "Critical path (8 resources in sequence)" in out
     assert "→ pulumi-python:dynamic/mcpauth:AgentCoreGateway" in out
     assert "machineClientSecrets: [secret]" in out
     assert out.rstrip().endswith("plan: ok")
@@ -115,13 +117,16 @@ def test_json_plan_has_the_documented_shape(capsys: pytest.CaptureFixture[str], 
     assert any(d.endswith("::api-tools-scopes") for d in perm["dependsOn"])
     assert [w["gateway"] for w in doc["wiring"]] == ["tools", "docs"]
     assert all(w["ok"] and w["apiIdentifier"] == w["resourceUrl"] for w in doc["wiring"])
-    # A longest chain of waiting resources, through a gateway to its API. Which one is a tie: the
-    # tools or the docs gateway; after the API, its scopes or the Action that names it.
+    # A longest chain of waiting resources: the tools gateway's upstream credential, the role's
+    # permission to use it, the gateway, its API; after the API, its scopes or the Action (a tie).
     path = doc["criticalPath"]
     assert_a_longest_chain(path, waits_on(doc["resources"]))
     types = {r["urn"]: r["type"] for r in doc["resources"]}
-    assert [types[u] for u in path[:3]] == [
-        "aws:iam/role:Role",
+    assert [types[u] for u in path[:6]] == [
+        "auth0:index/client:Client",
+        "auth0:index/clientCredentials:ClientCredentials",
+        "aws:bedrock/agentcoreOauth2CredentialProvider:AgentcoreOauth2CredentialProvider",
+        "aws:iam/rolePolicy:RolePolicy",
         "pulumi-python:dynamic/mcpauth:AgentCoreGateway",
         "auth0:index/resourceServer:ResourceServer",
     ]

@@ -147,7 +147,10 @@ def test_a_preview_of_a_new_stack_has_no_false_failure(dev_config: dict[str, Any
     from offline.engine import run_program
 
     ev = run_program(dev_config, "pv", preview=True)
-    (api, *_) = [r for r in ev.resources if r.type == "auth0:index/resourceServer:ResourceServer"]
+    # A gateway's API; an upstream's (a target's) has its own URL, known before anything exists.
+    (api, *_) = [
+        r for r in ev.resources if r.type == "auth0:index/resourceServer:ResourceServer" and "Targets" not in r.urn
+    ]
     assert api.inputs["identifier"] == "[unknown]"
     assert _preview_violations(dev_config) == []
 
