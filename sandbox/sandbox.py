@@ -323,6 +323,15 @@ class Issuer:
             "scopes_supported": list(AUTH0_SCOPES_SUPPORTED),
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "id_token_signing_alg_values_supported": ["HS256", "RS256", "PS256"],
+            # OIDC Discovery 1.0 §3 REQUIRES subject_types_supported (with issuer, the endpoints,
+            # jwks_uri, response_types_supported, id_token_signing_alg_values_supported): the MCP
+            # TypeScript SDK parses the document with that schema and stops at discovery without
+            # it. Auth0 serves ["public"] (auth0.com/docs, "Configure Applications with OIDC
+            # Discovery", sample response). Of Auth0's response modes (query, fragment, form_post)
+            # the sandbox serves `query` only; Auth0's userinfo, revocation, device, MFA and logout
+            # endpoints are left out, since the sandbox serves none of them (each is optional).
+            "subject_types_supported": ["public"],
+            "response_modes_supported": ["query"],
             "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
             # What Auth0's discovery document advertises for PKCE (the sandbox requires S256's
             # or plain's challenge on every /authorize); the registration endpoint only where the
