@@ -596,3 +596,22 @@ def _refused_aud(world: World, aud: str, allowed: str) -> tuple[str, str, str]:
     with pytest.raises(TokenError) as info:
         validate(world.sign(_at(world, aud=aud)), world.jwks, Rules(world.issuer, [allowed]), now=NOW)
     return info.value.code, info.value.cause, info.value.fix
+
+
+def test_verify_checks_a_required_scope_in_scope_as_the_gateway_does(world: World) -> None:
+    """A permission with `:` is an allowedScope, which AgentCore matches against the token's `scope`
+    claim: a token whose `permissions` holds it and whose `scope` does not is refused by the gateway,
+    so verify's token check must fail too. A permission without `:` is a claim rule on `permissions`."""
+    from verify.checks import check_token
+
+    def check(required: list[str], **over: Any) -> Any:
+        token = world.sign(world.claims(**over))
+        return check_token(token, world.jwks, world.issuer, AUD, "cid", required)
+
+    assert check(["read:tools"], scope="read:tools").ok
+    lacking = check(["read:tools"], scope="write:tools")
+    assert not lacking.ok and lacking.detail == "scope-not-allowed" and "read:tools" in lacking.cause
+    assert not check(["read:tools"]).ok  # no scope claim at all
+    # A claim-rule permission is still read from `permissions`, whatever `scope` says.
+    assert check(["tools.read"], permissions=["tools.read"], scope="").ok
+    assert check(["tools.read"], permissions=["other"], scope="tools.read").detail == "missing-permission"
