@@ -253,6 +253,20 @@ def test_malformed_json_rpc(sandbox: Any) -> None:
         assert check_jsonrpc(http, url, token).ok
 
 
+def test_a_json_rpc_error_reports_the_gateways_own_message() -> None:
+    """-32600 is "Invalid Request" for any reason the server has (JSON-RPC 2.0 §5.1), not only a
+    malformed body: the check says what the server said, whatever it was."""
+    said = "Invalid Request: params.name 'nope' is not a tool of this gateway"
+
+    def gateway(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(400, json={"jsonrpc": "2.0", "id": "1", "error": {"code": -32600, "message": said}})
+
+    with httpx2.Client(transport=httpx2.MockTransport(gateway)) as http:
+        c = check_jsonrpc(http, "https://gw.example.com/mcp", "token")
+    assert not c.ok and "-32600" in c.detail
+    assert said in c.cause
+
+
 def test_an_unreachable_host_is_a_failed_check_not_a_traceback(sandbox: Any) -> None:
     spec = sandbox()
     gone = "http://127.0.0.1:9/mcp"

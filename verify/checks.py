@@ -577,12 +577,16 @@ def check_jsonrpc(
         return Check(name, True, f"{len(doc['result'].get('tools', []))} tool(s)")
     code = err.get("code") if isinstance(err, dict) else None
     if code in (-32600, -32700):
+        # -32600 is "Invalid Request" for whatever reason the server has (JSON-RPC 2.0 §5.1), not
+        # only a malformed body: its own message says which, so it is the cause, word for word.
+        said = str(err.get("message", "")) if isinstance(err, dict) else ""
         return Check(
             name,
             False,
             f"JSON-RPC error {code}",
-            "malformed JSON-RPC request body",
-            "POST a JSON-RPC 2.0 object with jsonrpc, id, method and params",
+            f"the gateway refused the request: {said[:300]!r}" if said else "the gateway refused the request body",
+            ("send valid JSON; " if code == -32700 else "")
+            + "POST a JSON-RPC 2.0 object with jsonrpc, id, method and params, and see the gateway's message",
         )
     if resp.status_code == 401:
         cause, fix = diagnose_refusal(http, url, token, expect, jwks)
