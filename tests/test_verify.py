@@ -459,3 +459,51 @@ def test_verify_names_a_wiring_mismatch_from_the_outputs_alone() -> None:
     assert not bad.ok and "no Auth0 API has that identifier" in bad.detail
     slash = check_wiring("g", {"resourceUrl": "https://x/mcp", "apiIdentifier": "https://x/mcp/"})
     assert not slash.ok and "ends in '/'" in slash.detail and "differs only by a trailing slash" in slash.detail
+
+
+def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
+    """`make sandbox` names, in its JSON line, a file of the stack outputs with the machine clients'
+    secrets (readable by its owner only, removed when it stops): `make verify ARGS="--outputs <it>"`
+    then passes, and no client secret is printed on the way."""
+    import os
+    import signal
+    import stat
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.serve", "--stack", "dev"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        announced = json.loads(line)
+        path = Path(announced["outputs"])
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        secrets = json.loads(path.read_text())["machineClientSecrets"]
+        assert {"indexer", "smoke-tools"} <= set(secrets)
+        assert sorted(announced["machineClients"]) == ["indexer", "smoke-tools"]
+        done = subprocess.run(
+            [sys.executable, "-m", "verify", "--outputs", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ},
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        for secret in secrets.values():
+            assert secret not in line and secret not in done.stdout and secret not in done.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        err = proc.stderr.read() if proc.stderr else ""
+    assert not path.exists(), "the outputs file outlives the sandbox"
+    assert all(s not in err for s in secrets.values())
