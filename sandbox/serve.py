@@ -27,7 +27,7 @@ from typing import Any
 from components.config_model import ConfigError
 from offline.plan import make_plan
 from offline.stackfile import StackFileError
-from sandbox.sandbox import Sandbox, SandboxError, spec_from_plan
+from sandbox.sandbox import Sandbox, SandboxError, owner_plan, spec_from_plan
 
 
 def announcement(sandbox: Sandbox, outputs_file: Path) -> dict[str, Any]:
@@ -60,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stack-dir", default=".")
     a = ap.parse_args(argv)
     try:
-        spec = spec_from_plan(make_plan(a.stack, stack_dir=Path(a.stack_dir), policies=lambda *_: []))
+        plan = make_plan(a.stack, stack_dir=Path(a.stack_dir), policies=lambda *_: [])
+        # A team stack's sandbox stands in for the whole tenant: its owner's connection, roles, Action.
+        spec = spec_from_plan(plan, owner_plan(plan, Path(a.stack_dir)))
     except (StackFileError, ConfigError, SandboxError) as e:
         print(f"sandbox: {e}", file=sys.stderr)
         return 2
