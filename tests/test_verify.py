@@ -507,3 +507,40 @@ def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
         err = proc.stderr.read() if proc.stderr else ""
     assert not path.exists(), "the outputs file outlives the sandbox"
     assert all(s not in err for s in secrets.values())
+
+
+@pytest.mark.parametrize(
+    ("servers", "ok"),
+    [
+        (["https://acme.us.auth0.com/"], True),
+        (["https://other.us.auth0.com/", "https://acme.us.auth0.com/"], True),
+        (["https://other.us.auth0.com/"], False),
+        ([], False),
+        (None, False),  # no authorization_servers at all
+        ("https://acme.us.auth0.com/", False),  # a string, not RFC 9728's JSON array
+        (["https://acme.us.auth0.com.evil.example/"], False),  # the issuer as a prefix only
+        (["https://acme.us.auth0.com/tenant/"], False),
+        (["http://acme.us.auth0.com/"], False),
+    ],
+)
+def test_protected_resource_metadata_must_list_the_stacks_issuer(servers: Any, ok: bool) -> None:
+    """The metadata's authorization_servers is where an MCP client goes for a token (RFC 9728 §2):
+    metadata that does not name the stack's issuer fails the check, whatever else it gets right."""
+    from verify.checks import check_metadata
+
+    issuer = "https://acme.us.auth0.com/"
+    resource = "https://gw.example.com/mcp"
+
+    def gateway(request: httpx2.Request) -> httpx2.Response:
+        doc: dict[str, Any] = {"resource": resource, "bearer_methods_supported": ["header"]}
+        if servers is not None:
+            doc["authorization_servers"] = servers
+        return httpx2.Response(200, json=doc)
+
+    gw = {"resourceUrl": resource, "apiIdentifier": resource}
+    with httpx2.Client(transport=httpx2.MockTransport(gateway)) as http:
+        checks = check_metadata(http, "tools", gw, issuer)
+    assert len(checks) == 2  # the root and the path forms
+    assert all(c.ok is ok for c in checks), [c.line() for c in checks]
+    if not ok:
+        assert all("lack the issuer" in c.detail and issuer in c.detail for c in checks)
