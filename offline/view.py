@@ -79,6 +79,9 @@ class RoleView:
 
     name: str
     permissions: Mapping[str, tuple[str, ...]]  # API identifier -> permissions
+    # Auth0's id of the role: what a team stack's role permissions name, and what its owner's roles
+    # are known by (a sandbox of a team stack names the owner's roles through it).
+    role_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,12 +210,15 @@ def _clients(ev: Evaluation, outputs: Mapping[str, Any]) -> tuple[ClientView, ..
 def _roles(ev: Evaluation) -> tuple[RoleView, ...]:
     names = {r.outputs.get("id") or r.id: r.inputs.get("name", r.name) for r in ev.of_type(ROLE)}
     permissions: dict[str, dict[str, list[str]]] = {}
+    ids: dict[str, str] = {}
     for rp in ev.of_type(ROLE_PERMISSION):
         role = str(names.get(rp.inputs.get("roleId"), rp.inputs.get("roleId")))
+        ids[role] = str(rp.inputs.get("roleId") or "")
         per_api = permissions.setdefault(role, {})
         per_api.setdefault(rp.inputs["resourceServerIdentifier"], []).append(rp.inputs["permission"])
     return tuple(
-        RoleView(role, {api: tuple(perms) for api, perms in per_api.items()}) for role, per_api in permissions.items()
+        RoleView(role, {api: tuple(perms) for api, perms in per_api.items()}, ids[role])
+        for role, per_api in permissions.items()
     )
 
 

@@ -8,12 +8,14 @@ role is refused, and the refusal is diagnosed from the token."""
 from __future__ import annotations
 
 import argparse
+import logging
+import re
 import sys
 from pathlib import Path
 
 from offline.engine import ROOT
 from offline.plan import make_plan
-from sandbox.sandbox import Sandbox, SandboxError, SandboxSpec, spec_from_plan
+from sandbox.sandbox import Sandbox, SandboxError, SandboxSpec, owner_plan, spec_from_plan
 from verify.checks import Check, Target, run_all
 
 
@@ -38,6 +40,8 @@ def _interactive(spec: SandboxSpec) -> bool:
     from verify.interactive import MemoryStorage, Person, list_tools, provider_for
 
     print("\n== interactive: an MCP client registers (DCR), a person logs in and consents, tools/list")
+    # The SDK logs each failed flow with its whole traceback; the demo says the cause in a line.
+    logging.getLogger("mcp.client.auth").setLevel(logging.CRITICAL)
     ok = True
     with Sandbox(spec) as sandbox, httpx2.Client(timeout=5) as http:
         jwks = http.get(spec.issuer + ".well-known/jwks.json").json()
@@ -46,10 +50,11 @@ def _interactive(spec: SandboxSpec) -> bool:
                 user = sandbox.issuer.users[username]
                 storage = MemoryStorage()
                 person = Person(user.username, user.password)
+                failure = ""
                 try:
                     tools = asyncio.run(list_tools(gw["gatewayUrl"], provider_for(gw["gatewayUrl"], person, storage)))
-                except BaseException:  # noqa: BLE001 - the SDK wraps the gateway's 401 in task groups
-                    tools = None
+                except BaseException as e:  # noqa: BLE001 - the SDK wraps the gateway's 401 in task groups
+                    tools, failure = None, _leaf(e)
                 roles = ", ".join(user.roles) or "no role"
                 if tools is not None:
                     print(f"✓ {name}: {username} ({roles}): {len(tools)} tool(s): {', '.join(tools)}")
@@ -59,11 +64,22 @@ def _interactive(spec: SandboxSpec) -> bool:
                 cause, fix = (
                     diagnose_refusal(http, gw["resourceUrl"], token, gateway_rules(spec.issuer, gw), jwks)
                     if token
-                    else ("no token was issued", "see the login pages")
+                    else (
+                        f"no token was issued: {failure}",
+                        "check the tenant's domain-level connection (mcpauth:tenant.connection) and DCR",
+                    )
                 )
                 print(f"✗ {name}: {username} ({roles}): refused\n    cause: {cause}\n    fix:   {fix}")
                 ok = ok and not user.roles
     return ok
+
+
+def _leaf(e: BaseException) -> str:
+    """The innermost error of the SDK's exception groups, in one line (an error page's tags dropped)."""
+    while isinstance(e, BaseExceptionGroup) and e.exceptions:
+        e = e.exceptions[0]
+    text = " ".join(re.sub(r"<[^>]+>", " ", str(e)).split())
+    return f"{type(e).__name__}: {text[:200]}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,16 +91,20 @@ def main(argv: list[str] | None = None) -> int:
     if plan.failed:
         print(f"demo: the plan of {args.stack} fails its wiring or policies; run `make plan STACK={args.stack}`")
         return 1
+    owner = owner_plan(plan, args.stack_dir)
     try:
-        spec = spec_from_plan(plan)
+        spec = spec_from_plan(plan, owner)
     except SandboxError as e:
         print(f"demo: {e}", file=sys.stderr)
         return 2
-    print(f"demo: stack {args.stack}: {len(plan.wiring)} gateway(s), sandbox on 127.0.0.1")
+    print(
+        f"demo: stack {args.stack}: {len(plan.wiring)} gateway(s), sandbox on 127.0.0.1"
+        + (f"; the tenant as its owner {owner.stack} sets it up" if owner else "")
+    )
     good = _run("as planned: every check should pass", spec)
-    interactive_ok = _interactive(spec_from_plan(plan))
+    interactive_ok = _interactive(spec_from_plan(plan, owner))
 
-    broken = spec_from_plan(plan)
+    broken = spec_from_plan(plan, owner)
     first = next(iter(broken.gateways.values()))
     first.allowed_audiences = [a + "/" for a in first.allowed_audiences]
     # As `pulumi stack output` shows it once the stack is refreshed: the gateway resource reads its

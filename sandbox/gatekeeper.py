@@ -52,7 +52,8 @@ def _rule_holds(claims: Mapping[str, Any], rule: Mapping[str, Any]) -> bool:
     if operator == "CONTAINS":
         return isinstance(value, list) and want.get("matchValueString") in value
     if operator == "CONTAINS_ANY":
-        return isinstance(value, list) and bool(set(value) & set(want.get("matchValueStringList") or []))
+        # Membership, not a set: a claim's items may be lists or objects, which are not hashable.
+        return isinstance(value, list) and any(v in value for v in want.get("matchValueStringList") or [])
     return False
 
 
@@ -94,8 +95,13 @@ def admit(token: str, jwks: Mapping[str, Any], issuer: str, authorizer: Authoriz
             isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0
         ):
             raise Refused("absurd-time")
-    audiences = claims.get("aud")
-    if not set(audiences if isinstance(audiences, list) else [audiences]) & set(authorizer.allowed_audiences):
+    aud = claims.get("aud")
+    audiences = aud if isinstance(aud, list) else [] if aud is None else [aud]
+    if not all(isinstance(a, str) for a in audiences):
+        # `aud` is a string or an array of strings (RFC 7519 §4.1.3): anything else is an invalid
+        # token, refused (401) as AgentCore refuses one, never a crash (500).
+        raise Refused("malformed")
+    if not set(audiences) & set(authorizer.allowed_audiences):
         raise Refused("audience-mismatch")
     if authorizer.allowed_clients and claims.get("client_id") not in authorizer.allowed_clients:
         raise Refused("client-not-allowed")

@@ -27,6 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -41,7 +42,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from offline.plan import Plan
+from offline.plan import Plan, make_plan
 from offline.view import PlanView, plan_view
 from sandbox.authserver import AuthServer, Tenant, User, load_users
 from sandbox.gatekeeper import Refused, admit
@@ -179,14 +180,27 @@ def _loopback_only(outputs: dict[str, Any], path: str = "") -> None:
             )
 
 
-def spec_from_plan(plan: Plan) -> SandboxSpec:
-    """The sandbox for an offline plan (offline.plan.make_plan), read through its typed view."""
-    return spec_from_view(plan_view(plan))
+def spec_from_plan(plan: Plan, owner: Plan | None = None) -> SandboxSpec:
+    """The sandbox for an offline plan (offline.plan.make_plan), read through its typed view; for a
+    stack on a tenant another stack owns, `owner` is that stack's plan (owner_plan)."""
+    return spec_from_view(plan_view(plan), None if owner is None else plan_view(owner))
 
 
-def spec_from_view(view: PlanView) -> SandboxSpec:
+def owner_plan(plan: Plan, stack_dir: Path) -> Plan | None:
+    """The plan of the stack in `stack_dir` that owns `plan`'s tenant (mcpauth:tenant.manage), when
+    `plan`'s stack does not; None otherwise. A team stack declares no connection, no roles and no
+    Action (examples/shared-tenant): the sandbox's issuer stands in for the whole tenant, so it needs
+    its owner's."""
+    owners = plan.tenant.owners if plan.tenant is not None else []
+    if not owners or plan.stack in owners:
+        return None
+    return make_plan(owners[0], stack_dir=stack_dir, policies=lambda *_: [])
+
+
+def spec_from_view(view: PlanView, owner: PlanView | None = None) -> SandboxSpec:
     """The sandbox for a plan's view: same APIs, clients, grants and authorizers, URLs moved to
-    loopback."""
+    loopback. With `owner` (the view of the stack that owns the tenant), the tenant-wide settings are
+    the owner's, and the roles the stack refers to by id are named as the owner names them."""
     issuer_port = free_port()
     mapping = {view.issuer.rstrip("/"): f"http://127.0.0.1:{issuer_port}"}
     gw_ports: dict[str, int] = {}
@@ -221,7 +235,10 @@ def spec_from_view(view: PlanView) -> SandboxSpec:
     outputs = rebase({k: v for k, v in view.outputs.items() if k != "machineClientSecrets"})
     _loopback_only(outputs)
     outputs["machineClientSecrets"] = {c.name: c.secret for c in clients.values()}
-    tenant = view.tenant
+    # The tenant as the stack that owns it sets it up: profile, DCR and CIMD, the domain-level
+    # connection, the Action (whose config names every team's API: the team's rebased here too).
+    tenant = view.tenant if owner is None else owner.tenant
+    role_names = {} if owner is None else {r.role_id: r.name for r in owner.roles if r.role_id}
     return SandboxSpec(
         issuer_port=issuer_port,
         apis={rebase(api.identifier): list(api.scopes) for api in view.apis},
@@ -235,7 +252,10 @@ def spec_from_view(view: PlanView) -> SandboxSpec:
         metadata_document_clients=list(tenant.metadata_document_clients),
         dynamic_metadata_documents=tenant.dynamic_metadata_documents,
         role_permissions={
-            role.name: {rebase(api): list(perms) for api, perms in role.permissions.items()} for role in view.roles
+            role_names.get(role.role_id, role.name): {
+                rebase(api): list(perms) for api, perms in role.permissions.items()
+            }
+            for role in view.roles
         },
         third_party_grants={
             rebase(api.identifier): list(api.third_party_scopes)
@@ -331,6 +351,15 @@ class Issuer:
             "scopes_supported": list(AUTH0_SCOPES_SUPPORTED),
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
             "id_token_signing_alg_values_supported": ["HS256", "RS256", "PS256"],
+            # OIDC Discovery 1.0 §3 REQUIRES subject_types_supported (with issuer, the endpoints,
+            # jwks_uri, response_types_supported, id_token_signing_alg_values_supported): the MCP
+            # TypeScript SDK parses the document with that schema and stops at discovery without
+            # it. Auth0 serves ["public"] (auth0.com/docs, "Configure Applications with OIDC
+            # Discovery", sample response). Of Auth0's response modes (query, fragment, form_post)
+            # the sandbox serves `query` only; Auth0's userinfo, revocation, device, MFA and logout
+            # endpoints are left out, since the sandbox serves none of them (each is optional).
+            "subject_types_supported": ["public"],
+            "response_modes_supported": ["query"],
             "grant_types_supported": ["client_credentials", "authorization_code", "refresh_token"],
             # What Auth0's discovery document advertises for PKCE (the sandbox requires S256's
             # or plain's challenge on every /authorize); the registration endpoint only where the

@@ -569,3 +569,43 @@ def test_verify_says_a_refused_user_lacks_a_role_from_the_token_alone() -> None:
         token = _token_for(sandbox, "user@mcp.test", scope="openid")
         cause, fix = diagnose_refusal(http, gw["resourceUrl"], token, rules, jwks)
         assert "scope-not-allowed" in cause and "ask for the scope the gateway advertises" in fix
+
+
+def test_make_sandbox_prints_its_json_line_first_even_when_it_installs_node_packages(tmp_path: Path) -> None:
+    """`make sandbox` may run `npm ci` first (the Action's packages): whatever npm (and make) print
+    goes to stderr, so stdout's first line is still the JSON line a script reads."""
+    import os
+    import signal
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    npm = tmp_path / "npm"
+    npm.write_text("#!/bin/sh\necho 'added 98 packages in 4s'\necho 'npm warn deprecated x@1' >&2\n")
+    npm.chmod(0o755)
+    proc = subprocess.Popen(
+        # STAMP= : the venv is there already (as `make mutate` runs make); NODE_STAMP in tmp_path so
+        # that the npm step runs, with NPM a stand-in that prints as npm does.
+        [
+            "make",
+            "--no-print-directory",
+            "sandbox",
+            "STACK=dev",
+            "STAMP=",
+            f"NODE_STAMP={tmp_path}/installed",
+            f"NPM={npm}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert json.loads(first)["gateways"], first
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    assert proc.stderr is not None and "added 98 packages" in proc.stderr.read()

@@ -4,6 +4,7 @@ path reads the existing gateway and writes an import file for what the tenant al
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -322,3 +323,38 @@ def test_the_reset_notes_word_for_word() -> None:
     )
     team = make_plan("team-a", stack_dir=ROOT / "examples" / "shared-tenant")
     assert team.notes == []  # it declares neither
+
+
+@pytest.mark.parametrize("team", ["team-a", "team-b"])
+def test_make_demo_works_on_a_team_stack_of_the_shared_tenant(team: str) -> None:
+    """A team stack declares no connection, no roles and no Action: its tenant's owner does. The
+    sandbox stands in for the whole tenant, so the demo takes those from the owner's stack file in
+    the same folder, and a person logs in through the team's gateway."""
+    demo = subprocess.run(
+        [sys.executable, "-m", "sandbox.demo", "--stack", team, "--stack-dir", str(SHARED)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    out = demo.stdout + demo.stderr
+    assert demo.returncode == 0, out
+    assert "Traceback" not in out and "╭─" not in out
+    assert re.search(r"✓ \S+: user@mcp\.test \(MCP User\): 3 tool\(s\)", demo.stdout), demo.stdout
+
+
+def test_make_demo_says_in_one_line_why_a_person_cannot_log_in(capsys: pytest.CaptureFixture[str]) -> None:
+    """Where the login itself fails (here: no domain-level connection for the DCR client), each user
+    gets the cause in a line or two, not the MCP SDK's logged traceback."""
+    from sandbox.demo import _interactive
+    from sandbox.sandbox import spec_from_plan
+
+    spec = spec_from_plan(make_plan("dev"))
+    spec.domain_connection = False
+    assert _interactive(spec) is False
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "╭─" not in out + err
+    refused = [line for line in out.splitlines() if "cause:" in line]
+    # Two gateways, two users each: three lines each, and the heading.
+    assert len(refused) == 4 and all("no connections enabled for the client" in line for line in refused), out
+    assert len((out + err).strip().splitlines()) == 1 + 4 * 3, out + err

@@ -610,3 +610,43 @@ def test_the_security_pages_token_attack_table_is_this_files() -> None:
     rows = re.findall(r"^\| `([a-z0-9-]+)` \| [^|]+ \| `([a-z-]+)` \| (refused|admitted)\b", table, re.M)
     assert {kind: reason for kind, reason, _ in rows} == EXPECTED
     assert sorted(kind for kind, _, at_gateway in rows if at_gateway == "refused") == AT_THE_GATEWAY
+
+
+def test_verify_checks_a_required_scope_in_scope_as_the_gateway_does(world: World) -> None:
+    """A permission with `:` is an allowedScope, which AgentCore matches against the token's `scope`
+    claim: a token whose `permissions` holds it and whose `scope` does not is refused by the gateway,
+    so verify's token check must fail too. A permission without `:` is a claim rule on `permissions`."""
+    from verify.checks import check_token
+
+    def check(required: list[str], **over: Any) -> Any:
+        token = world.sign(world.claims(**over))
+        return check_token(token, world.jwks, world.issuer, AUD, "cid", required)
+
+    assert check(["read:tools"], scope="read:tools").ok
+    lacking = check(["read:tools"], scope="write:tools")
+    assert not lacking.ok and lacking.detail == "scope-not-allowed" and "read:tools" in lacking.cause
+    assert not check(["read:tools"]).ok  # no scope claim at all
+    # A claim-rule permission is still read from `permissions`, whatever `scope` says.
+    assert check(["tools.read"], permissions=["tools.read"], scope="").ok
+    assert check(["tools.read"], permissions=["other"], scope="tools.read").detail == "missing-permission"
+
+
+@pytest.mark.parametrize("aud", [[[AUD]], {"aud": AUD}, [AUD, {"x": 1}], [["a"], {"b": 2}]])
+def test_the_gateway_refuses_a_signed_token_whose_aud_is_nested_with_401(gateway: Any, aud: Any) -> None:
+    """An `aud` that is neither a string nor a list of strings is an invalid token (RFC 7519 §4.1.3):
+    the stand-in answers 401 as AgentCore refuses an invalid token, and does not crash (500)."""
+    w = gateway.world
+    resp = gateway(w.sign(w.claims(aud=aud)))
+    assert resp.status_code == 401
+    assert resp.headers["www-authenticate"].endswith('error="invalid_token"')
+
+
+@pytest.mark.parametrize("held", [[["tools.read"]], [{"p": "tools.read"}], {"p": "tools.read"}, [None, ["x"]]])
+def test_the_gatekeeper_refuses_a_contains_any_claim_holding_lists_or_objects(world: World, held: Any) -> None:
+    from rules.claims import permission_rules
+    from sandbox.gatekeeper import Refused, admit
+
+    _, rules = permission_rules(["tools.read"])
+    with pytest.raises(Refused) as refused:
+        admit(world.sign(world.claims(permissions=held)), world.jwks, world.issuer, _authorizer(custom_claims=rules))
+    assert refused.value.reason == "missing-permission"

@@ -253,6 +253,20 @@ def test_malformed_json_rpc(sandbox: Any) -> None:
         assert check_jsonrpc(http, url, token).ok
 
 
+def test_a_json_rpc_error_reports_the_gateways_own_message() -> None:
+    """-32600 is "Invalid Request" for any reason the server has (JSON-RPC 2.0 §5.1), not only a
+    malformed body: the check says what the server said, whatever it was."""
+    said = "Invalid Request: params.name 'nope' is not a tool of this gateway"
+
+    def gateway(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(400, json={"jsonrpc": "2.0", "id": "1", "error": {"code": -32600, "message": said}})
+
+    with httpx2.Client(transport=httpx2.MockTransport(gateway)) as http:
+        c = check_jsonrpc(http, "https://gw.example.com/mcp", "token")
+    assert not c.ok and "-32600" in c.detail
+    assert said in c.cause
+
+
 def test_an_unreachable_host_is_a_failed_check_not_a_traceback(sandbox: Any) -> None:
     spec = sandbox()
     gone = "http://127.0.0.1:9/mcp"
@@ -445,3 +459,88 @@ def test_verify_names_a_wiring_mismatch_from_the_outputs_alone() -> None:
     assert not bad.ok and "no Auth0 API has that identifier" in bad.detail
     slash = check_wiring("g", {"resourceUrl": "https://x/mcp", "apiIdentifier": "https://x/mcp/"})
     assert not slash.ok and "ends in '/'" in slash.detail and "differs only by a trailing slash" in slash.detail
+
+
+def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
+    """`make sandbox` names, in its JSON line, a file of the stack outputs with the machine clients'
+    secrets (readable by its owner only, removed when it stops): `make verify ARGS="--outputs <it>"`
+    then passes, and no client secret is printed on the way."""
+    import os
+    import signal
+    import stat
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sandbox.serve", "--stack", "dev"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        announced = json.loads(line)
+        path = Path(announced["outputs"])
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        secrets = json.loads(path.read_text())["machineClientSecrets"]
+        assert {"indexer", "smoke-tools"} <= set(secrets)
+        assert sorted(announced["machineClients"]) == ["indexer", "smoke-tools"]
+        done = subprocess.run(
+            [sys.executable, "-m", "verify", "--outputs", str(path)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ},
+        )
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        for secret in secrets.values():
+            assert secret not in line and secret not in done.stdout and secret not in done.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        err = proc.stderr.read() if proc.stderr else ""
+    assert not path.exists(), "the outputs file outlives the sandbox"
+    assert all(s not in err for s in secrets.values())
+
+
+@pytest.mark.parametrize(
+    ("servers", "ok"),
+    [
+        (["https://acme.us.auth0.com/"], True),
+        (["https://other.us.auth0.com/", "https://acme.us.auth0.com/"], True),
+        (["https://other.us.auth0.com/"], False),
+        ([], False),
+        (None, False),  # no authorization_servers at all
+        ("https://acme.us.auth0.com/", False),  # a string, not RFC 9728's JSON array
+        (["https://acme.us.auth0.com.evil.example/"], False),  # the issuer as a prefix only
+        (["https://acme.us.auth0.com/tenant/"], False),
+        (["http://acme.us.auth0.com/"], False),
+    ],
+)
+def test_protected_resource_metadata_must_list_the_stacks_issuer(servers: Any, ok: bool) -> None:
+    """The metadata's authorization_servers is where an MCP client goes for a token (RFC 9728 §2):
+    metadata that does not name the stack's issuer fails the check, whatever else it gets right."""
+    from verify.checks import check_metadata
+
+    issuer = "https://acme.us.auth0.com/"
+    resource = "https://gw.example.com/mcp"
+
+    def gateway(request: httpx2.Request) -> httpx2.Response:
+        doc: dict[str, Any] = {"resource": resource, "bearer_methods_supported": ["header"]}
+        if servers is not None:
+            doc["authorization_servers"] = servers
+        return httpx2.Response(200, json=doc)
+
+    gw = {"resourceUrl": resource, "apiIdentifier": resource}
+    with httpx2.Client(transport=httpx2.MockTransport(gateway)) as http:
+        checks = check_metadata(http, "tools", gw, issuer)
+    assert len(checks) == 2  # the root and the path forms
+    assert all(c.ok is ok for c in checks), [c.line() for c in checks]
+    if not ok:
+        assert all("lack the issuer" in c.detail and issuer in c.detail for c in checks)

@@ -353,20 +353,17 @@ def check_token(
     kind: str = "",
 ) -> Check:
     name = _titled(subject, "token claims" + (f" ({kind})" if kind else ""))
-    # verify's own reading: the token's `permissions` array holds every required permission.
-    rules = [
-        {
-            "inboundTokenClaimName": "permissions",
-            "inboundTokenClaimValueType": "STRING_ARRAY",
-            "authorizingClaimMatchValue": {
-                "claimMatchOperator": "CONTAINS",
-                "claimMatchValue": {"matchValueString": p},
-            },
-        }
-        for p in required
-    ]
+    # As the gateway reads them (rules.claims.permission_rules builds its authorizer from the same
+    # list): a permission with `:` is an allowed scope, matched against the token's `scope` claim
+    # (AWS, "Configure inbound JWT authorizer": at least one scope value in the incoming token must
+    # match one of the allowed scopes); any other is a claim rule on `permissions`.
+    from rules.claims import permission_rules
+
+    scopes, rules = permission_rules(required)
     try:
-        claims = validate(token, jwks, Rules(issuer=issuer, audiences=[audience], custom_claims=rules))
+        claims = validate(
+            token, jwks, Rules(issuer=issuer, audiences=[audience], allowed_scopes=scopes, custom_claims=rules)
+        )
     except TokenError as e:
         return Check(name, False, e.code, e.cause, e.fix)
     if claims.get("azp") != client_id:
@@ -386,7 +383,11 @@ def check_token(
             "request with grant_type=client_credentials",
         )
     perms = claims.get("permissions", [])
-    return Check(name, True, f"RS256 signature, iss, aud, exp, azp, gty ok; permissions {perms}")
+    return Check(
+        name,
+        True,
+        f"RS256 signature, iss, aud, exp, azp, gty ok; scope {claims.get('scope', '')!r}; permissions {perms}",
+    )
 
 
 def describe_token(token: str) -> dict[str, Any]:
@@ -576,12 +577,16 @@ def check_jsonrpc(
         return Check(name, True, f"{len(doc['result'].get('tools', []))} tool(s)")
     code = err.get("code") if isinstance(err, dict) else None
     if code in (-32600, -32700):
+        # -32600 is "Invalid Request" for whatever reason the server has (JSON-RPC 2.0 §5.1), not
+        # only a malformed body: its own message says which, so it is the cause, word for word.
+        said = str(err.get("message", "")) if isinstance(err, dict) else ""
         return Check(
             name,
             False,
             f"JSON-RPC error {code}",
-            "malformed JSON-RPC request body",
-            "POST a JSON-RPC 2.0 object with jsonrpc, id, method and params",
+            f"the gateway refused the request: {said[:300]!r}" if said else "the gateway refused the request body",
+            ("send valid JSON; " if code == -32700 else "")
+            + "POST a JSON-RPC 2.0 object with jsonrpc, id, method and params, and see the gateway's message",
         )
     if resp.status_code == 401:
         cause, fix = diagnose_refusal(http, url, token, expect, jwks)
