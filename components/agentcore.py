@@ -13,10 +13,10 @@ JWT authorizer, one AWS adds next year) is carried over, never reset.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -455,9 +455,14 @@ def sync_tags(client: Any, gateway: Mapping[str, Any], spec: GatewaySpec) -> lis
     return sorted(f"tags.{k}" for k in missing)
 
 
-def client_token(spec: GatewaySpec, attempt_seed: str) -> str:
-    """CreateGateway's idempotency token (model: ClientToken, 33-256 chars, [a-zA-Z0-9](-*[a-zA-Z0-9]))."""
-    return hashlib.sha256(f"{spec.name}/{attempt_seed}".encode()).hexdigest()[:40]
+def client_token() -> str:
+    """A fresh CreateGateway idempotency token (model: ClientToken, 33-256 chars,
+    [a-zA-Z0-9](-*[a-zA-Z0-9])). Fresh per attempt, as botocore and Terraform make it: a token AWS
+    has seen makes it ignore the request and answer with the first one's gateway, even one deleted
+    since (model: CreateGatewayRequest.clientToken), so a fixed token broke every create after a
+    destroy, a FAILED gateway's removal or an out-of-band delete. An interrupted create is resumed
+    by name and tags instead (`create`); botocore's own retries of one call keep its token."""
+    return uuid.uuid4().hex + uuid.uuid4().hex[:8]
 
 
 def create_request(spec: GatewaySpec) -> dict[str, Any]:
@@ -471,7 +476,6 @@ def create_request(spec: GatewaySpec) -> dict[str, Any]:
         "protocolType": "MCP",
         "authorizerType": "CUSTOM_JWT",
         "authorizerConfiguration": {"customJWTAuthorizer": spec.authorizer(audience)},
-        "clientToken": client_token(spec, "create"),
     }
     if spec.description:
         request["description"] = spec.description
@@ -516,7 +520,7 @@ def create(
     deadline = clock() + role_wait
     while True:
         try:
-            created = _call(client, "CreateGateway", spec.name, "creating", **request)
+            created = _call(client, "CreateGateway", spec.name, "creating", **request, clientToken=client_token())
             gateway_id = str(created["gatewayId"])
             break
         except AgentCoreError as e:

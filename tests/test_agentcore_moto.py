@@ -1415,3 +1415,67 @@ def test_the_provider_s_client_honours_the_stack_s_aws_settings() -> None:
 
     with pytest.raises(AgentCoreError, match="aws:profile 'no-such-profile' is not in the AWS config"):
         _client({"region": "us-east-1", "aws": {"profile": "no-such-profile"}})
+
+
+# --- clientToken: an idempotency token, fresh per create ------------------------------------------
+
+
+def test_the_double_honours_client_token_as_aws_documents_it(client: Any) -> None:
+    """Model, CreateGatewayRequest.clientToken: a repeat is ignored (the first answer, nothing
+    created); with other parameters it is refused."""
+    from botocore.exceptions import ClientError
+
+    request = {**agentcore.create_request(spec("tokened")), "clientToken": "t" * 40}
+    first = client.create_gateway(**request)
+    again = client.create_gateway(**request)
+    assert again["gatewayId"] == first["gatewayId"]
+    assert [g["name"] for g in client.list_gateways()["items"]].count("tokened") == 1
+    with pytest.raises(ClientError, match="IdempotentParameterMismatch"):
+        client.create_gateway(**{**request, "name": "tokened2"})
+
+
+def test_each_create_sends_a_fresh_client_token(client: Any) -> None:
+    calls = Calls(client)
+    first = agentcore.create(client, spec("freshtoken"), **FAST)
+    agentcore.delete(client, first.gateway["gatewayId"], **FAST)
+    agentcore.create(client, spec("freshtoken"), **FAST)
+    tokens = [c["clientToken"] for c in calls.of("CreateGateway")]
+    assert len(tokens) == 2 and tokens[0] != tokens[1]
+
+
+@pytest.mark.parametrize("case", ["failed-then-rerun", "destroy-then-up", "deleted-out-of-band-refresh-up"])
+def test_a_gateway_can_be_created_again_under_the_same_name(client: Any, aws_env: str, case: str) -> None:
+    """The three ways a stack creates a gateway a second time under one name: a fixed token made
+    AWS answer with the first, deleted gateway, and the create then failed reading it."""
+    name = {"failed-then-rerun": "again1", "destroy-then-up": "again2", "deleted-out-of-band-refresh-up": "again3"}[
+        case
+    ]
+    p = props(name)
+    provider = _Provider()
+    if case == "failed-then-rerun":
+        # The README's recovery for a gateway AWS could not create: run the same command again.
+        client.meta.events.register(
+            "after-call.bedrock-agentcore-control.CreateGateway",
+            lambda parsed, **_: agentcore_double.set_status(parsed["gatewayId"], "FAILED", ["role not usable"]),
+            unique_id="fail-once",
+        )
+        monkey = pytest.MonkeyPatch()
+        monkey.setattr(agentcore, "make_client", lambda _s: client)
+        try:
+            with pytest.raises(AgentCoreError, match="it was deleted, run the same command again"):
+                provider.create(p)
+        finally:
+            client.meta.events.unregister("after-call.bedrock-agentcore-control.CreateGateway", unique_id="fail-once")
+            monkey.undo()
+        old_id = None
+    else:
+        old = provider.create(p)
+        old_id = old.id
+        if case == "destroy-then-up":
+            provider.delete(old.id, old.outs)
+        else:
+            agentcore.delete(client, old.id, **FAST)  # in the console, say
+            assert provider.read(old.id, old.outs).id == ""  # refresh drops it from the state
+    again = provider.create(p)
+    assert again.id != old_id and again.outs["status"] == "READY"
+    assert client.get_gateway(gatewayIdentifier=again.id)["name"] == name
