@@ -95,7 +95,11 @@ class McpGateway(pulumi.ComponentResource):
                 "customClaims": claims,
                 "tags": {} if args.existing_gateway_id else tags,
             },
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            # The physical name is fixed, so a replacement created first would find the live
+            # gateway by name and tags, take it for its own, and the old one's delete would then
+            # remove it. Delete first (Pulumi docs, resource options, deleteBeforeReplace:
+            # "resources that cannot exist side-by-side").
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, delete_before_replace=True),
         )
         self.gateway_id = self.resource.gatewayId
         self.gateway_url = self.resource.gatewayUrl

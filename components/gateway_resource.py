@@ -128,8 +128,10 @@ class _Provider(dyn.ResourceProvider):
 
         replaces = [k for k in _REPLACES if olds.get(k) != news.get(k)]
         changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
+        # Delete before replace, whatever asks for the replacement: the new gateway would have the
+        # old one's name (see McpGateway, which also sets the resource option for `--replace`).
         if replaces or _has_unknown(news):
-            return dyn.DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+            return dyn.DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
         # The live gateway, not the state: a change made in the console, or by anything else,
         # shows here at preview and is repaired by the next update, refresh or not.
         try:
@@ -140,7 +142,7 @@ class _Provider(dyn.ResourceProvider):
                     f"the adopted gateway {id_!r} no longer exists; remove mcpauth:gateways[].existingGatewayId "
                     "to let this stack create one, or point it at the gateway's new id"
                 ) from None
-            return dyn.DiffResult(changes=True, replaces=["gatewayId"], delete_before_replace=False)
+            return dyn.DiffResult(changes=True, replaces=["gatewayId"], delete_before_replace=True)
         drift = agentcore.differences(live, agentcore.desired_request(live, _spec(news)))
         busy = live.get("status") != "READY"
         return dyn.DiffResult(changes=bool(changed or drift or busy))

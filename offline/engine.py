@@ -190,6 +190,7 @@ class Registered:
     property_dependencies: dict[str, list[str]]
     protect: bool
     ignore_changes: list[str]
+    delete_before_replace: bool = False
     # The URNs this resource was known by before (its `aliases` option), as the engine resolves them.
     aliases: list[str] = field(default_factory=list)
 
@@ -248,6 +249,7 @@ class RecordingMonitor(pmocks.MockMonitor):
                 },
                 protect=bool(getattr(request, "protect", False)),
                 ignore_changes=list(getattr(request, "ignoreChanges", [])),
+                delete_before_replace=bool(getattr(request, "deleteBeforeReplace", False)),
                 aliases=self._alias_urns(request, urn),
             )
         )

@@ -382,7 +382,7 @@ def test_a_gateway_deleted_out_of_band_is_reported_gone_by_refresh(client: Any, 
     read = provider.read(created.id, created.outs)
     assert read.id == "" and read.outs == {}
     diff = provider.diff(created.id, created.outs, p)
-    assert diff.changes is True and diff.replaces == ["gatewayId"] and diff.delete_before_replace is False
+    assert diff.changes is True and diff.replaces == ["gatewayId"] and diff.delete_before_replace is True
     provider.delete(created.id, created.outs)  # a delete of what is gone succeeds
 
 
@@ -1479,3 +1479,24 @@ def test_a_gateway_can_be_created_again_under_the_same_name(client: Any, aws_env
     again = provider.create(p)
     assert again.id != old_id and again.outs["status"] == "READY"
     assert client.get_gateway(gatewayIdentifier=again.id)["name"] == name
+
+
+# --- replacement: the name is fixed, so the old gateway goes first ---------------------------------
+
+
+def test_the_gateway_is_declared_delete_before_replace(dev_eval: Any) -> None:
+    """`pulumi up --replace` (or any create-before-delete) would create under the taken name,
+    resume the live gateway as its own, then delete it as the old one."""
+    gateways = dev_eval.of_type(TYPE_TOKEN)
+    assert gateways and all(g.delete_before_replace for g in gateways)
+
+
+def test_a_replacement_create_before_delete_would_delete_the_live_gateway(client: Any, aws_env: str) -> None:
+    """What delete-before-replace prevents, and that the provider asks for it on every replace."""
+    p = props("cbd")
+    provider = _Provider()
+    old = provider.create(p)
+    new = provider.create(p)  # the replacement's create, while the old one still exists
+    assert new.id == old.id  # the same gateway: deleting "the old one" would delete the live one
+    diff = provider.diff(old.id, old.outs, {**p, "region": "eu-west-1"})
+    assert diff.replaces == ["region"] and diff.delete_before_replace is True
