@@ -528,7 +528,7 @@ def test_a_new_name_region_or_adopted_id_replaces(aws_env: str) -> None:
     p = props("rep")
     for key, value in (("name", "other"), ("region", "eu-west-1"), ("existingGatewayId", "x-0123456789")):
         diff = _Provider().diff("rep-0123456789", p, {**p, key: value})
-        assert diff.replaces == [key] and diff.delete_before_replace is False
+        assert diff.replaces == [key] and diff.delete_before_replace is True
 
 
 def test_unknown_inputs_at_preview_are_a_change_without_calling_aws() -> None:
