@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components import awsmodel
-from components.naming import placeholder_audience
+from components.naming import TAG_PROJECT, TAG_QUALIFIED_STACK, TAG_STACK, placeholder_audience
 from rules.urls import resource_url
 
 # Statuses (model: GatewayStatus). Settled ones end a wait.
@@ -486,12 +486,32 @@ def create_request(spec: GatewaySpec) -> dict[str, Any]:
     return request
 
 
-def _is_ours(client: Any, arn: str, spec: GatewaySpec) -> bool:
+def _tags_of(client: Any, arn: str) -> dict[str, str] | None:
+    """The gateway's tags, or None when they cannot be read (then it is not taken for ours)."""
     try:
-        tags = _call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {}
+        return dict(_call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {})
     except AgentCoreError:
-        return False
-    return all(tags.get(k) == v for k, v in spec.tags.items()) and bool(spec.tags)
+        return None
+
+
+def _is_ours(client: Any, arn: str, spec: GatewaySpec) -> bool:
+    tags = _tags_of(client, arn)
+    return tags is not None and bool(spec.tags) and all(tags.get(k) == v for k, v in spec.tags.items())
+
+
+def whose(tags: Mapping[str, str] | None) -> str:
+    """Who a gateway that is not ours belongs to, as far as its tags say."""
+    if tags is None:
+        return "its tags could not be read"
+    if tags.get(TAG_QUALIFIED_STACK):
+        return f"it belongs to the mcpauth stack {tags[TAG_QUALIFIED_STACK]}"
+    if tags.get(TAG_STACK):
+        return (
+            f"it is tagged for the mcpauth stack {tags.get(TAG_PROJECT, '?')}/{tags[TAG_STACK]} without an "
+            f"organization ({TAG_QUALIFIED_STACK}): another organization's or backend's stack of that name, "
+            "or this stack's from an earlier release"
+        )
+    return "it has no mcpauth tags (made by hand or by another tool)"
 
 
 def create(
@@ -533,8 +553,8 @@ def create(
                 if not _is_ours(client, arn, spec):
                     raise AgentCoreError(
                         f"creating gateway {spec.name!r} failed: a gateway of that name exists in this account "
-                        f"({existing['gatewayId']}) and was not created by this stack; adopt it with "
-                        "mcpauth:gateways[].existingGatewayId, or delete it"
+                        f"({existing['gatewayId']}) and was not created by this stack: {whose(_tags_of(client, arn))}. "
+                        "Adopt it with mcpauth:gateways[].existingGatewayId, or delete it"
                     ) from None
                 gateway_id = str(existing["gatewayId"])  # an earlier run created it: resume
                 break

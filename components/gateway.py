@@ -19,10 +19,12 @@ from components.iam import gateway_trust_policy
 from components.naming import (
     TAG_GATEWAY,
     TAG_PROJECT,
+    TAG_QUALIFIED_STACK,
     TAG_STACK,
     api_component,
     gateway_physical_name,
     legacy_gateway_name,
+    qualified_stack,
 )
 from rules.claims import permission_rules
 from rules.urls import domain_resource_url
@@ -44,6 +46,7 @@ class McpGatewayArgs:
     protect: bool
     api: McpApiArgs
     default_tags: dict[str, str] = field(default_factory=dict)
+    organization: str | None = None  # pulumi.get_organization()
 
 
 class McpGateway(pulumi.ComponentResource):
@@ -74,11 +77,13 @@ class McpGateway(pulumi.ComponentResource):
             TAG_PROJECT: args.project,
             TAG_STACK: args.stack,
             TAG_GATEWAY: args.gateway,
+            TAG_QUALIFIED_STACK: qualified_stack(args.organization, args.project, args.stack),
         }
         self.resource = AgentCoreGateway(
             f"{name}-gateway",
             {
-                "name": args.existing_gateway_id or gateway_physical_name(args.project, args.stack, args.gateway),
+                "name": args.existing_gateway_id
+                or gateway_physical_name(args.project, args.stack, args.gateway, args.organization),
                 "autoName": not args.existing_gateway_id,
                 "legacyName": "" if args.existing_gateway_id else legacy_gateway_name(args.stack, args.gateway),
                 "region": args.region,

@@ -445,6 +445,7 @@ def run_program(
     program: Callable[[], None] | None = None,
     hook: OutputHook | None = None,
     project: str = "mcpauth",
+    organization: str | None = None,
     preview: bool = False,
     secret_keys: frozenset[str] = frozenset(),
     references: Mapping[str, Mapping[str, Any]] | None = None,
@@ -462,7 +463,7 @@ def run_program(
     # A fresh root stack per evaluation, so several plans can run in one process.
     psettings.ROOT.set(None)
     set_all_config({k: v for k, v in config.items()}, sorted(secret_keys))
-    pmocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    pmocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor, organization=organization)
     root = psettings.get_root_resource()
 
     def default_program() -> None:

@@ -215,7 +215,8 @@ def test_a_name_taken_by_someone_else_is_refused_with_the_fix(client: Any) -> No
         agentcore.create(client, spec("taken"), **FAST)
     assert str(caught.value) == (
         f"creating gateway 'taken' failed: a gateway of that name exists in this account ({theirs['gatewayId']}) "
-        "and was not created by this stack; adopt it with mcpauth:gateways[].existingGatewayId, or delete it"
+        "and was not created by this stack: it has no mcpauth tags (made by hand or by another tool). "
+        "Adopt it with mcpauth:gateways[].existingGatewayId, or delete it"
     )
 
 
@@ -1500,3 +1501,58 @@ def test_a_replacement_create_before_delete_would_delete_the_live_gateway(client
     assert new.id == old.id  # the same gateway: deleting "the old one" would delete the live one
     diff = provider.diff(old.id, old.outs, {**p, "region": "eu-west-1"})
     assert diff.replaces == ["region"] and diff.delete_before_replace is True
+
+
+# --- ownership: two organizations' same-named stacks in one account ---------------------------------
+
+
+def _declared_gateway(organization: str, domain: str) -> dict[str, Any]:
+    """The gateway inputs the program declares for stack `mcpauth/dev` in `organization`."""
+    from offline.engine import run_program
+    from tests.conftest import make_config
+
+    ev = run_program({**make_config(), "auth0:domain": domain}, "dev", organization=organization)
+    (gw,) = ev.of_type(TYPE_TOKEN)
+    return {**gw.inputs, "region": REGION, "roleArn": ROLE}
+
+
+def test_two_organizations_same_stack_in_one_account_each_keep_their_own_gateway(client: Any, aws_env: str) -> None:
+    """Two Pulumi organizations (or backends) deploying mcpauth/dev/tools into one account: each
+    gets its own gateway; neither resumes the other's and rewrites its issuer."""
+    provider = _Provider()
+    acme = provider.create(_declared_gateway("acme", "acme.eu.auth0.com"))
+    globex = provider.create(_declared_gateway("globex", "globex.eu.auth0.com"))
+    assert globex.id != acme.id
+    assert jwt_of(client, acme.id)["discoveryUrl"] == "https://acme.eu.auth0.com/.well-known/openid-configuration"
+    assert jwt_of(client, globex.id)["discoveryUrl"] == ("https://globex.eu.auth0.com/.well-known/openid-configuration")
+
+
+def test_a_same_named_gateway_of_another_organization_is_not_resumed(client: Any) -> None:
+    """On a DIY backend the organization cannot tell stacks apart, so the name can be the same:
+    the qualified-stack tag still stops the resume, and the message says whose it is."""
+    theirs = spec("shared", tags={**spec("shared").tags, "mcpauth:qualified-stack": "globex/mcpauth/test"})
+    ours = spec("shared", tags={**spec("shared").tags, "mcpauth:qualified-stack": "acme/mcpauth/test"})
+    other = agentcore.create(client, theirs, **FAST).gateway
+    with pytest.raises(AgentCoreError, match="globex/mcpauth/test") as caught:
+        agentcore.create(client, ours, **FAST)
+    assert other["gatewayId"] in str(caught.value)
+    assert jwt_of(client, other["gatewayId"])["discoveryUrl"] == DISCOVERY
+
+
+def test_a_deployed_gateway_keeps_its_name_and_gains_the_organization_tag_in_place(client: Any, aws_env: str) -> None:
+    """A stack deployed before the organization was in the name: check keeps the state's name, and
+    the update adds the tag, no replacement."""
+    before = {**_declared_gateway("acme", "acme.eu.auth0.com")}
+    before["tags"] = {k: v for k, v in before["tags"].items() if k != "mcpauth:qualified-stack"}
+    from components.naming import gateway_physical_name
+
+    before["name"] = gateway_physical_name("mcpauth", "dev", "tools")  # the earlier derivation
+    provider = _Provider()
+    old = provider.create(before)
+    now = provider.check(old.outs, _declared_gateway("acme", "acme.eu.auth0.com")).inputs
+    assert now["name"] == before["name"]
+    diff = provider.diff(old.id, old.outs, now)
+    assert diff.changes is True and not diff.replaces
+    provider.update(old.id, old.outs, now)
+    arn = client.get_gateway(gatewayIdentifier=old.id)["gatewayArn"]
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"]["mcpauth:qualified-stack"] == "acme/mcpauth/dev"

@@ -179,3 +179,18 @@ def test_component_names_round_trip_and_nothing_else_is_a_gateway() -> None:
     assert gateway_component("tools") == "gw-tools"  # part of every deployed URN: never changes silently
     assert api_component("tools") == "api-tools" and client_component("ci") == "client-ci"
     assert gateway_of(client_component("ci")) is None and gateway_of("tenant") is None
+
+
+def test_gateway_names_differ_per_organization_and_stay_as_they_were_on_a_diy_backend() -> None:
+    from components.naming import qualified_stack
+
+    base = gateway_physical_name("mcpauth", "dev", "tools")
+    assert gateway_physical_name("mcpauth", "dev", "tools", "acme") != gateway_physical_name(
+        "mcpauth", "dev", "tools", "globex"
+    )
+    assert gateway_physical_name("mcpauth", "dev", "tools", "acme") != base
+    # A DIY backend reports `organization` for every stack: it tells nothing apart, so no change.
+    assert gateway_physical_name("mcpauth", "dev", "tools", "organization") == base
+    assert gateway_physical_name("mcpauth", "dev", "tools", None) == base
+    assert qualified_stack("acme", "mcpauth", "dev") == "acme/mcpauth/dev"
+    assert qualified_stack(None, "mcpauth", "dev") == "organization/mcpauth/dev"
