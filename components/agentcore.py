@@ -41,9 +41,13 @@ OWNED_JWT_KEYS = ("discoveryUrl", "allowedAudience", "allowedClients", "allowedS
 
 # IAM is eventually consistent: a role created a moment ago may not be assumable by AgentCore yet.
 # AWS's own gateway tutorial sleeps 10 s after CreateRole (awslabs/amazon-bedrock-agentcore-samples,
-# 01-tutorials/02-AgentCore-gateway/utils.py). The error AgentCore returns then is not documented,
-# so CreateGateway is retried on a ValidationException or AccessDeniedException that names the
-# role, for up to this long.
+# 01-tutorials/02-AgentCore-gateway/utils.py). What CreateGateway answers then is not documented
+# (unconfirmed for gateways); for its sibling resources AgentCore answers a ValidationException
+# "... role validation failed" or "... valid trust policy", the two messages terraform-provider-aws
+# retries on for IAM propagation (internal/service/bedrockagentcore/browser.go,
+# code_interpreter.go, memory.go). Only those are retried, for up to this long: a refusal that
+# merely names a role (the deployer lacking iam:PassRole, a malformed ARN) will not heal by waiting.
+ROLE_NOT_READY = ("role validation failed", "valid trust policy")
 ROLE_PROPAGATION_SECONDS = 60.0
 
 # How often a busy gateway is polled; MCPAUTH_AGENTCORE_POLL_SECONDS overrides it (the tests poll fast).
@@ -558,8 +562,10 @@ def create(
                     ) from None
                 gateway_id = str(existing["gatewayId"])  # an earlier run created it: resume
                 break
-            role_not_ready = ("ValidationException" in text or "AccessDeniedException" in text) and (
-                "role" in text.lower() and "AWS would refuse" not in text
+            role_not_ready = (
+                "failed: ValidationException:" in text
+                and "AWS would refuse" not in text
+                and any(m in text.lower() for m in ROLE_NOT_READY)
             )
             if not role_not_ready or clock() >= deadline:
                 raise

@@ -229,7 +229,7 @@ def test_create_waits_out_iam_role_propagation(client: Any) -> None:
         if refusals["n"]:
             refusals["n"] -= 1
             raise ClientError(
-                {"Error": {"Code": "ValidationException", "Message": "The role cannot be assumed by AgentCore"}},
+                {"Error": {"Code": "ValidationException", "Message": "Gateway role validation failed"}},
                 "CreateGateway",
             )
 
@@ -936,7 +936,15 @@ def test_the_role_wait_polls_every_five_seconds() -> None:
         def create_gateway(self, **_: Any) -> dict[str, Any]:
             RoleNotReady.calls += 1
             if RoleNotReady.calls == 1:
-                raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "cannot assume role"}}, "x")
+                raise ClientError(
+                    {
+                        "Error": {
+                            "Code": "ValidationException",
+                            "Message": "The role does not have a valid trust policy",
+                        }
+                    },
+                    "x",
+                )
             return {"gatewayId": LIVE["gatewayId"]}
 
         def update_gateway(self, **_: Any) -> dict[str, Any]:
@@ -1323,7 +1331,7 @@ def test_the_role_wait_ends_at_its_deadline_and_never_retries_what_aws_would_ref
 
         def create_gateway(self, **_: Any) -> dict[str, Any]:
             self.tries += 1
-            raise client_error("AccessDeniedException", self.message, "CreateGateway")
+            raise client_error("ValidationException", self.message, "CreateGateway")
 
     now = [0.0]
     slept: list[float] = []
@@ -1332,13 +1340,13 @@ def test_the_role_wait_ends_at_its_deadline_and_never_retries_what_aws_would_ref
         slept.append(seconds)
         now[0] += seconds
 
-    client = RoleNotReady("cannot assume role")
-    with pytest.raises(AgentCoreError, match="cannot assume role"):
+    client = RoleNotReady("Role validation failed")
+    with pytest.raises(AgentCoreError, match="Role validation failed"):
         agentcore.create(client, spec("n"), sleep=sleep, clock=lambda: now[0], role_wait=10.5)
     # 5 + 5 + 0.5 s: the last sleep ends at the deadline, and the try made there is the last.
     assert (slept, client.tries) == ([5.0, 5.0, 0.5], 4)
 
-    ours = RoleNotReady("role: AWS would refuse the request")
+    ours = RoleNotReady("Role validation failed: AWS would refuse the request")
     slept.clear()
     with pytest.raises(AgentCoreError):
         agentcore.create(ours, spec("n"), sleep=sleep, clock=lambda: now[0], role_wait=10.5)
@@ -1556,3 +1564,40 @@ def test_a_deployed_gateway_keeps_its_name_and_gains_the_organization_tag_in_pla
     provider.update(old.id, old.outs, now)
     arn = client.get_gateway(gatewayIdentifier=old.id)["gatewayArn"]
     assert client.list_tags_for_resource(resourceArn=arn)["tags"]["mcpauth:qualified-stack"] == "acme/mcpauth/dev"
+
+
+# --- IAM propagation: only AWS's role-validation refusal is waited out --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            "AccessDeniedException",
+            "User: arn:aws:sts::123456789012:assumed-role/deployer/ci is not authorized to perform: iam:PassRole "
+            "on resource: arn:aws:iam::123456789012:role/gw",
+        ),
+        ("ValidationException", "1 validation error detected: Value at 'roleArn' failed to satisfy constraint"),
+    ],
+    ids=["passrole-denied", "bad-role-arn"],
+)
+def test_a_refusal_that_merely_names_a_role_is_not_waited_out(code: str, message: str) -> None:
+    """The deployer lacking iam:PassRole, or a malformed role ARN, will not heal in 60 s: say so now."""
+
+    class Refuses(Scripted):
+        tries = 0
+
+        def create_gateway(self, **_: Any) -> dict[str, Any]:
+            Refuses.tries += 1
+            raise client_error(code, message, "CreateGateway")
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    with pytest.raises(AgentCoreError, match=code):
+        agentcore.create(Refuses([]), spec("n"), sleep=sleep, clock=lambda: now[0])
+    assert (slept, Refuses.tries) == ([], 1)
