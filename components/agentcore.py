@@ -58,6 +58,30 @@ def poll_seconds(interval: float | None = None) -> float:
     return interval if interval is not None else float(os.environ.get(POLL_SECONDS_ENV) or 5.0)
 
 
+# How long a busy gateway is waited for, per create, update or delete: Terraform's 30 minutes
+# (terraform-provider-aws, internal/service/bedrockagentcore/gateway.go, SetDefaultCreateTimeout /
+# Update / Delete). Pulumi's `customTimeouts` cannot set it: the engine sends them in the
+# Create/Update/Delete request's `timeout`, but the Python dynamic provider host
+# (pulumi/dynamic/__main__.py) does not pass that on to the provider. This variable does.
+TIMEOUT_SECONDS_ENV = "MCPAUTH_AGENTCORE_TIMEOUT_SECONDS"
+DEFAULT_TIMEOUT_SECONDS = 1800.0
+
+
+def wait_timeout(timeout: float | None = None) -> float:
+    if timeout is not None:
+        return timeout
+    raw = os.environ.get(TIMEOUT_SECONDS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise AgentCoreError(f"{TIMEOUT_SECONDS_ENV}: got {raw!r}; a number of seconds above 0, e.g. 3600")
+    return value
+
+
 class AgentCoreError(Exception):
     """An AgentCore API failure, named by its AWS error code and the gateway."""
 
@@ -313,13 +337,14 @@ def wait_settled(
     client: Any,
     gateway_id: str,
     *,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
     """Poll until the gateway leaves CREATING/UPDATING/DELETING. FAILED is an error; READY and
     UPDATE_UNSUCCESSFUL are returned for the caller to act on."""
+    timeout = wait_timeout(timeout)
     deadline = clock() + timeout
     while True:
         gw = get_gateway(client, gateway_id)
@@ -426,7 +451,7 @@ def converge(
     gateway_id: str,
     spec: GatewaySpec,
     *,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Converged:
@@ -522,7 +547,7 @@ def create(
     client: Any,
     spec: GatewaySpec,
     *,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -586,12 +611,13 @@ def delete(
     client: Any,
     gateway_id: str,
     *,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """DeleteGateway and wait until it is gone. Already gone is success."""
+    timeout = wait_timeout(timeout)
     try:
         wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
         _call(client, "DeleteGateway", gateway_id, "deleting", gatewayIdentifier=gateway_id)

@@ -1601,3 +1601,33 @@ def test_a_refusal_that_merely_names_a_role_is_not_waited_out(code: str, message
     with pytest.raises(AgentCoreError, match=code):
         agentcore.create(Refuses([]), spec("n"), sleep=sleep, clock=lambda: now[0])
     assert (slept, Refuses.tries) == ([], 1)
+
+
+# --- how long a busy gateway is waited for -------------------------------------------------------------
+
+
+class _Stuck:
+    def get_gateway(self, **_: Any) -> dict[str, Any]:
+        return {"gatewayId": "g-0123456789", "status": "CREATING"}
+
+
+@pytest.mark.parametrize(("env", "says"), [(None, "after 1800s"), ("3600", "after 3600s")])
+def test_a_busy_gateway_is_waited_for_as_long_as_terraform_waits_or_as_configured(
+    monkeypatch: pytest.MonkeyPatch, env: str | None, says: str
+) -> None:
+    """Terraform waits 30 minutes for a gateway to be created, updated or deleted; the dynamic
+    provider gets no customTimeouts, so MCPAUTH_AGENTCORE_TIMEOUT_SECONDS sets it."""
+    if env is None:
+        monkeypatch.delenv("MCPAUTH_AGENTCORE_TIMEOUT_SECONDS", raising=False)
+    else:
+        monkeypatch.setenv("MCPAUTH_AGENTCORE_TIMEOUT_SECONDS", env)
+    clock = iter(range(0, 100_000, 100))
+    with pytest.raises(AgentCoreError, match=says):
+        agentcore.wait_settled(_Stuck(), "g-0123456789", sleep=lambda _: None, clock=lambda: next(clock))
+
+
+def test_a_bad_wait_setting_names_the_variable_and_what_it_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MCPAUTH_AGENTCORE_TIMEOUT_SECONDS", "30m")
+    clock = iter(range(0, 100_000, 100))
+    with pytest.raises(AgentCoreError, match=r"MCPAUTH_AGENTCORE_TIMEOUT_SECONDS: got '30m'; a number of seconds"):
+        agentcore.wait_settled(_Stuck(), "g-0123456789", sleep=lambda _: None, clock=lambda: next(clock))
