@@ -17,7 +17,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -471,17 +471,33 @@ def converge(
     return Converged(after, changed or ["status"])
 
 
-def sync_tags(client: Any, gateway: Mapping[str, Any], spec: GatewaySpec) -> list[str]:
-    """Tags are not part of UpdateGateway (model: UpdateGatewayRequest has no `tags`): add or change
-    the ones the program sets with TagResource. Tags others added are left alone."""
-    if spec.adopted or not spec.tags:
-        return []
+def tag_changes(
+    client: Any, gateway: Mapping[str, Any], spec: GatewaySpec, dropped: Iterable[str] = ()
+) -> tuple[dict[str, str], list[str]]:
+    """(tags to set, tag keys to remove) to make the live tags what `spec` wants: the ones it sets,
+    and none of `dropped` (keys an earlier run set that the config no longer has). Tags others
+    added are left alone. An adopted gateway's tags are not ours."""
+    if spec.adopted:
+        return {}, []
     arn = str(gateway.get("gatewayArn", ""))
     have = _call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {}
     missing = {k: v for k, v in spec.tags.items() if have.get(k) != v}
+    stale = sorted(k for k in set(dropped) - set(spec.tags) if k in have)
+    return missing, stale
+
+
+def sync_tags(client: Any, gateway: Mapping[str, Any], spec: GatewaySpec, dropped: Iterable[str] = ()) -> list[str]:
+    """Tags are not part of UpdateGateway (model: UpdateGatewayRequest has no `tags`): set the
+    ones that differ with TagResource, remove dropped ones with UntagResource ("If existing tags on
+    a resource are not specified in the request parameters, they are not changed": model,
+    TagResource)."""
+    missing, stale = tag_changes(client, gateway, spec, dropped)
+    arn = str(gateway.get("gatewayArn", ""))
     if missing:
         _call(client, "TagResource", arn, "tagging", resourceArn=arn, tags=missing)
-    return sorted(f"tags.{k}" for k in missing)
+    if stale:
+        _call(client, "UntagResource", arn, "untagging", resourceArn=arn, tagKeys=stale)
+    return sorted(f"tags.{k}" for k in [*missing, *stale])
 
 
 def client_token() -> str:

@@ -69,17 +69,22 @@ def _spec(props: dict[str, Any]) -> Any:
     )
 
 
+def _dropped_tags(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+    """Tag keys an earlier run set (the state's input) that the config no longer has."""
+    return sorted(set(olds.get("tags") or {}) - set(news.get("tags") or {}))
+
+
 def _client(props: dict[str, Any]) -> Any:
     from components import agentcore
 
     return agentcore.make_client(agentcore.ClientSettings.from_props(str(props["region"]), props.get("aws")))
 
 
-def _live(props: dict[str, Any], gateway_id: str) -> dict[str, Any]:
+def _live(props: dict[str, Any], gateway_id: str, client: Any = None) -> dict[str, Any]:
     """GetGateway; a gateway being deleted (DELETING, which only ends in its removal) counts as gone."""
     from components import agentcore
 
-    live = agentcore.get_gateway(_client(props), gateway_id)
+    live = agentcore.get_gateway(client or _client(props), gateway_id)
     if live.get("status") == "DELETING":
         raise agentcore.GatewayGone(f"gateway {gateway_id!r} is being deleted")
     return live
@@ -134,8 +139,9 @@ class _Provider(dyn.ResourceProvider):
             return dyn.DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
         # The live gateway, not the state: a change made in the console, or by anything else,
         # shows here at preview and is repaired by the next update, refresh or not.
+        client = _client(news)
         try:
-            live = _live(news, id_)
+            live = _live(news, id_, client)
         except agentcore.GatewayGone:
             if news.get("existingGatewayId"):
                 raise agentcore.AgentCoreError(
@@ -143,7 +149,11 @@ class _Provider(dyn.ResourceProvider):
                     "to let this stack create one, or point it at the gateway's new id"
                 ) from None
             return dyn.DiffResult(changes=True, replaces=["gatewayId"], delete_before_replace=True)
-        drift = agentcore.differences(live, agentcore.desired_request(live, _spec(news)))
+        spec = _spec(news)
+        drift = agentcore.differences(live, agentcore.desired_request(live, spec))
+        # Tags too: resuming an interrupted create trusts them (components/agentcore.py, create).
+        missing, stale = agentcore.tag_changes(client, live, spec, _dropped_tags(olds, news))
+        drift += [f"tags.{k}" for k in [*missing, *stale]]
         busy = live.get("status") != "READY"
         return dyn.DiffResult(changes=bool(changed or drift or busy))
 
@@ -163,7 +173,7 @@ class _Provider(dyn.ResourceProvider):
 
         client = _client(news)
         result = agentcore.converge(client, id_, _spec(news))
-        agentcore.sync_tags(client, result.gateway, _spec(news))
+        agentcore.sync_tags(client, result.gateway, _spec(news), _dropped_tags(_olds, news))
         return dyn.UpdateResult(outs=_outs(news, result.gateway))
 
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:

@@ -1631,3 +1631,32 @@ def test_a_bad_wait_setting_names_the_variable_and_what_it_takes(monkeypatch: py
     clock = iter(range(0, 100_000, 100))
     with pytest.raises(AgentCoreError, match=r"MCPAUTH_AGENTCORE_TIMEOUT_SECONDS: got '30m'; a number of seconds"):
         agentcore.wait_settled(_Stuck(), "g-0123456789", sleep=lambda _: None, clock=lambda: next(clock))
+
+
+# --- tags: drift shows and is repaired; a tag dropped from the config is removed ---------------------
+
+
+def test_tag_drift_shows_in_preview_and_is_repaired_by_the_update(client: Any, aws_env: str) -> None:
+    """Resuming an interrupted create trusts the tags, so a changed or removed one is drift."""
+    p = props("tagdrift")
+    provider = _Provider()
+    created = provider.create(p)
+    arn = created.outs["gatewayArn"]
+    client.untag_resource(resourceArn=arn, tagKeys=["mcpauth:stack"])
+    client.tag_resource(resourceArn=arn, tags={"mcpauth:gateway": "someone-else", "owner": "ops"})
+    assert provider.diff(created.id, created.outs, p).changes is True  # preview, no refresh
+    provider.update(created.id, created.outs, p)
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {**p["tags"], "owner": "ops"}
+    assert provider.diff(created.id, created.outs, p).changes is False
+
+
+def test_a_tag_dropped_from_the_config_is_removed_and_others_tags_are_kept(client: Any, aws_env: str) -> None:
+    """aws:defaultTags entries reach the gateway as tags; one removed from the config goes."""
+    with_team = props("tagdrop", tags={**props("tagdrop")["tags"], "team": "platform"})
+    provider = _Provider()
+    created = provider.create(with_team)
+    arn = created.outs["gatewayArn"]
+    client.tag_resource(resourceArn=arn, tags={"owner": "ops"})
+    without = props("tagdrop")
+    provider.update(created.id, created.outs, without)
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {**without["tags"], "owner": "ops"}
