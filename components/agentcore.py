@@ -479,8 +479,7 @@ def tag_changes(
     added are left alone. An adopted gateway's tags are not ours."""
     if spec.adopted:
         return {}, []
-    arn = str(gateway.get("gatewayArn", ""))
-    have = _call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {}
+    have = tags_of(client, str(gateway.get("gatewayArn", "")))
     missing = {k: v for k, v in spec.tags.items() if have.get(k) != v}
     stale = sorted(k for k in set(dropped) - set(spec.tags) if k in have)
     return missing, stale
@@ -531,10 +530,15 @@ def create_request(spec: GatewaySpec) -> dict[str, Any]:
     return request
 
 
+def tags_of(client: Any, arn: str) -> dict[str, str]:
+    """The gateway's tags (ListTagsForResource)."""
+    return dict(_call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {})
+
+
 def _tags_of(client: Any, arn: str) -> dict[str, str] | None:
     """The gateway's tags, or None when they cannot be read (then it is not taken for ours)."""
     try:
-        return dict(_call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {})
+        return tags_of(client, arn)
     except AgentCoreError:
         return None
 

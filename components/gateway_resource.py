@@ -196,7 +196,17 @@ class _Provider(dyn.ResourceProvider):
         )
         if not props.get("existingGatewayId"):
             outs.update(description=live.get("description", ""), roleArn=live.get("roleArn", ""))
-        return dyn.ReadResult(id_=id_, outs=outs)
+            if props.get("tags"):
+                # Our tags as they are live (tags others added are not ours to show).
+                arn = str(live.get("gatewayArn", ""))
+                have = agentcore.tags_of(_client(props), arn)
+                outs["tags"] = {k: have[k] for k in props["tags"] if k in have}
+        # The live values as the inputs too (ReadResult `inputs`): the dynamic provider cannot
+        # return a detailed diff (pulumi.dynamic.DiffResult has only changes, replaces, stables and
+        # delete_before_replace; pulumi/pulumi#13679), so a preview shows a drift as a bare update;
+        # after a refresh the engine diffs these inputs with the program's and names each property.
+        inputs = {k: outs[k] for k in (*INPUT_KEYS, "legacyName") if k in outs}
+        return dyn.ReadResult(id_=id_, outs=outs, inputs=inputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from components import agentcore

@@ -15,7 +15,7 @@ import pytest
 
 from components import agentcore, awsmodel
 from components.agentcore import AgentCoreError, ClientSettings, GatewaySpec
-from components.gateway_resource import _Provider
+from components.gateway_resource import INPUT_KEYS, _Provider
 from rules.claims import permission_rules
 from rules.types import MCP_GATEWAY as TYPE_TOKEN
 from rules.urls import resource_url
@@ -1031,6 +1031,7 @@ def test_refresh_of_a_gateway_missing_optional_fields_records_empty_values(monke
 
     bare = {k: v for k, v in LIVE.items() if k != "roleArn"}  # no description, role or authorizer
     monkeypatch.setattr(gr, "_live", lambda _p, _id: bare)
+    monkeypatch.setattr(agentcore, "tags_of", lambda _c, _arn: {})
     outs = _Provider().read("n-0123456789", props("n")).outs
     assert outs["description"] == "" and outs["roleArn"] == "" and outs["discoveryUrl"] == ""
     assert outs["allowedClients"] == [] and outs["allowedScopes"] == [] and outs["customClaims"] == []
@@ -1660,3 +1661,37 @@ def test_a_tag_dropped_from_the_config_is_removed_and_others_tags_are_kept(clien
     without = props("tagdrop")
     provider.update(created.id, created.outs, without)
     assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {**without["tags"], "owner": "ops"}
+
+
+# --- what a drift preview names -------------------------------------------------------------------------
+
+
+def test_refresh_hands_the_engine_the_live_inputs_so_the_preview_names_each_drifted_property(
+    client: Any, aws_env: str
+) -> None:
+    """The dynamic provider cannot return a detailed diff (pulumi.dynamic.DiffResult has no
+    detailed_diffs), so a drift previews as a bare update. After a refresh the engine diffs the
+    state's inputs against the program's: refresh must record the live values as inputs (ReadResult
+    `inputs`), so `preview --refresh --diff` shows which properties drifted."""
+    p = props("namesdrift")
+    provider = _Provider()
+    created = provider.create(p)
+    arn = created.outs["gatewayArn"]
+    jwt = jwt_of(client, created.id)
+    live = client.get_gateway(gatewayIdentifier=created.id)
+    client.update_gateway(
+        gatewayIdentifier=created.id,
+        name=live["name"],
+        roleArn=live["roleArn"],
+        protocolType="MCP",
+        authorizerType="CUSTOM_JWT",
+        description=live["description"],
+        authorizerConfiguration={"customJWTAuthorizer": {**jwt, "allowedScopes": ["admin"]}},
+    )
+    client.untag_resource(resourceArn=arn, tagKeys=["mcpauth:stack"])
+    refreshed = provider.read(created.id, created.outs)
+    assert refreshed.inputs is not None
+    shown = sorted(k for k in INPUT_KEYS if refreshed.inputs.get(k) != p.get(k))
+    assert shown == ["allowedScopes", "tags"]
+    assert refreshed.inputs["allowedScopes"] == ["admin"]
+    assert "mcpauth:stack" not in refreshed.inputs["tags"]
