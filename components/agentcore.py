@@ -27,10 +27,14 @@ from rules.urls import resource_url
 
 # Statuses (model: GatewayStatus). Settled ones end a wait.
 _BUSY = frozenset({"CREATING", "UPDATING", "DELETING"})
-# UPDATE_UNSUCCESSFUL: the last UpdateGateway did not apply. Nothing in AWS's docs says what the
-# gateway then serves (README, "What is not confirmed"); UpdateGateway models no state error other
-# than ConflictException, so the recovery is to send the full wanted definition again, which is
-# what `converge` does when it finds a gateway in that state.
+# UPDATE_UNSUCCESSFUL is one of the model's GatewayStatus values, documented nowhere beyond the
+# enum ("The current status of the gateway": GetGatewayResponse.status). Its meaning here, "the last
+# UpdateGateway did not apply", is read from the name; what the gateway then serves is not
+# documented (README, "What is not confirmed"). Terraform waits for READY after UpdateGateway and
+# fails on any other settled status, with the status reasons (terraform-provider-aws,
+# internal/service/bedrockagentcore/gateway.go, waitGatewayUpdated): so do we. Found at the start of
+# a converge, it is repaired by sending the whole wanted definition again. That is our inference:
+# UpdateGateway models no state error other than ConflictException, so nothing says it is refused.
 _RETRYABLE = "UPDATE_UNSUCCESSFUL"
 _FAILED = "FAILED"
 
