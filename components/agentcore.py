@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from components import awsmodel
-from components.naming import TAG_PROJECT, TAG_QUALIFIED_STACK, TAG_STACK, placeholder_audience
+from components.iam import is_gateway_role
+from components.naming import TAG_GATEWAY, TAG_PROJECT, TAG_QUALIFIED_STACK, TAG_STACK, placeholder_audience
 from rules.urls import resource_url
 
 # Statuses (model: GatewayStatus). Settled ones end a wait.
@@ -567,6 +568,18 @@ def whose(tags: Mapping[str, str] | None) -> str:
     return "it has no mcpauth tags (made by hand or by another tool)"
 
 
+def _first_release(client: Any, found: Mapping[str, Any], spec: GatewaySpec) -> bool:
+    """Whether the gateway with the first release's name for this stack is that release's: it
+    set no mcpauth tags (this release tags every gateway it creates), and its role is the one the
+    program auto-names for this gateway. Anything else (made by hand, another stack's) is not
+    ours to migrate, and does not collide with this release's name."""
+    live = get_gateway(client, str(found["gatewayId"]))
+    tags = _tags_of(client, str(live.get("gatewayArn", ""))) or {}
+    if any(k.startswith("mcpauth:") for k in tags):
+        return False
+    return is_gateway_role(str(live.get("roleArn") or ""), spec.tags.get(TAG_GATEWAY, ""))
+
+
 def create(
     client: Any,
     spec: GatewaySpec,
@@ -582,7 +595,7 @@ def create(
     tags say so) is picked up rather than created twice."""
     if spec.legacy_name and spec.legacy_name != spec.name:
         old = find_by_name(client, spec.legacy_name)
-        if old is not None:
+        if old is not None and _first_release(client, old, spec):
             raise AgentCoreError(
                 f"gateway {spec.legacy_name!r} ({old.get('gatewayId')}) was created by an earlier mcpauth release "
                 "for this stack; its state must be moved to the new resource first, or this `up` would replace it "

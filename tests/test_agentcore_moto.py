@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -255,10 +256,21 @@ def test_a_validation_error_unrelated_to_the_role_is_not_retried(client: Any) ->
     assert slept == []
 
 
+FIRST_RELEASE_ROLE = "arn:aws:iam::123456789012:role/gw-tools-role-0a1b2c3"  # Pulumi's auto-name of gw-tools-role
+
+
+def _new_tools(**kw: Any) -> GatewaySpec:
+    s = spec("tools-prod-abcdefgh", legacy_name="tools-prod", **kw)
+    return replace(s, tags={**s.tags, "mcpauth:gateway": "tools"})
+
+
 def test_an_earlier_releases_gateway_stops_the_create_with_the_migration_step(client: Any) -> None:
-    old = client.create_gateway(**{**agentcore.create_request(spec("tools-prod")), "tags": {}})
+    """The first release tagged nothing, and named the role `gw-<gateway>-role-<7 hex>`."""
+    old = client.create_gateway(
+        **{**agentcore.create_request(spec("tools-prod")), "tags": {}, "roleArn": FIRST_RELEASE_ROLE}
+    )
     with pytest.raises(AgentCoreError) as caught:
-        agentcore.create(client, spec("tools-prod-abcdefgh", legacy_name="tools-prod"), **FAST)
+        agentcore.create(client, _new_tools(), **FAST)
     assert str(caught.value) == (
         f"gateway 'tools-prod' ({old['gatewayId']}) was created by an earlier mcpauth release for this stack; "
         "its state must be moved to the new resource first, or this `up` would replace it (a new URL for every "
@@ -1695,3 +1707,31 @@ def test_refresh_hands_the_engine_the_live_inputs_so_the_preview_names_each_drif
     assert shown == ["allowedScopes", "tags"]
     assert refreshed.inputs["allowedScopes"] == ["admin"]
     assert "mcpauth:stack" not in refreshed.inputs["tags"]
+
+
+@pytest.mark.parametrize(
+    ("role", "tags"),
+    [
+        ("arn:aws:iam::123456789012:role/my-own-role", {"owner": "me"}),
+        (FIRST_RELEASE_ROLE, {"mcpauth:project": "mcpauth", "mcpauth:stack": "prod", "mcpauth:gateway": "other"}),
+    ],
+    ids=["made-by-hand", "another-mcpauth-stack"],
+)
+def test_a_gateway_that_merely_has_the_first_release_name_does_not_stop_a_new_stack(
+    client: Any, role: str, tags: dict[str, str]
+) -> None:
+    """A hand-made `tools-prod`, or a tagged one of another mcpauth stack, is not this stack's
+    first-release gateway: no migration is due, and the new name does not collide with it."""
+    agentcore_double_reset(client)
+    theirs = client.create_gateway(**{**agentcore.create_request(spec("tools-prod")), "tags": tags, "roleArn": role})
+    made = agentcore.create(client, _new_tools(), **FAST).gateway
+    assert made["name"] == "tools-prod-abcdefgh" and made["gatewayId"] != theirs["gatewayId"]
+    assert client.get_gateway(gatewayIdentifier=theirs["gatewayId"])["roleArn"] == role
+
+
+def agentcore_double_reset(client: Any) -> None:
+    """Remove gateways an earlier test left under the names these tests use."""
+    for name in ("tools-prod", "tools-prod-abcdefgh"):
+        found = agentcore.find_by_name(client, name)
+        if found:
+            agentcore.delete(client, found["gatewayId"], **FAST)
