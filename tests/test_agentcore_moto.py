@@ -1527,12 +1527,12 @@ def test_a_replacement_create_before_delete_would_delete_the_live_gateway(client
 # --- ownership: two organizations' same-named stacks in one account ---------------------------------
 
 
-def _declared_gateway(organization: str, domain: str) -> dict[str, Any]:
-    """The gateway inputs the program declares for stack `mcpauth/dev` in `organization`."""
+def _declared_gateway(organization: str, domain: str, stack: str = "dev") -> dict[str, Any]:
+    """The gateway inputs the program declares for stack `mcpauth/<stack>` in `organization`."""
     from offline.engine import run_program
     from tests.conftest import make_config
 
-    ev = run_program({**make_config(), "auth0:domain": domain}, "dev", organization=organization)
+    ev = run_program({**make_config(), "auth0:domain": domain}, stack, organization=organization)
     (gw,) = ev.of_type(TYPE_TOKEN)
     return {**gw.inputs, "region": REGION, "roleArn": ROLE}
 
@@ -1563,20 +1563,20 @@ def test_a_same_named_gateway_of_another_organization_is_not_resumed(client: Any
 def test_a_deployed_gateway_keeps_its_name_and_gains_the_organization_tag_in_place(client: Any, aws_env: str) -> None:
     """A stack deployed before the organization was in the name: check keeps the state's name, and
     the update adds the tag, no replacement."""
-    before = {**_declared_gateway("acme", "acme.eu.auth0.com")}
+    before = {**_declared_gateway("acme", "acme.eu.auth0.com", "upgraded")}
     before["tags"] = {k: v for k, v in before["tags"].items() if k != "mcpauth:qualified-stack"}
     from components.naming import gateway_physical_name
 
-    before["name"] = gateway_physical_name("mcpauth", "dev", "tools")  # the earlier derivation
+    before["name"] = gateway_physical_name("mcpauth", "upgraded", "tools")  # the earlier derivation
     provider = _Provider()
     old = provider.create(before)
-    now = provider.check(old.outs, _declared_gateway("acme", "acme.eu.auth0.com")).inputs
+    now = provider.check(old.outs, _declared_gateway("acme", "acme.eu.auth0.com", "upgraded")).inputs
     assert now["name"] == before["name"]
     diff = provider.diff(old.id, old.outs, now)
     assert diff.changes is True and not diff.replaces
     provider.update(old.id, old.outs, now)
     arn = client.get_gateway(gatewayIdentifier=old.id)["gatewayArn"]
-    assert client.list_tags_for_resource(resourceArn=arn)["tags"]["mcpauth:qualified-stack"] == "acme/mcpauth/dev"
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"]["mcpauth:qualified-stack"] == "acme/mcpauth/upgraded"
 
 
 # --- IAM propagation: only AWS's role-validation refusal is waited out --------------------------------
