@@ -13,25 +13,29 @@ JWT authorizer, one AWS adds next year) is carried over, never reset.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from components import awsmodel
-from components.naming import placeholder_audience
+from components.iam import is_gateway_role
+from components.naming import TAG_GATEWAY, TAG_PROJECT, TAG_QUALIFIED_STACK, TAG_STACK, placeholder_audience
 from rules.urls import resource_url
 
 # Statuses (model: GatewayStatus). Settled ones end a wait.
 _BUSY = frozenset({"CREATING", "UPDATING", "DELETING"})
-# UPDATE_UNSUCCESSFUL: the last UpdateGateway did not apply. Nothing in AWS's docs says what the
-# gateway then serves (docs/assumptions.md#what-an-update_unsuccessful-gateway-serves);
-# UpdateGateway models no state error other than ConflictException, so the recovery is to send
-# the full wanted definition again, which is what `converge` does when it finds a gateway in that
-# state.
+# UPDATE_UNSUCCESSFUL is one of the model's GatewayStatus values, documented nowhere beyond the
+# enum ("The current status of the gateway": GetGatewayResponse.status). Its meaning here, "the last
+# UpdateGateway did not apply", is read from the name; what the gateway then serves is not
+# documented (docs/assumptions.md#what-an-update_unsuccessful-gateway-serves). Terraform waits for
+# READY after UpdateGateway and fails on any other settled status, with the status reasons (terraform-provider-aws,
+# internal/service/bedrockagentcore/gateway.go, waitGatewayUpdated): so do we. Found at the start of
+# a converge, it is repaired by sending the whole wanted definition again. That is our inference:
+# UpdateGateway models no state error other than ConflictException, so nothing says it is refused.
 _RETRYABLE = "UPDATE_UNSUCCESSFUL"
 _FAILED = "FAILED"
 
@@ -42,9 +46,13 @@ OWNED_JWT_KEYS = ("discoveryUrl", "allowedAudience", "allowedClients", "allowedS
 
 # IAM is eventually consistent: a role created a moment ago may not be assumable by AgentCore yet.
 # AWS's own gateway tutorial sleeps 10 s after CreateRole (awslabs/amazon-bedrock-agentcore-samples,
-# 01-tutorials/02-AgentCore-gateway/utils.py). The error AgentCore returns then is not documented,
-# so CreateGateway is retried on a ValidationException or AccessDeniedException that names the
-# role, for up to this long.
+# 01-tutorials/02-AgentCore-gateway/utils.py). What CreateGateway answers then is not documented
+# (unconfirmed for gateways); for its sibling resources AgentCore answers a ValidationException
+# "... role validation failed" or "... valid trust policy", the two messages terraform-provider-aws
+# retries on for IAM propagation (internal/service/bedrockagentcore/browser.go,
+# code_interpreter.go, memory.go). Only those are retried, for up to this long: a refusal that
+# merely names a role (the deployer lacking iam:PassRole, a malformed ARN) will not heal by waiting.
+ROLE_NOT_READY = ("role validation failed", "valid trust policy")
 ROLE_PROPAGATION_SECONDS = 60.0
 
 # How often a busy gateway is polled; MCPAUTH_AGENTCORE_POLL_SECONDS overrides it (the tests poll fast).
@@ -53,6 +61,30 @@ POLL_SECONDS_ENV = "MCPAUTH_AGENTCORE_POLL_SECONDS"
 
 def poll_seconds(interval: float | None = None) -> float:
     return interval if interval is not None else float(os.environ.get(POLL_SECONDS_ENV) or 5.0)
+
+
+# How long a busy gateway is waited for, per create, update or delete: Terraform's 30 minutes
+# (terraform-provider-aws, internal/service/bedrockagentcore/gateway.go, SetDefaultCreateTimeout /
+# Update / Delete). Pulumi's `customTimeouts` cannot set it: the engine sends them in the
+# Create/Update/Delete request's `timeout`, but the Python dynamic provider host
+# (pulumi/dynamic/__main__.py) does not pass that on to the provider. This variable does.
+TIMEOUT_SECONDS_ENV = "MCPAUTH_AGENTCORE_TIMEOUT_SECONDS"
+DEFAULT_TIMEOUT_SECONDS = 1800.0
+
+
+def wait_timeout(timeout: float | None = None) -> float:
+    if timeout is not None:
+        return timeout
+    raw = os.environ.get(TIMEOUT_SECONDS_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise AgentCoreError(f"{TIMEOUT_SECONDS_ENV}: got {raw!r}; a number of seconds above 0, e.g. 3600")
+    return value
 
 
 class AgentCoreError(Exception):
@@ -313,13 +345,14 @@ def wait_settled(
     client: Any,
     gateway_id: str,
     *,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[str, Any]:
     """Poll until the gateway leaves CREATING/UPDATING/DELETING. FAILED is an error; READY and
     UPDATE_UNSUCCESSFUL are returned for the caller to act on."""
+    timeout = wait_timeout(timeout)
     deadline = clock() + timeout
     while True:
         gw = get_gateway(client, gateway_id)
@@ -429,7 +462,7 @@ def converge(
     gateway_id: str,
     spec: GatewaySpec,
     *,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Converged:
@@ -449,22 +482,42 @@ def converge(
     return Converged(after, changed or ["status"])
 
 
-def sync_tags(client: Any, gateway: Mapping[str, Any], spec: GatewaySpec) -> list[str]:
-    """Tags are not part of UpdateGateway (model: UpdateGatewayRequest has no `tags`): add or change
-    the ones the program sets with TagResource. Tags others added are left alone."""
-    if spec.adopted or not spec.tags:
-        return []
-    arn = str(gateway.get("gatewayArn", ""))
-    have = _call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {}
+def tag_changes(
+    client: Any, gateway: Mapping[str, Any], spec: GatewaySpec, dropped: Iterable[str] = ()
+) -> tuple[dict[str, str], list[str]]:
+    """(tags to set, tag keys to remove) to make the live tags what `spec` wants: the ones it sets,
+    and none of `dropped` (keys an earlier run set that the config no longer has). Tags others
+    added are left alone. An adopted gateway's tags are not ours."""
+    if spec.adopted:
+        return {}, []
+    have = tags_of(client, str(gateway.get("gatewayArn", "")))
     missing = {k: v for k, v in spec.tags.items() if have.get(k) != v}
+    stale = sorted(k for k in set(dropped) - set(spec.tags) if k in have)
+    return missing, stale
+
+
+def sync_tags(client: Any, gateway: Mapping[str, Any], spec: GatewaySpec, dropped: Iterable[str] = ()) -> list[str]:
+    """Tags are not part of UpdateGateway (model: UpdateGatewayRequest has no `tags`): set the
+    ones that differ with TagResource, remove dropped ones with UntagResource ("If existing tags on
+    a resource are not specified in the request parameters, they are not changed": model,
+    TagResource)."""
+    missing, stale = tag_changes(client, gateway, spec, dropped)
+    arn = str(gateway.get("gatewayArn", ""))
     if missing:
         _call(client, "TagResource", arn, "tagging", resourceArn=arn, tags=missing)
-    return sorted(f"tags.{k}" for k in missing)
+    if stale:
+        _call(client, "UntagResource", arn, "untagging", resourceArn=arn, tagKeys=stale)
+    return sorted(f"tags.{k}" for k in [*missing, *stale])
 
 
-def client_token(spec: GatewaySpec, attempt_seed: str) -> str:
-    """CreateGateway's idempotency token (model: ClientToken, 33-256 chars, [a-zA-Z0-9](-*[a-zA-Z0-9]))."""
-    return hashlib.sha256(f"{spec.name}/{attempt_seed}".encode()).hexdigest()[:40]
+def client_token() -> str:
+    """A fresh CreateGateway idempotency token (model: ClientToken, 33-256 chars,
+    [a-zA-Z0-9](-*[a-zA-Z0-9])). Fresh per attempt, as botocore and Terraform make it: a token AWS
+    has seen makes it ignore the request and answer with the first one's gateway, even one deleted
+    since (model: CreateGatewayRequest.clientToken), so a fixed token broke every create after a
+    destroy, a FAILED gateway's removal or an out-of-band delete. An interrupted create is resumed
+    by name and tags instead (`create`); botocore's own retries of one call keep its token."""
+    return uuid.uuid4().hex + uuid.uuid4().hex[:8]
 
 
 def create_request(spec: GatewaySpec) -> dict[str, Any]:
@@ -478,7 +531,6 @@ def create_request(spec: GatewaySpec) -> dict[str, Any]:
         "protocolType": "MCP",
         "authorizerType": "CUSTOM_JWT",
         "authorizerConfiguration": {"customJWTAuthorizer": spec.authorizer(audience)},
-        "clientToken": client_token(spec, "create"),
     }
     if spec.description:
         request["description"] = spec.description
@@ -491,19 +543,56 @@ def create_request(spec: GatewaySpec) -> dict[str, Any]:
     return request
 
 
-def _is_ours(client: Any, arn: str, spec: GatewaySpec) -> bool:
+def tags_of(client: Any, arn: str) -> dict[str, str]:
+    """The gateway's tags (ListTagsForResource)."""
+    return dict(_call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {})
+
+
+def _tags_of(client: Any, arn: str) -> dict[str, str] | None:
+    """The gateway's tags, or None when they cannot be read (then it is not taken for ours)."""
     try:
-        tags = _call(client, "ListTagsForResource", arn, "reading the tags of", resourceArn=arn).get("tags") or {}
+        return tags_of(client, arn)
     except AgentCoreError:
+        return None
+
+
+def _is_ours(client: Any, arn: str, spec: GatewaySpec) -> bool:
+    tags = _tags_of(client, arn)
+    return tags is not None and bool(spec.tags) and all(tags.get(k) == v for k, v in spec.tags.items())
+
+
+def whose(tags: Mapping[str, str] | None) -> str:
+    """Who a gateway that is not ours belongs to, as far as its tags say."""
+    if tags is None:
+        return "its tags could not be read"
+    if tags.get(TAG_QUALIFIED_STACK):
+        return f"it belongs to the mcpauth stack {tags[TAG_QUALIFIED_STACK]}"
+    if tags.get(TAG_STACK):
+        return (
+            f"it is tagged for the mcpauth stack {tags.get(TAG_PROJECT, '?')}/{tags[TAG_STACK]} without an "
+            f"organization ({TAG_QUALIFIED_STACK}): another organization's or backend's stack of that name, "
+            "or this stack's from an earlier release"
+        )
+    return "it has no mcpauth tags (made by hand or by another tool)"
+
+
+def _first_release(client: Any, found: Mapping[str, Any], spec: GatewaySpec) -> bool:
+    """Whether the gateway with the first release's name for this stack is that release's: it
+    set no mcpauth tags (this release tags every gateway it creates), and its role is the one the
+    program auto-names for this gateway. Anything else (made by hand, another stack's) is not
+    ours to migrate, and does not collide with this release's name."""
+    live = get_gateway(client, str(found["gatewayId"]))
+    tags = _tags_of(client, str(live.get("gatewayArn", ""))) or {}
+    if any(k.startswith("mcpauth:") for k in tags):
         return False
-    return all(tags.get(k) == v for k, v in spec.tags.items()) and bool(spec.tags)
+    return is_gateway_role(str(live.get("roleArn") or ""), spec.tags.get(TAG_GATEWAY, ""))
 
 
 def create(
     client: Any,
     spec: GatewaySpec,
     *,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -514,7 +603,7 @@ def create(
     tags say so) is picked up rather than created twice."""
     if spec.legacy_name and spec.legacy_name != spec.name:
         old = find_by_name(client, spec.legacy_name)
-        if old is not None:
+        if old is not None and _first_release(client, old, spec):
             raise AgentCoreError(
                 f"gateway {spec.legacy_name!r} ({old.get('gatewayId')}) was created by an earlier mcpauth release "
                 "for this stack; its state must be moved to the new resource first, or this `up` would replace it "
@@ -526,7 +615,7 @@ def create(
     deadline = clock() + role_wait
     while True:
         try:
-            created = _call(client, "CreateGateway", spec.name, "creating", **request)
+            created = _call(client, "CreateGateway", spec.name, "creating", **request, clientToken=client_token())
             gateway_id = str(created["gatewayId"])
             break
         except AgentCoreError as e:
@@ -539,13 +628,15 @@ def create(
                 if not _is_ours(client, arn, spec):
                     raise AgentCoreError(
                         f"creating gateway {spec.name!r} failed: a gateway of that name exists in this account "
-                        f"({existing['gatewayId']}) and was not created by this stack; adopt it with "
-                        "mcpauth:gateways[].existingGatewayId, or delete it"
+                        f"({existing['gatewayId']}) and was not created by this stack: {whose(_tags_of(client, arn))}. "
+                        "Adopt it with mcpauth:gateways[].existingGatewayId, or delete it"
                     ) from None
                 gateway_id = str(existing["gatewayId"])  # an earlier run created it: resume
                 break
-            role_not_ready = ("ValidationException" in text or "AccessDeniedException" in text) and (
-                "role" in text.lower() and "AWS would refuse" not in text
+            role_not_ready = (
+                "failed: ValidationException:" in text
+                and "AWS would refuse" not in text
+                and any(m in text.lower() for m in ROLE_NOT_READY)
             )
             if not role_not_ready or clock() >= deadline:
                 raise
@@ -566,12 +657,13 @@ def delete(
     client: Any,
     gateway_id: str,
     *,
-    timeout: float = 600.0,
+    timeout: float | None = None,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
 ) -> None:
     """DeleteGateway and wait until it is gone. Already gone is success."""
+    timeout = wait_timeout(timeout)
     try:
         wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
         _call(client, "DeleteGateway", gateway_id, "deleting", gatewayIdentifier=gateway_id)

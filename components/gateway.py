@@ -19,10 +19,12 @@ from components.iam import gateway_trust_policy
 from components.naming import (
     TAG_GATEWAY,
     TAG_PROJECT,
+    TAG_QUALIFIED_STACK,
     TAG_STACK,
     api_component,
     gateway_physical_name,
     legacy_gateway_name,
+    qualified_stack,
 )
 from components.targets import GatewayTargets, GatewayTargetsArgs
 from components.targets_model import TargetConfig, ToolAccessConfig
@@ -55,6 +57,7 @@ class McpGatewayArgs:
     tool_access: ToolAccessConfig = field(default_factory=ToolAccessConfig)
     # mcpauth:targetSecrets, a secret Output of the whole object (None when no target needs one).
     target_secrets: pulumi.Output[Any] | None = None
+    organization: str | None = None  # pulumi.get_organization()
 
 
 class McpGateway(pulumi.ComponentResource):
@@ -122,7 +125,9 @@ class McpGateway(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions(parent=self),
             )
             role_arn = role.arn
-        physical = args.existing_gateway_id or gateway_physical_name(args.project, args.stack, args.gateway)
+        physical = args.existing_gateway_id or gateway_physical_name(
+            args.project, args.stack, args.gateway, args.organization
+        )
         targets, engine, waits = self._targets(name, args, physical, role, partition)
         scopes, claims = permission_rules(args.required_permissions)
         tags = {
@@ -130,6 +135,7 @@ class McpGateway(pulumi.ComponentResource):
             TAG_PROJECT: args.project,
             TAG_STACK: args.stack,
             TAG_GATEWAY: args.gateway,
+            TAG_QUALIFIED_STACK: qualified_stack(args.organization, args.project, args.stack),
         }
         self.resource = AgentCoreGateway(
             f"{name}-gateway",
@@ -157,7 +163,13 @@ class McpGateway(pulumi.ComponentResource):
                     {"policyEngine": {"arn": engine.policy_engine_arn, "mode": args.tool_access.mode}} if engine else {}
                 ),
             },
-            opts=pulumi.ResourceOptions(parent=self, protect=args.protect, depends_on=waits),
+            # The physical name is fixed, so a replacement created first would find the live
+            # gateway by name and tags, take it for its own, and the old one's delete would then
+            # remove it. Delete first (Pulumi docs, resource options, deleteBeforeReplace:
+            # "resources that cannot exist side-by-side"). The role's permissions come first (waits).
+            opts=pulumi.ResourceOptions(
+                parent=self, protect=args.protect, delete_before_replace=True, depends_on=waits
+            ),
         )
         if targets is not None:
             targets.resolve(self.resource.gatewayId, self.resource.gatewayArn)

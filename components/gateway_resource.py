@@ -71,17 +71,22 @@ def _spec(props: dict[str, Any]) -> Any:
     )
 
 
+def _dropped_tags(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
+    """Tag keys an earlier run set (the state's input) that the config no longer has."""
+    return sorted(set(olds.get("tags") or {}) - set(news.get("tags") or {}))
+
+
 def _client(props: dict[str, Any]) -> Any:
     from components import agentcore
 
     return agentcore.make_client(agentcore.ClientSettings.from_props(str(props["region"]), props.get("aws")))
 
 
-def _live(props: dict[str, Any], gateway_id: str) -> dict[str, Any]:
+def _live(props: dict[str, Any], gateway_id: str, client: Any = None) -> dict[str, Any]:
     """GetGateway; a gateway being deleted (DELETING, which only ends in its removal) counts as gone."""
     from components import agentcore
 
-    live = agentcore.get_gateway(_client(props), gateway_id)
+    live = agentcore.get_gateway(client or _client(props), gateway_id)
     if live.get("status") == "DELETING":
         raise agentcore.GatewayGone(f"gateway {gateway_id!r} is being deleted")
     return live
@@ -130,20 +135,27 @@ class _Provider(dyn.ResourceProvider):
 
         replaces = [k for k in _REPLACES if olds.get(k) != news.get(k)]
         changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
+        # Delete before replace, whatever asks for the replacement: the new gateway would have the
+        # old one's name (see McpGateway, which also sets the resource option for `--replace`).
         if replaces or _has_unknown(news):
-            return dyn.DiffResult(changes=True, replaces=replaces, delete_before_replace=False)
+            return dyn.DiffResult(changes=True, replaces=replaces, delete_before_replace=True)
         # The live gateway, not the state: a change made in the console, or by anything else,
         # shows here at preview and is repaired by the next update, refresh or not.
+        client = _client(news)
         try:
-            live = _live(news, id_)
+            live = _live(news, id_, client)
         except agentcore.GatewayGone:
             if news.get("existingGatewayId"):
                 raise agentcore.AgentCoreError(
                     f"the adopted gateway {id_!r} no longer exists; remove mcpauth:gateways[].existingGatewayId "
                     "to let this stack create one, or point it at the gateway's new id"
                 ) from None
-            return dyn.DiffResult(changes=True, replaces=["gatewayId"], delete_before_replace=False)
-        drift = agentcore.differences(live, agentcore.desired_request(live, _spec(news)))
+            return dyn.DiffResult(changes=True, replaces=["gatewayId"], delete_before_replace=True)
+        spec = _spec(news)
+        drift = agentcore.differences(live, agentcore.desired_request(live, spec))
+        # Tags too: resuming an interrupted create trusts them (components/agentcore.py, create).
+        missing, stale = agentcore.tag_changes(client, live, spec, _dropped_tags(olds, news))
+        drift += [f"tags.{k}" for k in [*missing, *stale]]
         busy = live.get("status") != "READY"
         return dyn.DiffResult(changes=bool(changed or drift or busy))
 
@@ -163,7 +175,7 @@ class _Provider(dyn.ResourceProvider):
 
         client = _client(news)
         result = agentcore.converge(client, id_, _spec(news))
-        agentcore.sync_tags(client, result.gateway, _spec(news))
+        agentcore.sync_tags(client, result.gateway, _spec(news), _dropped_tags(_olds, news))
         return dyn.UpdateResult(outs=_outs(news, result.gateway))
 
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
@@ -186,7 +198,17 @@ class _Provider(dyn.ResourceProvider):
         )
         if not props.get("existingGatewayId"):
             outs.update(description=live.get("description", ""), roleArn=live.get("roleArn", ""))
-        return dyn.ReadResult(id_=id_, outs=outs)
+            if props.get("tags"):
+                # Our tags as they are live (tags others added are not ours to show).
+                arn = str(live.get("gatewayArn", ""))
+                have = agentcore.tags_of(_client(props), arn)
+                outs["tags"] = {k: have[k] for k in props["tags"] if k in have}
+        # The live values as the inputs too (ReadResult `inputs`): the dynamic provider cannot
+        # return a detailed diff (pulumi.dynamic.DiffResult has only changes, replaces, stables and
+        # delete_before_replace; pulumi/pulumi#13679), so a preview shows a drift as a bare update;
+        # after a refresh the engine diffs these inputs with the program's and names each property.
+        inputs = {k: outs[k] for k in (*INPUT_KEYS, "legacyName") if k in outs}
+        return dyn.ReadResult(id_=id_, outs=outs, inputs=inputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         from components import agentcore

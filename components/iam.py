@@ -3,6 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
+from typing import Any
+
+# The gateway's role is declared as `<component>-role` (components/gateway.py; the component is
+# `gw-<gateway>`, components/naming.py) and pulumi-aws auto-names it: the logical name, `-`, and
+# 7 random hex characters (Pulumi docs, FAQ "Why do resource names have random hex character
+# suffixes?"; Resource names, autonaming). The first release named it the same way.
+ROLE_NAME_PREFIX, ROLE_NAME_SUFFIX = "gw-", "-role"
+_AUTONAME_SUFFIX = r"-[0-9a-f]{7}"
+
+
+def is_gateway_role(role_arn: str, gateway: str) -> bool:
+    """Whether `role_arn` is the role mcpauth auto-names for `gateway` (a default autonaming)."""
+    name = role_arn.rsplit("/", 1)[-1]
+    return bool(re.fullmatch(re.escape(f"{ROLE_NAME_PREFIX}{gateway}{ROLE_NAME_SUFFIX}") + _AUTONAME_SUFFIX, name))
+
+
+def gateway_role_arn_pattern(account_id: str, partition: str = "aws") -> str:
+    """An IAM resource pattern that matches every gateway role mcpauth auto-names in the account."""
+    return f"arn:{partition}:iam::{account_id}:role/{ROLE_NAME_PREFIX}*{ROLE_NAME_SUFFIX}-*"
 
 
 def gateway_trust_policy(account_id: str, region: str, partition: str = "aws") -> str:
@@ -91,3 +111,60 @@ def gateway_outbound_policy(
     for statement in statements:
         statement["Effect"] = "Allow"
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)
+
+
+# What the deployer calls, from the code that calls it: pulumi-aws for the role (create, read,
+# update, delete), components/agentcore.py for the gateway, STS for the account id
+# (aws.get_caller_identity, aws:allowedAccountIds) and for the aws:assumeRoles chain.
+_PREVIEW_GATEWAY = ("bedrock-agentcore:GetGateway", "bedrock-agentcore:ListTagsForResource")
+_UP_GATEWAY = (
+    "bedrock-agentcore:CreateGateway",
+    "bedrock-agentcore:UpdateGateway",
+    "bedrock-agentcore:DeleteGateway",
+    "bedrock-agentcore:ListGateways",
+    "bedrock-agentcore:TagResource",
+    "bedrock-agentcore:UntagResource",
+)
+_PREVIEW_ROLE = ("iam:GetRole", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies")
+_UP_ROLE = (
+    "iam:CreateRole",
+    "iam:DeleteRole",
+    "iam:UpdateRoleDescription",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:TagRole",
+    "iam:UntagRole",
+    "iam:ListInstanceProfilesForRole",
+)
+
+
+def deployer_policy(
+    account_id: str, partition: str = "aws", *, assume_role_arns: tuple[str, ...] = (), preview: bool = False
+) -> dict[str, Any]:
+    """The deployer's IAM policy for the gateways (`preview`: the read-only set a `pulumi preview`
+    needs, which reads the live gateway and its tags in every diff). With aws:assumeRoles the
+    credentials that start the chain need sts:AssumeRole on its first role, as pulumi-aws and
+    components/agentcore.py both assume it, in previews too; each role then needs it on the next."""
+    roles = gateway_role_arn_pattern(account_id, partition)
+    statements: list[dict[str, Any]] = [
+        # Which AgentCore actions take a gateway ARN as their resource is not confirmed here: `*`.
+        {
+            "Effect": "Allow",
+            "Action": list(_PREVIEW_GATEWAY if preview else _PREVIEW_GATEWAY + _UP_GATEWAY),
+            "Resource": "*",
+        },
+        {"Effect": "Allow", "Action": list(_PREVIEW_ROLE if preview else _PREVIEW_ROLE + _UP_ROLE), "Resource": roles},
+        {"Effect": "Allow", "Action": ["sts:GetCallerIdentity"], "Resource": "*"},
+    ]
+    if not preview:
+        statements.append(
+            {
+                "Effect": "Allow",
+                "Action": ["iam:PassRole"],
+                "Resource": roles,
+                # The condition AWS's BedrockAgentCoreFullAccess managed policy uses.
+                "Condition": {"StringEquals": {"iam:PassedToService": "bedrock-agentcore.amazonaws.com"}},
+            }
+        )
+    if assume_role_arns:
+        statements.append({"Effect": "Allow", "Action": ["sts:AssumeRole"], "Resource": assume_role_arns[0]})
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -28,12 +28,23 @@ _GATEWAY_NAME_RE = re.compile(r"([0-9a-zA-Z][-]?){1,48}")
 _HASH_LEN = 8
 
 
-def gateway_physical_name(project: str, stack: str, gateway: str) -> str:
-    """A gateway name that fits AWS's pattern and is unique per project, stack and gateway:
-    `<gateway>-<stack>`, shortened to fit, then 8 characters of a hash of the three. The hash
+# The organization Pulumi reports on a self-managed (DIY) backend, for every stack
+# (pulumi/pulumi#11390, #13980); it tells no two stacks apart.
+DIY_ORGANIZATION = "organization"
+
+
+def gateway_physical_name(project: str, stack: str, gateway: str, organization: str | None = None) -> str:
+    """A gateway name that fits AWS's pattern and is unique per organization, project, stack and
+    gateway: `<gateway>-<stack>`, shortened to fit, then 8 characters of a hash of them. The hash
     tells apart pairs the readable part cannot (stack `eu-prod` + gateway `tools` and stack `prod`
-    + gateway `tools-eu` both read `tools-eu-prod`)."""
-    digest = hashlib.sha256(f"{project}\0{stack}\0{gateway}".encode()).digest()
+    + gateway `tools-eu` both read `tools-eu-prod`), and two organizations' same-named stacks. The
+    organization enters the hash only when it is one (not the DIY backend's constant), so names
+    derived before it did are unchanged for those stacks; deployed gateways keep their name from
+    the state anyway (`gateway_resource._Provider.check`)."""
+    parts = [project, stack, gateway]
+    if organization and organization != DIY_ORGANIZATION:
+        parts.insert(0, organization)
+    digest = hashlib.sha256("\0".join(parts).encode()).digest()
     suffix = base64.b32encode(digest).decode().lower()[:_HASH_LEN]
     readable = re.sub(r"-{2,}", "-", re.sub(r"[^0-9a-zA-Z]+", "-", f"{gateway}-{stack}")).strip("-")
     readable = readable[: GATEWAY_NAME_MAX - _HASH_LEN - 1].rstrip("-")
@@ -43,10 +54,20 @@ def gateway_physical_name(project: str, stack: str, gateway: str) -> str:
     return name
 
 
+def qualified_stack(organization: str | None, project: str, stack: str) -> str:
+    """Pulumi's fully qualified stack name, `<organization>/<project>/<stack>` (Pulumi docs, "Stack
+    references"). `pulumi.get_organization()` is None under mocks unless one is given
+    (pulumi.runtime.mocks.set_mocks): the DIY backend's name stands in."""
+    return f"{organization or DIY_ORGANIZATION}/{project}/{stack}"
+
+
 # Tags that mark a gateway as created by this program for one project, stack and gateway, so a
 # create interrupted after CreateGateway is resumed, not duplicated (model: TagKey and TagValue
-# pattern [a-zA-Z0-9\s._:/=+@-]*, at most 50 tags).
+# pattern [a-zA-Z0-9\s._:/=+@-]*, at most 50 tags). The qualified stack names the organization
+# too: without it two organizations' `mcpauth/dev` stacks in one account resumed each other's
+# gateway. Resuming requires every one of them.
 TAG_PROJECT, TAG_STACK, TAG_GATEWAY = "mcpauth:project", "mcpauth:stack", "mcpauth:gateway"
+TAG_QUALIFIED_STACK = "mcpauth:qualified-stack"
 
 
 def legacy_gateway_name(stack: str, gateway: str) -> str:

@@ -163,6 +163,9 @@ def _gateways(
                 gateway=gw.name,
                 project=pulumi.get_project(),
                 stack=settings.stack,
+                # The Pulumi Cloud organization, or `organization` on a DIY backend (Pulumi SDK,
+                # pulumi.get_organization; pulumi/pulumi#11390).
+                organization=pulumi.get_organization(),
                 description=gw.description,
                 existing_gateway_id=gw.existing_gateway_id,
                 domain=gw.domain,

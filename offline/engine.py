@@ -228,6 +228,7 @@ class Registered:
     property_dependencies: dict[str, list[str]]
     protect: bool
     ignore_changes: list[str]
+    delete_before_replace: bool = False
     # The URNs this resource was known by before (its `aliases` option), as the engine resolves them.
     aliases: list[str] = field(default_factory=list)
 
@@ -286,6 +287,7 @@ class RecordingMonitor(pmocks.MockMonitor):
                 },
                 protect=bool(getattr(request, "protect", False)),
                 ignore_changes=list(getattr(request, "ignoreChanges", [])),
+                delete_before_replace=bool(getattr(request, "deleteBeforeReplace", False)),
                 aliases=self._alias_urns(request, urn),
             )
         )
@@ -481,6 +483,7 @@ def run_program(
     program: Callable[[], None] | None = None,
     hook: OutputHook | None = None,
     project: str = "mcpauth",
+    organization: str | None = None,
     preview: bool = False,
     secret_keys: frozenset[str] = frozenset(),
     references: Mapping[str, Mapping[str, Any]] | None = None,
@@ -498,7 +501,7 @@ def run_program(
     # A fresh root stack per evaluation, so several plans can run in one process.
     psettings.ROOT.set(None)
     set_all_config({k: v for k, v in config.items()}, sorted(secret_keys))
-    pmocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor)
+    pmocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor, organization=organization)
     root = psettings.get_root_resource()
 
     def default_program() -> None:

@@ -17,12 +17,20 @@ keep what AWS resets. A double encodes the service's documented facts; each fix 
   leaves UPDATING forever and deletes at once). A write to a busy gateway is a ConflictException,
   the error both UpdateGateway and DeleteGateway model (AWS does not document which states it
   covers; the stricter reading is taken).
+- `clientToken` is an idempotency token (model: CreateGatewayRequest.clientToken, "If this token
+  matches a previous request, the service ignores the request, but doesn't return an error"): a
+  repeated token with the same request returns the first call's answer and creates nothing, even
+  when that gateway has since been deleted. With other parameters it is an
+  IdempotentParameterMismatch, the error of the idempotency page the model links (EC2 API
+  reference, "Ensuring idempotency"); the model itself declares no such error for AgentCore, so
+  the code is that page's, unconfirmed for this service. moto ignores the token.
 
 Patches the classes in this process; the threaded moto server serves from it.
 """
 
 from __future__ import annotations
 
+import copy
 import random
 import string
 from typing import Any
@@ -34,7 +42,12 @@ _PATCHED = "_mcpauth_double"
 
 def install() -> None:
     from moto.bedrockagentcorecontrol import models, responses
-    from moto.bedrockagentcorecontrol.exceptions import ConflictException, ResourceNotFoundException
+    from moto.bedrockagentcorecontrol.exceptions import (
+        BedrockAgentCoreControlClientError,
+        ConflictException,
+        ResourceNotFoundException,
+    )
+    from moto.core.responses import ActionResult
     from moto.moto_api import state_manager
 
     # Each read advances a busy gateway once (moto's "manual" progression): one busy read, then READY.
@@ -140,6 +153,30 @@ def install() -> None:
             raise ConflictException(f"A gateway named {kw['name']} already exists")
         return original_create(self, **kw)
 
+    class IdempotentParameterMismatch(BedrockAgentCoreControlClientError):
+        code = "IdempotentParameterMismatch"
+
+    def _idempotent(method: Any) -> Any:
+        def wrapped(self: Any) -> Any:
+            params = self._get_params()
+            token = params.get("clientToken")
+            if not token:
+                return method(self)
+            seen = self.backend.__dict__.setdefault("_mcpauth_tokens", {})
+            request = {k: v for k, v in params.items() if k != "clientToken"}
+            if token in seen:
+                first_request, first_answer = seen[token]
+                if first_request != request:
+                    raise IdempotentParameterMismatch(
+                        f"The client token {token} was already used with different parameters"
+                    )
+                return ActionResult(copy.deepcopy(first_answer))
+            result = method(self)
+            seen[token] = (request, copy.deepcopy(result.result))
+            return result
+
+        return wrapped
+
     def _keep_extra(method: Any) -> Any:
         def wrapped(self: Any) -> Any:
             params = self._get_params()
@@ -162,7 +199,7 @@ def install() -> None:
     backend_cls.update_gateway = update_gateway  # type: ignore[method-assign]
     backend_cls.delete_gateway = delete_gateway  # type: ignore[method-assign]
     del original_delete
-    response_cls.create_gateway = _keep_extra(response_cls.create_gateway)  # type: ignore[method-assign]
+    response_cls.create_gateway = _idempotent(_keep_extra(response_cls.create_gateway))  # type: ignore[method-assign]
     response_cls.update_gateway = _keep_extra(response_cls.update_gateway)  # type: ignore[method-assign]
     setattr(gateway_cls, _PATCHED, True)
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 
 from components import agentcore, awsmodel
 from components.agentcore import AgentCoreError, ClientSettings, GatewaySpec
-from components.gateway_resource import _Provider
+from components.gateway_resource import INPUT_KEYS, _Provider
 from rules.claims import permission_rules
 from rules.types import MCP_GATEWAY as TYPE_TOKEN
 from rules.urls import resource_url
@@ -215,7 +216,8 @@ def test_a_name_taken_by_someone_else_is_refused_with_the_fix(client: Any) -> No
         agentcore.create(client, spec("taken"), **FAST)
     assert str(caught.value) == (
         f"creating gateway 'taken' failed: a gateway of that name exists in this account ({theirs['gatewayId']}) "
-        "and was not created by this stack; adopt it with mcpauth:gateways[].existingGatewayId, or delete it"
+        "and was not created by this stack: it has no mcpauth tags (made by hand or by another tool). "
+        "Adopt it with mcpauth:gateways[].existingGatewayId, or delete it"
     )
 
 
@@ -228,7 +230,7 @@ def test_create_waits_out_iam_role_propagation(client: Any) -> None:
         if refusals["n"]:
             refusals["n"] -= 1
             raise ClientError(
-                {"Error": {"Code": "ValidationException", "Message": "The role cannot be assumed by AgentCore"}},
+                {"Error": {"Code": "ValidationException", "Message": "Gateway role validation failed"}},
                 "CreateGateway",
             )
 
@@ -254,10 +256,21 @@ def test_a_validation_error_unrelated_to_the_role_is_not_retried(client: Any) ->
     assert slept == []
 
 
+FIRST_RELEASE_ROLE = "arn:aws:iam::123456789012:role/gw-tools-role-0a1b2c3"  # Pulumi's auto-name of gw-tools-role
+
+
+def _new_tools(**kw: Any) -> GatewaySpec:
+    s = spec("tools-prod-abcdefgh", legacy_name="tools-prod", **kw)
+    return replace(s, tags={**s.tags, "mcpauth:gateway": "tools"})
+
+
 def test_an_earlier_releases_gateway_stops_the_create_with_the_migration_step(client: Any) -> None:
-    old = client.create_gateway(**{**agentcore.create_request(spec("tools-prod")), "tags": {}})
+    """The first release tagged nothing, and named the role `gw-<gateway>-role-<7 hex>`."""
+    old = client.create_gateway(
+        **{**agentcore.create_request(spec("tools-prod")), "tags": {}, "roleArn": FIRST_RELEASE_ROLE}
+    )
     with pytest.raises(AgentCoreError) as caught:
-        agentcore.create(client, spec("tools-prod-abcdefgh", legacy_name="tools-prod"), **FAST)
+        agentcore.create(client, _new_tools(), **FAST)
     assert str(caught.value) == (
         f"gateway 'tools-prod' ({old['gatewayId']}) was created by an earlier mcpauth release for this stack; "
         "its state must be moved to the new resource first, or this `up` would replace it (a new URL for every "
@@ -383,7 +396,7 @@ def test_a_gateway_deleted_out_of_band_is_reported_gone_by_refresh(client: Any, 
     read = provider.read(created.id, created.outs)
     assert read.id == "" and read.outs == {}
     diff = provider.diff(created.id, created.outs, p)
-    assert diff.changes is True and diff.replaces == ["gatewayId"] and diff.delete_before_replace is False
+    assert diff.changes is True and diff.replaces == ["gatewayId"] and diff.delete_before_replace is True
     provider.delete(created.id, created.outs)  # a delete of what is gone succeeds
 
 
@@ -529,7 +542,7 @@ def test_a_new_name_region_or_adopted_id_replaces(aws_env: str) -> None:
     p = props("rep")
     for key, value in (("name", "other"), ("region", "eu-west-1"), ("existingGatewayId", "x-0123456789")):
         diff = _Provider().diff("rep-0123456789", p, {**p, key: value})
-        assert diff.replaces == [key] and diff.delete_before_replace is False
+        assert diff.replaces == [key] and diff.delete_before_replace is True
 
 
 def test_unknown_inputs_at_preview_are_a_change_without_calling_aws() -> None:
@@ -936,7 +949,15 @@ def test_the_role_wait_polls_every_five_seconds() -> None:
         def create_gateway(self, **_: Any) -> dict[str, Any]:
             RoleNotReady.calls += 1
             if RoleNotReady.calls == 1:
-                raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "cannot assume role"}}, "x")
+                raise ClientError(
+                    {
+                        "Error": {
+                            "Code": "ValidationException",
+                            "Message": "The role does not have a valid trust policy",
+                        }
+                    },
+                    "x",
+                )
             return {"gatewayId": LIVE["gatewayId"]}
 
         def update_gateway(self, **_: Any) -> dict[str, Any]:
@@ -1023,6 +1044,7 @@ def test_refresh_of_a_gateway_missing_optional_fields_records_empty_values(monke
 
     bare = {k: v for k, v in LIVE.items() if k != "roleArn"}  # no description, role or authorizer
     monkeypatch.setattr(gr, "_live", lambda _p, _id: bare)
+    monkeypatch.setattr(agentcore, "tags_of", lambda _c, _arn: {})
     outs = _Provider().read("n-0123456789", props("n")).outs
     assert outs["description"] == "" and outs["roleArn"] == "" and outs["discoveryUrl"] == ""
     assert outs["allowedClients"] == [] and outs["allowedScopes"] == [] and outs["customClaims"] == []
@@ -1323,7 +1345,7 @@ def test_the_role_wait_ends_at_its_deadline_and_never_retries_what_aws_would_ref
 
         def create_gateway(self, **_: Any) -> dict[str, Any]:
             self.tries += 1
-            raise client_error("AccessDeniedException", self.message, "CreateGateway")
+            raise client_error("ValidationException", self.message, "CreateGateway")
 
     now = [0.0]
     slept: list[float] = []
@@ -1332,13 +1354,13 @@ def test_the_role_wait_ends_at_its_deadline_and_never_retries_what_aws_would_ref
         slept.append(seconds)
         now[0] += seconds
 
-    client = RoleNotReady("cannot assume role")
-    with pytest.raises(AgentCoreError, match="cannot assume role"):
+    client = RoleNotReady("Role validation failed")
+    with pytest.raises(AgentCoreError, match="Role validation failed"):
         agentcore.create(client, spec("n"), sleep=sleep, clock=lambda: now[0], role_wait=10.5)
     # 5 + 5 + 0.5 s: the last sleep ends at the deadline, and the try made there is the last.
     assert (slept, client.tries) == ([5.0, 5.0, 0.5], 4)
 
-    ours = RoleNotReady("role: AWS would refuse the request")
+    ours = RoleNotReady("Role validation failed: AWS would refuse the request")
     slept.clear()
     with pytest.raises(AgentCoreError):
         agentcore.create(ours, spec("n"), sleep=sleep, clock=lambda: now[0], role_wait=10.5)
@@ -1443,3 +1465,301 @@ def test_the_policy_engine_is_attached_at_create_and_kept_by_every_update(client
     agentcore.wait_settled(client, gid, **FAST)
     assert "policyEngineConfiguration" in agentcore.converge(client, gid, s, **FAST).changed
     assert client.get_gateway(gatewayIdentifier=gid)["policyEngineConfiguration"] == ENGINE
+
+
+# --- clientToken: an idempotency token, fresh per create ------------------------------------------
+
+
+def test_the_double_honours_client_token_as_aws_documents_it(client: Any) -> None:
+    """Model, CreateGatewayRequest.clientToken: a repeat is ignored (the first answer, nothing
+    created); with other parameters it is refused."""
+    from botocore.exceptions import ClientError
+
+    request = {**agentcore.create_request(spec("tokened")), "clientToken": "t" * 40}
+    first = client.create_gateway(**request)
+    again = client.create_gateway(**request)
+    assert again["gatewayId"] == first["gatewayId"]
+    assert [g["name"] for g in client.list_gateways()["items"]].count("tokened") == 1
+    with pytest.raises(ClientError, match="IdempotentParameterMismatch"):
+        client.create_gateway(**{**request, "name": "tokened2"})
+
+
+def test_each_create_sends_a_fresh_client_token(client: Any) -> None:
+    calls = Calls(client)
+    first = agentcore.create(client, spec("freshtoken"), **FAST)
+    agentcore.delete(client, first.gateway["gatewayId"], **FAST)
+    agentcore.create(client, spec("freshtoken"), **FAST)
+    tokens = [c["clientToken"] for c in calls.of("CreateGateway")]
+    assert len(tokens) == 2 and tokens[0] != tokens[1]
+
+
+@pytest.mark.parametrize("case", ["failed-then-rerun", "destroy-then-up", "deleted-out-of-band-refresh-up"])
+def test_a_gateway_can_be_created_again_under_the_same_name(client: Any, aws_env: str, case: str) -> None:
+    """The three ways a stack creates a gateway a second time under one name: a fixed token made
+    AWS answer with the first, deleted gateway, and the create then failed reading it."""
+    name = {"failed-then-rerun": "again1", "destroy-then-up": "again2", "deleted-out-of-band-refresh-up": "again3"}[
+        case
+    ]
+    p = props(name)
+    provider = _Provider()
+    if case == "failed-then-rerun":
+        # The README's recovery for a gateway AWS could not create: run the same command again.
+        client.meta.events.register(
+            "after-call.bedrock-agentcore-control.CreateGateway",
+            lambda parsed, **_: agentcore_double.set_status(parsed["gatewayId"], "FAILED", ["role not usable"]),
+            unique_id="fail-once",
+        )
+        monkey = pytest.MonkeyPatch()
+        monkey.setattr(agentcore, "make_client", lambda _s: client)
+        try:
+            with pytest.raises(AgentCoreError, match="it was deleted, run the same command again"):
+                provider.create(p)
+        finally:
+            client.meta.events.unregister("after-call.bedrock-agentcore-control.CreateGateway", unique_id="fail-once")
+            monkey.undo()
+        old_id = None
+    else:
+        old = provider.create(p)
+        old_id = old.id
+        if case == "destroy-then-up":
+            provider.delete(old.id, old.outs)
+        else:
+            agentcore.delete(client, old.id, **FAST)  # in the console, say
+            assert provider.read(old.id, old.outs).id == ""  # refresh drops it from the state
+    again = provider.create(p)
+    assert again.id != old_id and again.outs["status"] == "READY"
+    assert client.get_gateway(gatewayIdentifier=again.id)["name"] == name
+
+
+# --- replacement: the name is fixed, so the old gateway goes first ---------------------------------
+
+
+def test_the_gateway_is_declared_delete_before_replace(dev_eval: Any) -> None:
+    """`pulumi up --replace` (or any create-before-delete) would create under the taken name,
+    resume the live gateway as its own, then delete it as the old one."""
+    gateways = dev_eval.of_type(TYPE_TOKEN)
+    assert gateways and all(g.delete_before_replace for g in gateways)
+
+
+def test_a_replacement_create_before_delete_would_delete_the_live_gateway(client: Any, aws_env: str) -> None:
+    """What delete-before-replace prevents, and that the provider asks for it on every replace."""
+    p = props("cbd")
+    provider = _Provider()
+    old = provider.create(p)
+    new = provider.create(p)  # the replacement's create, while the old one still exists
+    assert new.id == old.id  # the same gateway: deleting "the old one" would delete the live one
+    diff = provider.diff(old.id, old.outs, {**p, "region": "eu-west-1"})
+    assert diff.replaces == ["region"] and diff.delete_before_replace is True
+
+
+# --- ownership: two organizations' same-named stacks in one account ---------------------------------
+
+
+def _declared_gateway(organization: str, domain: str, stack: str = "dev") -> dict[str, Any]:
+    """The gateway inputs the program declares for stack `mcpauth/<stack>` in `organization`."""
+    from offline.engine import run_program
+    from tests.conftest import make_config
+
+    ev = run_program({**make_config(), "auth0:domain": domain}, stack, organization=organization)
+    (gw,) = ev.of_type(TYPE_TOKEN)
+    return {**gw.inputs, "region": REGION, "roleArn": ROLE}
+
+
+def test_two_organizations_same_stack_in_one_account_each_keep_their_own_gateway(client: Any, aws_env: str) -> None:
+    """Two Pulumi organizations (or backends) deploying mcpauth/dev/tools into one account: each
+    gets its own gateway; neither resumes the other's and rewrites its issuer."""
+    provider = _Provider()
+    acme = provider.create(_declared_gateway("acme", "acme.eu.auth0.com"))
+    globex = provider.create(_declared_gateway("globex", "globex.eu.auth0.com"))
+    assert globex.id != acme.id
+    assert jwt_of(client, acme.id)["discoveryUrl"] == "https://acme.eu.auth0.com/.well-known/openid-configuration"
+    assert jwt_of(client, globex.id)["discoveryUrl"] == ("https://globex.eu.auth0.com/.well-known/openid-configuration")
+
+
+def test_a_same_named_gateway_of_another_organization_is_not_resumed(client: Any) -> None:
+    """On a DIY backend the organization cannot tell stacks apart, so the name can be the same:
+    the qualified-stack tag still stops the resume, and the message says whose it is."""
+    theirs = spec("shared", tags={**spec("shared").tags, "mcpauth:qualified-stack": "globex/mcpauth/test"})
+    ours = spec("shared", tags={**spec("shared").tags, "mcpauth:qualified-stack": "acme/mcpauth/test"})
+    other = agentcore.create(client, theirs, **FAST).gateway
+    with pytest.raises(AgentCoreError, match="globex/mcpauth/test") as caught:
+        agentcore.create(client, ours, **FAST)
+    assert other["gatewayId"] in str(caught.value)
+    assert jwt_of(client, other["gatewayId"])["discoveryUrl"] == DISCOVERY
+
+
+def test_a_deployed_gateway_keeps_its_name_and_gains_the_organization_tag_in_place(client: Any, aws_env: str) -> None:
+    """A stack deployed before the organization was in the name: check keeps the state's name, and
+    the update adds the tag, no replacement."""
+    before = {**_declared_gateway("acme", "acme.eu.auth0.com", "upgraded")}
+    before["tags"] = {k: v for k, v in before["tags"].items() if k != "mcpauth:qualified-stack"}
+    from components.naming import gateway_physical_name
+
+    before["name"] = gateway_physical_name("mcpauth", "upgraded", "tools")  # the earlier derivation
+    provider = _Provider()
+    old = provider.create(before)
+    now = provider.check(old.outs, _declared_gateway("acme", "acme.eu.auth0.com", "upgraded")).inputs
+    assert now["name"] == before["name"]
+    diff = provider.diff(old.id, old.outs, now)
+    assert diff.changes is True and not diff.replaces
+    provider.update(old.id, old.outs, now)
+    arn = client.get_gateway(gatewayIdentifier=old.id)["gatewayArn"]
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"]["mcpauth:qualified-stack"] == "acme/mcpauth/upgraded"
+
+
+# --- IAM propagation: only AWS's role-validation refusal is waited out --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (
+            "AccessDeniedException",
+            "User: arn:aws:sts::123456789012:assumed-role/deployer/ci is not authorized to perform: iam:PassRole "
+            "on resource: arn:aws:iam::123456789012:role/gw",
+        ),
+        ("ValidationException", "1 validation error detected: Value at 'roleArn' failed to satisfy constraint"),
+    ],
+    ids=["passrole-denied", "bad-role-arn"],
+)
+def test_a_refusal_that_merely_names_a_role_is_not_waited_out(code: str, message: str) -> None:
+    """The deployer lacking iam:PassRole, or a malformed role ARN, will not heal in 60 s: say so now."""
+
+    class Refuses(Scripted):
+        tries = 0
+
+        def create_gateway(self, **_: Any) -> dict[str, Any]:
+            Refuses.tries += 1
+            raise client_error(code, message, "CreateGateway")
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    with pytest.raises(AgentCoreError, match=code):
+        agentcore.create(Refuses([]), spec("n"), sleep=sleep, clock=lambda: now[0])
+    assert (slept, Refuses.tries) == ([], 1)
+
+
+# --- how long a busy gateway is waited for -------------------------------------------------------------
+
+
+class _Stuck:
+    def get_gateway(self, **_: Any) -> dict[str, Any]:
+        return {"gatewayId": "g-0123456789", "status": "CREATING"}
+
+
+@pytest.mark.parametrize(("env", "says"), [(None, "after 1800s"), ("3600", "after 3600s")])
+def test_a_busy_gateway_is_waited_for_as_long_as_terraform_waits_or_as_configured(
+    monkeypatch: pytest.MonkeyPatch, env: str | None, says: str
+) -> None:
+    """Terraform waits 30 minutes for a gateway to be created, updated or deleted; the dynamic
+    provider gets no customTimeouts, so MCPAUTH_AGENTCORE_TIMEOUT_SECONDS sets it."""
+    if env is None:
+        monkeypatch.delenv("MCPAUTH_AGENTCORE_TIMEOUT_SECONDS", raising=False)
+    else:
+        monkeypatch.setenv("MCPAUTH_AGENTCORE_TIMEOUT_SECONDS", env)
+    clock = iter(range(0, 100_000, 100))
+    with pytest.raises(AgentCoreError, match=says):
+        agentcore.wait_settled(_Stuck(), "g-0123456789", sleep=lambda _: None, clock=lambda: next(clock))
+
+
+def test_a_bad_wait_setting_names_the_variable_and_what_it_takes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MCPAUTH_AGENTCORE_TIMEOUT_SECONDS", "30m")
+    clock = iter(range(0, 100_000, 100))
+    with pytest.raises(AgentCoreError, match=r"MCPAUTH_AGENTCORE_TIMEOUT_SECONDS: got '30m'; a number of seconds"):
+        agentcore.wait_settled(_Stuck(), "g-0123456789", sleep=lambda _: None, clock=lambda: next(clock))
+
+
+# --- tags: drift shows and is repaired; a tag dropped from the config is removed ---------------------
+
+
+def test_tag_drift_shows_in_preview_and_is_repaired_by_the_update(client: Any, aws_env: str) -> None:
+    """Resuming an interrupted create trusts the tags, so a changed or removed one is drift."""
+    p = props("tagdrift")
+    provider = _Provider()
+    created = provider.create(p)
+    arn = created.outs["gatewayArn"]
+    client.untag_resource(resourceArn=arn, tagKeys=["mcpauth:stack"])
+    client.tag_resource(resourceArn=arn, tags={"mcpauth:gateway": "someone-else", "owner": "ops"})
+    assert provider.diff(created.id, created.outs, p).changes is True  # preview, no refresh
+    provider.update(created.id, created.outs, p)
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {**p["tags"], "owner": "ops"}
+    assert provider.diff(created.id, created.outs, p).changes is False
+
+
+def test_a_tag_dropped_from_the_config_is_removed_and_others_tags_are_kept(client: Any, aws_env: str) -> None:
+    """aws:defaultTags entries reach the gateway as tags; one removed from the config goes."""
+    with_team = props("tagdrop", tags={**props("tagdrop")["tags"], "team": "platform"})
+    provider = _Provider()
+    created = provider.create(with_team)
+    arn = created.outs["gatewayArn"]
+    client.tag_resource(resourceArn=arn, tags={"owner": "ops"})
+    without = props("tagdrop")
+    provider.update(created.id, created.outs, without)
+    assert client.list_tags_for_resource(resourceArn=arn)["tags"] == {**without["tags"], "owner": "ops"}
+
+
+# --- what a drift preview names -------------------------------------------------------------------------
+
+
+def test_refresh_hands_the_engine_the_live_inputs_so_the_preview_names_each_drifted_property(
+    client: Any, aws_env: str
+) -> None:
+    """The dynamic provider cannot return a detailed diff (pulumi.dynamic.DiffResult has no
+    detailed_diffs), so a drift previews as a bare update. After a refresh the engine diffs the
+    state's inputs against the program's: refresh must record the live values as inputs (ReadResult
+    `inputs`), so `preview --refresh --diff` shows which properties drifted."""
+    p = props("namesdrift")
+    provider = _Provider()
+    created = provider.create(p)
+    arn = created.outs["gatewayArn"]
+    jwt = jwt_of(client, created.id)
+    live = client.get_gateway(gatewayIdentifier=created.id)
+    client.update_gateway(
+        gatewayIdentifier=created.id,
+        name=live["name"],
+        roleArn=live["roleArn"],
+        protocolType="MCP",
+        authorizerType="CUSTOM_JWT",
+        description=live["description"],
+        authorizerConfiguration={"customJWTAuthorizer": {**jwt, "allowedScopes": ["admin"]}},
+    )
+    client.untag_resource(resourceArn=arn, tagKeys=["mcpauth:stack"])
+    refreshed = provider.read(created.id, created.outs)
+    assert refreshed.inputs is not None
+    shown = sorted(k for k in INPUT_KEYS if refreshed.inputs.get(k) != p.get(k))
+    assert shown == ["allowedScopes", "tags"]
+    assert refreshed.inputs["allowedScopes"] == ["admin"]
+    assert "mcpauth:stack" not in refreshed.inputs["tags"]
+
+
+@pytest.mark.parametrize(
+    ("role", "tags"),
+    [
+        ("arn:aws:iam::123456789012:role/my-own-role", {"owner": "me"}),
+        (FIRST_RELEASE_ROLE, {"mcpauth:project": "mcpauth", "mcpauth:stack": "prod", "mcpauth:gateway": "other"}),
+    ],
+    ids=["made-by-hand", "another-mcpauth-stack"],
+)
+def test_a_gateway_that_merely_has_the_first_release_name_does_not_stop_a_new_stack(
+    client: Any, role: str, tags: dict[str, str]
+) -> None:
+    """A hand-made `tools-prod`, or a tagged one of another mcpauth stack, is not this stack's
+    first-release gateway: no migration is due, and the new name does not collide with it."""
+    agentcore_double_reset(client)
+    theirs = client.create_gateway(**{**agentcore.create_request(spec("tools-prod")), "tags": tags, "roleArn": role})
+    made = agentcore.create(client, _new_tools(), **FAST).gateway
+    assert made["name"] == "tools-prod-abcdefgh" and made["gatewayId"] != theirs["gatewayId"]
+    assert client.get_gateway(gatewayIdentifier=theirs["gatewayId"])["roleArn"] == role
+
+
+def agentcore_double_reset(client: Any) -> None:
+    """Remove gateways an earlier test left under the names these tests use."""
+    for name in ("tools-prod", "tools-prod-abcdefgh"):
+        found = agentcore.find_by_name(client, name)
+        if found:
+            agentcore.delete(client, found["gatewayId"], **FAST)

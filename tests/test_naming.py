@@ -2,6 +2,7 @@
 
 import json
 import re
+from typing import Any
 
 import pytest
 
@@ -179,3 +180,72 @@ def test_component_names_round_trip_and_nothing_else_is_a_gateway() -> None:
     assert gateway_component("tools") == "gw-tools"  # part of every deployed URN: never changes silently
     assert api_component("tools") == "api-tools" and client_component("ci") == "client-ci"
     assert gateway_of(client_component("ci")) is None and gateway_of("tenant") is None
+
+
+def test_gateway_names_differ_per_organization_and_stay_as_they_were_on_a_diy_backend() -> None:
+    from components.naming import qualified_stack
+
+    base = gateway_physical_name("mcpauth", "dev", "tools")
+    assert gateway_physical_name("mcpauth", "dev", "tools", "acme") != gateway_physical_name(
+        "mcpauth", "dev", "tools", "globex"
+    )
+    assert gateway_physical_name("mcpauth", "dev", "tools", "acme") != base
+    # A DIY backend reports `organization` for every stack: it tells nothing apart, so no change.
+    assert gateway_physical_name("mcpauth", "dev", "tools", "organization") == base
+    assert gateway_physical_name("mcpauth", "dev", "tools", None) == base
+    assert qualified_stack("acme", "mcpauth", "dev") == "acme/mcpauth/dev"
+    assert qualified_stack(None, "mcpauth", "dev") == "organization/mcpauth/dev"
+
+
+# --- the deployer's policy -------------------------------------------------------------------------
+
+
+def _allows(policy: dict[str, Any], action: str, resource: str) -> bool:
+    """IAM's matching, for Allow statements with `*` and `?` wildcards (no conditions evaluated)."""
+    from fnmatch import fnmatchcase
+
+    for stmt in policy["Statement"]:
+        actions = stmt["Action"] if isinstance(stmt["Action"], list) else [stmt["Action"]]
+        resources = stmt["Resource"] if isinstance(stmt["Resource"], list) else [stmt["Resource"]]
+        if any(fnmatchcase(action, a) for a in actions) and any(fnmatchcase(resource, r) for r in resources):
+            return True
+    return False
+
+
+def test_pass_role_matches_the_role_pulumi_auto_names_for_each_gateway(dev_eval: Any) -> None:
+    """The role is declared `gw-<gateway>-role` and gets Pulumi's random suffix: the PassRole
+    pattern must match whatever suffix it gets, for every gateway of the stack."""
+    from components.iam import deployer_policy, is_gateway_role
+    from rules.types import IAM_ROLE
+
+    policy = deployer_policy("111122223333")
+    arns = [r.outputs["arn"] for r in dev_eval.of_type(IAM_ROLE)]
+    assert arns
+    real = "arn:aws:iam::111122223333:role/gw-tools-role-0a1b2c3"  # 7 random hex characters
+    for arn in [*arns, real]:
+        assert _allows(policy, "iam:PassRole", arn), arn
+    assert is_gateway_role(real, "tools") and not is_gateway_role(real, "docs")
+    assert not _allows(policy, "iam:PassRole", "arn:aws:iam::111122223333:role/admin")
+    (passrole,) = [s for s in policy["Statement"] if s["Action"] == ["iam:PassRole"]]
+    assert passrole["Condition"] == {"StringEquals": {"iam:PassedToService": "bedrock-agentcore.amazonaws.com"}}
+
+
+def test_the_preview_set_reads_only_and_assumes_the_configured_role() -> None:
+    """A preview assumes aws:assumeRoles (pulumi-aws and our client both do) and reads the gateway
+    and its tags in every diff."""
+    from components.iam import deployer_policy
+
+    chain = ("arn:aws:iam::111122223333:role/deploy-preview", "arn:aws:iam::111122223333:role/next")
+    preview = deployer_policy("111122223333", assume_role_arns=chain, preview=True)
+    assert _allows(preview, "sts:AssumeRole", chain[0])
+    gateway = "arn:aws:bedrock-agentcore:eu-west-1:111122223333:gateway/tools-dev-abc-0123456789"
+    for action in ("bedrock-agentcore:GetGateway", "bedrock-agentcore:ListTagsForResource", "sts:GetCallerIdentity"):
+        assert _allows(preview, action, gateway if action.startswith("bedrock") else "*"), action
+    for action in (
+        "bedrock-agentcore:UpdateGateway",
+        "bedrock-agentcore:TagResource",
+        "iam:PassRole",
+        "iam:CreateRole",
+    ):
+        assert not _allows(preview, action, "*") and not _allows(preview, action, gateway), action
+    assert not _allows(deployer_policy("111122223333", preview=True), "sts:AssumeRole", chain[0])
