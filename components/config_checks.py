@@ -211,9 +211,14 @@ def _check_required_permissions(key: str, perms: list[str], problems: list[str])
         else:
             scoped.append(perm)
     if len(scoped) > 1:
+        # Claim-rule values exclude ':' (model: MatchValueString), and a token needs any one of the
+        # allowed scopes (AWS, "Configure inbound JWT authorizer", Allowed scopes): all-of for
+        # several such permissions needs a Cedar policy engine, which is not set up yet.
         problems.append(
-            f"{key}: {', '.join(repr(x) for x in scoped)} contain characters AgentCore refuses in claim rules "
-            "(':' among them), so each would be an allowed scope, and AWS does not document whether several "
-            "allowed scopes mean all or any of them. Require at most one such permission per gateway, or name "
-            "the others with letters, digits, '_', '.' and '-' only (e.g. tools.execute)"
+            f"{key}: {', '.join(repr(x) for x in scoped)} must all hold, but AgentCore cannot require all of "
+            "them: a claim rule's value may not contain ':', and a token needs only any one of a gateway's "
+            "allowed scopes. Accepted: at most one permission with ':' per gateway (its allowed scope), and any "
+            "number named with letters, digits, '_', '.' and '-' only (e.g. tools.execute; each becomes a claim "
+            "rule, and every claim rule must hold). Requiring several ':' permissions at once needs AgentCore's "
+            "policy engine (Cedar), which mcpauth does not set up yet"
         )

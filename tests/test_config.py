@@ -137,7 +137,7 @@ def test_custom_domain_issuer_gets_exactly_one_trailing_slash() -> None:
         (
             make_config([{"name": "a", "requiredPermissions": ["read:tools", "execute:tools"]}]),
             "mcpauth:gateways[0].requiredPermissions",
-            "at most one such permission",
+            "at most one permission with ':' per gateway",
         ),
         (
             make_config([{"name": "a", "requiredPermissions": ['say"hi']}], scopes={'say"hi': "x"}, roles={}),
@@ -545,10 +545,12 @@ def test_required_permissions_agentcore_can_and_cannot_require() -> None:
     assert problems(make_config([{"name": "a", "requiredPermissions": perms}], scopes=scopes, roles={})) == [
         "mcpauth:gateways[0].requiredPermissions[2]: got 'a\"b': AgentCore can require it neither as a claim value "
         '([A-Za-z0-9_.-]+) nor as an allowed scope (printable ASCII without space, " or \\)',
-        "mcpauth:gateways[0].requiredPermissions: 'read:tools', 'execute:tools' contain characters AgentCore "
-        "refuses in claim rules (':' among them), so each would be an allowed scope, and AWS does not document "
-        "whether several allowed scopes mean all or any of them. Require at most one such permission per gateway, "
-        "or name the others with letters, digits, '_', '.' and '-' only (e.g. tools.execute)",
+        "mcpauth:gateways[0].requiredPermissions: 'read:tools', 'execute:tools' must all hold, but AgentCore "
+        "cannot require all of them: a claim rule's value may not contain ':', and a token needs only any one of "
+        "a gateway's allowed scopes. Accepted: at most one permission with ':' per gateway (its allowed scope), "
+        "and any number named with letters, digits, '_', '.' and '-' only (e.g. tools.execute; each becomes a "
+        "claim rule, and every claim rule must hold). Requiring several ':' permissions at once needs AgentCore's "
+        "policy engine (Cedar), which mcpauth does not set up yet",
     ]
     # 1-255 characters each (the model's MatchValueString and AllowedScopeType).
     longest = make_config([{"name": "a", "requiredPermissions": ["p" * 255, "q" * 256]}], scopes=scopes, roles={})
