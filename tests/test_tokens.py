@@ -302,6 +302,22 @@ def test_the_gatekeeper_applies_each_claim_rule_operator(
         assert refused.value.reason == "missing-permission"
 
 
+def test_the_gatekeeper_needs_every_claim_rule_not_one_of_them(world: World) -> None:
+    """Two required permissions are two claim rules; AWS admits only a token meeting every one
+    ("Configure inbound JWT authorizer": each custom claim rule must hold)."""
+    from rules.claims import permission_rules
+    from sandbox.gatekeeper import Refused, admit
+
+    _, rules = permission_rules(["tools.read", "tools.execute"])
+    authorizer = _authorizer(custom_claims=rules)
+    both = world.sign(world.claims(permissions=["tools.execute", "tools.read"]))
+    assert admit(both, world.jwks, world.issuer, authorizer)["permissions"] == ["tools.execute", "tools.read"]
+    for held in (["tools.read"], ["tools.execute"]):
+        with pytest.raises(Refused) as refused:
+            admit(world.sign(world.claims(permissions=held)), world.jwks, world.issuer, authorizer)
+        assert refused.value.reason == "missing-permission", held
+
+
 @pytest.mark.parametrize(
     ("over", "authorizer", "reason"),
     [
