@@ -308,6 +308,13 @@ def test_open_signup_on_a_domain_connection_with_dcr_needs_an_explicit_yes() -> 
     load_settings(make_config(tenant={"manage": False, "connection": {"disableSignup": False}}), "t")
 
 
+@pytest.mark.parametrize("flags", [{"dynamicClientRegistration": False}, {"clientIdMetadataDocuments": False}])
+def test_open_signup_is_refused_when_either_self_registration_is_on(flags: dict[str, bool]) -> None:
+    """DCR alone or CIMD alone lets a client register itself; either one makes open sign-up public."""
+    msg = one_problem(make_config(tenant={**flags, "connection": {"disableSignup": False}}))
+    assert msg.startswith("mcpauth:tenant.connection.disableSignup: is false on a domain-level connection")
+
+
 def test_connection_options_to_keep_are_checked_against_the_provider_names() -> None:
     ok = make_config(tenant={"connection": {"options": {"mfa": {"active": True}, "password_histories": []}}})
     load_settings(ok, "t")
