@@ -110,6 +110,12 @@ def _partitions() -> list[tuple[str, re.Pattern[str]]]:
     return [(p["id"], re.compile(p["regionRegex"])) for p in data["partitions"]]
 
 
+def is_region(region: str) -> bool:
+    """Whether `region` is a region name of a partition botocore knows: its `data/partitions.json`
+    gives each partition's `regionRegex` (aws-eusc: `^eusc\\-(de)\\-\\w+\\-\\d+$`, so eusc-de-east-1)."""
+    return any(regex.search(region) for _, regex in _partitions())
+
+
 def partition_for(region: str) -> str:
     """The ARN partition of a region, by the `regionRegex` of each partition in botocore's
     `data/partitions.json` (aws, aws-cn, aws-us-gov, the ISO partitions, aws-eusc)."""

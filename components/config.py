@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from components.awsconfig import client_settings
+from components.awsmodel import is_region
 from components.config_checks import check_references, https_host_only
 from components.config_model import (
     NAMESPACE,
@@ -195,8 +196,12 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
             "aws:region: is required (the region of the AgentCore gateways), "
             "e.g. `pulumi config set aws:region us-east-1`"
         )
-    elif not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", str(region)):
-        problems.append(f"aws:region: got {region!r}: not an AWS region name such as us-east-1")
+    elif not is_region(str(region)):
+        # By botocore's partitions (data/partitions.json), so the sovereign ones (aws-eusc) pass too.
+        problems.append(
+            f"aws:region: got {region!r}: not an AWS region name such as us-east-1, cn-north-1, us-gov-west-1 "
+            "or eusc-de-east-1"
+        )
 
     aws_client, aws_tags, aws_problems = client_settings(raw)
     problems.extend(aws_problems)

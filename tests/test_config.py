@@ -213,6 +213,25 @@ def test_missing_and_malformed_provider_keys_are_named() -> None:
     assert one_problem(cfg).startswith("aws:region: got 'virginia'")
 
 
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [("eusc-de-east-1", "aws-eusc"), ("us-gov-west-1", "aws-us-gov"), ("cn-north-1", "aws-cn"), ("eu-west-3", "aws")],
+)
+def test_a_region_of_every_partition_botocore_knows_is_accepted(region: str, partition: str) -> None:
+    """botocore's data/partitions.json defines aws-eusc (regionRegex ^eusc\\-(de)\\-\\w+\\-\\d+$), which
+    the README lists; its regions were refused by a shape check that wanted two letters first."""
+    from components.awsmodel import partition_for
+
+    s = load_settings({**make_config(), "aws:region": region}, "test")
+    assert s.aws_region == region and partition_for(s.aws_region) == partition
+
+
+def test_a_region_no_partition_knows_names_the_accepted_forms() -> None:
+    msg = one_problem({**make_config(), "aws:region": "eusc-xx-east"})
+    assert msg.startswith("aws:region: got 'eusc-xx-east': not an AWS region name such as us-east-1"), msg
+    assert "eusc-de-east-1" in msg
+
+
 def test_missing_gateways_and_bad_json_are_named() -> None:
     cfg = make_config()
     del cfg["mcpauth:gateways"]
@@ -589,7 +608,8 @@ def test_a_value_make_plan_could_not_decrypt_says_so_and_what_to_do() -> None:
     with pytest.raises(ConfigError) as info:
         load_settings({**make_config(), "aws:region": "[secret]"}, "test", frozenset({"aws:region"}))
     assert info.value.problems == [
-        "aws:region: got [secret]: not an AWS region name such as us-east-1 (aws:region is set with `secure:`, "
+        "aws:region: got [secret]: not an AWS region name such as us-east-1, cn-north-1, us-gov-west-1 or "
+        "eusc-de-east-1 (aws:region is set with `secure:`, "
         "which `make plan` cannot decrypt offline, so it read [secret]. Keep settings that are not credentials in "
         "plain text (`pulumi config set aws:region …` without --secret), or check this stack with `make preview`, "
         "which decrypts it)"
