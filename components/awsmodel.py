@@ -176,6 +176,14 @@ def _members(service: str, shape_name: str) -> frozenset[str]:
     return frozenset(shape.get("members", {}))
 
 
+def member_shape(structure: str, member: str, service: str = DEFAULT_SERVICE) -> dict[str, Any]:
+    """The shape of one member of a structure (its `enum`, `min`, `max`, `pattern`, ...)."""
+    ref = _shape(service, structure).get("members", {}).get(member)
+    if ref is None:
+        raise ValueError(f"{service} shape {structure!r} has no member {member!r}")
+    return _shape(service, str(ref["shape"]))
+
+
 def input_members(operation: str, service: str = DEFAULT_SERVICE) -> frozenset[str]:
     """Top-level member names of an operation's input shape (empty if it takes no input)."""
     name = _input_shape_name(service, operation)

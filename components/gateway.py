@@ -44,6 +44,8 @@ class McpGatewayArgs:
     protect: bool
     api: McpApiArgs
     default_tags: dict[str, str] = field(default_factory=dict)
+    # protocolConfiguration.mcp keys the stack sets (config: mcpauth:gateways[].mcp).
+    mcp: dict[str, Any] = field(default_factory=dict)
 
 
 class McpGateway(pulumi.ComponentResource):
@@ -94,6 +96,8 @@ class McpGateway(pulumi.ComponentResource):
                 "allowedScopes": scopes,
                 "customClaims": claims,
                 "tags": {} if args.existing_gateway_id else tags,
+                # Only when set: a stack deployed before the key existed keeps its inputs unchanged.
+                **({"mcp": dict(args.mcp)} if args.mcp else {}),
             },
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )

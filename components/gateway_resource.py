@@ -37,6 +37,7 @@ INPUT_KEYS = (
     "allowedScopes",
     "customClaims",
     "tags",
+    "mcp",
 )
 # A new region or adopted id is another gateway; the name is immutable (model: UpdateGateway
 # `name` "must be the same as the one when the gateway was created").
@@ -66,6 +67,7 @@ def _spec(props: dict[str, Any]) -> Any:
         custom_claims=tuple(dict(c) for c in props.get("customClaims") or ()),
         tags=dict(props.get("tags") or {}),
         legacy_name=props.get("legacyName") or None,
+        mcp=dict(props.get("mcp") or {}),
     )
 
 

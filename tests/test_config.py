@@ -526,7 +526,7 @@ def test_the_config_error_lists_every_problem_under_one_heading() -> None:
         (
             make_config([{"name": "a", "audiance": "x"}]),
             "mcpauth:gateways[0].audiance: unknown key; accepted keys here: name, description, existingGatewayId, "
-            "domain, requiredPermissions, thirdPartyScopes, tokenLifetimeSeconds, offlineAccess",
+            "domain, requiredPermissions, thirdPartyScopes, tokenLifetimeSeconds, offlineAccess, mcp",
         ),
         (
             make_config(tenant={"connection": {"nmae": "x"}}),
@@ -827,3 +827,51 @@ def test_aws_region_is_required_and_scalars_are_read_as_the_cli_sets_them() -> N
     s = load_settings({**make_config(), "mcpauth:protect": "true", "aws:profile": "dev"}, "test")
     assert (s.project.protect, s.aws_client["profile"]) == (True, "dev")
     assert load_settings({**make_config(), "mcpauth:protect": " false "}, "test").project.protect is False
+
+
+def test_mcp_settings_per_gateway_are_checked_against_the_service_model() -> None:
+    """MCPGatewayConfiguration (model): searchType is the enum SEARCH_TYPES, instructions 1-2048
+    characters; supportedVersions are the MCP versions AWS's guide lists."""
+    ok = make_config(
+        [
+            {
+                "name": "a",
+                "mcp": {
+                    "supportedVersions": ["2025-06-18", "2025-03-26"],
+                    "searchType": "SEMANTIC",
+                    "instructions": "Tools for the platform team",
+                },
+            }
+        ]
+    )
+    mcp = load_settings(ok, "test").project.gateways[0].mcp
+    assert mcp.protocol_configuration() == {
+        "supportedVersions": ["2025-06-18", "2025-03-26"],
+        "searchType": "SEMANTIC",
+        "instructions": "Tools for the platform team",
+    }
+    assert load_settings(make_config(), "test").project.gateways[0].mcp.protocol_configuration() == {}
+    found = problems(
+        make_config(
+            [
+                {
+                    "name": "a",
+                    "mcp": {
+                        "supportedVersions": ["2024-11-05", "2025-06-18"],
+                        "searchType": "KEYWORD",
+                        "instructions": "x" * 2049,
+                    },
+                }
+            ]
+        )
+    )
+    joined = "\n".join(found)
+    assert "mcpauth:gateways[0].mcp.supportedVersions[0]: got '2024-11-05'" in joined, found
+    assert "2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28" in joined
+    assert "mcpauth:gateways[0].mcp.searchType: got 'KEYWORD'" in joined and "SEMANTIC" in joined
+    assert "mcpauth:gateways[0].mcp.instructions: " in joined and "2048" in joined
+    twice = make_config([{"name": "a", "mcp": {"supportedVersions": ["2025-06-18", "2025-06-18"]}}])
+    assert problems(twice) == ["mcpauth:gateways[0].mcp.supportedVersions: lists '2025-06-18' twice"]
+    empty = problems(make_config([{"name": "a", "mcp": {"supportedVersions": [], "instructions": ""}}]))
+    assert any(p.startswith("mcpauth:gateways[0].mcp.supportedVersions:") for p in empty), empty
+    assert any(p.startswith("mcpauth:gateways[0].mcp.instructions:") for p in empty), empty
