@@ -119,7 +119,7 @@ class GatewaySpec:
 
     def protocol_configuration(self, live: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The live protocolConfiguration with the MCP keys we set replaced (model: MCPGatewayConfiguration)."""
-        current = json.loads(json.dumps(dict(live or {}), default=str))
+        current: dict[str, Any] = json.loads(json.dumps(dict(live or {}), default=str))
         if self.mcp:
             current["mcp"] = {**dict(current.get("mcp") or {}), **json.loads(json.dumps(dict(self.mcp)))}
         return current
