@@ -30,7 +30,14 @@ from components.config_model import (
     ProjectConfig,
     RoleConfig,
 )
-from components.config_secrets import OFFLINE_SECRET, PLAIN_ONLY, explain_offline_secrets, offline_secret_note, redact
+from components.config_secrets import (
+    OFFLINE_SECRET,
+    PLAIN_ONLY,
+    cut,
+    explain_offline_secrets,
+    offline_secret_note,
+    redact,
+)
 from rules.urls import discovery_url
 
 
@@ -88,8 +95,10 @@ def _parse_value(key: str, value: Any) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as e:
             raise ConfigError([f"{key}: is not valid JSON ({e.msg} at {e.pos})"]) from None
-    if text in ("true", "false"):
-        return text == "true"
+    # The booleans Pulumi's config reads (pulumi SDK config.py `_get_bool`: "true"/"True",
+    # "false"/"False"); any other text stays text, and a boolean key refuses it.
+    if text in ("true", "True", "false", "False"):
+        return text in ("true", "True")
     return value
 
 
@@ -222,7 +231,9 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
             https_host_only(f"{NAMESPACE}:issuer", cfg.issuer, problems, allow_slash=True)
 
     if problems:
-        raise ConfigError(explain_offline_secrets(redact(problems, raw, secret_keys), raw, secret_keys))
+        # Cut long values only now, after redaction: a cut secret would no longer be recognised.
+        shown = explain_offline_secrets(redact(problems, raw, secret_keys), raw, secret_keys)
+        raise ConfigError([cut(p) for p in shown])
     assert cfg is not None and domain and region
     issuer = cfg.issuer or f"https://{domain}/"
     if not issuer.endswith("/"):

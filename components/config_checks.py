@@ -44,11 +44,22 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
         if problem:
             problems.append(f"{path}: got {scope!r}: {problem}")
 
+    defined = ", ".join(sorted(scopes)) or "none"
     _check_roles(cfg, problems)
-    for role in cfg.role_specs:
-        short = isinstance(cfg.roles[role.key], list)
-        for i, s in enumerate(role.permissions):
-            check_scope(f"{p}roles.{role.key}{'' if short else '.permissions'}[{i}]", s)
+    if "roles" not in cfg.model_fields_set:
+        # The defaults hold the default scopes: name the default, not keys the user never wrote.
+        missing = list(dict.fromkeys(s for r in cfg.role_specs for s in r.permissions if s not in scopes))
+        if missing:
+            problems.append(
+                f"{p}roles: not set, so the default roles ({', '.join(r.name for r in cfg.role_specs)}) apply, "
+                f"and they hold {', '.join(repr(s) for s in missing)}, which {p}scopes does not define "
+                f"({defined}); set {p}roles to roles of your scopes, or define those scopes"
+            )
+    else:
+        for role in cfg.role_specs:
+            short = isinstance(cfg.roles[role.key], list)
+            for i, s in enumerate(role.permissions):
+                check_scope(f"{p}roles.{role.key}{'' if short else '.permissions'}[{i}]", s)
 
     if not cfg.gateways:
         problems.append(f"{p}gateways: must list at least one gateway")
@@ -98,8 +109,17 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
         elif cfg.default_role_spec is None:
             known = ", ".join(r.key for r in cfg.role_specs) or "none"
             problems.append(f"{p}tenant.defaultRole: got {t.default_role!r}: not a role in {p}roles ({known})")
-    for i, s in enumerate(t.claims.elevated_permissions if t.claims.admin_email_domain else []):
-        check_scope(f"{p}tenant.claims.elevatedPermissions[{i}]", s)
+    if t.claims.admin_email_domain and "elevated_permissions" not in t.claims.model_fields_set:
+        missing = [s for s in t.claims.elevated_permissions if s not in scopes]
+        if missing:
+            problems.append(
+                f"{p}tenant.claims.elevatedPermissions: not set, so the default {t.claims.elevated_permissions!r} "
+                f"applies with adminEmailDomain, and {p}scopes does not define "
+                f"{', '.join(repr(s) for s in missing)} ({defined}); set elevatedPermissions to scopes you define"
+            )
+    elif t.claims.admin_email_domain:
+        for i, s in enumerate(t.claims.elevated_permissions):
+            check_scope(f"{p}tenant.claims.elevatedPermissions[{i}]", s)
     if t.owner is not None and t.manage:
         problems.append(
             f"{p}tenant.owner: is set while {p}tenant.manage is true; a stack that owns the tenant has no owner "

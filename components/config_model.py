@@ -15,6 +15,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     field_validator,
 )
 from pydantic.alias_generators import to_camel
@@ -59,6 +60,16 @@ class ConfigError(Exception):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_true_or_false(cls, v: Any, info: ValidationInfo) -> Any:
+        # Pulumi's config reads a boolean only from true/True/false/False (pulumi SDK config.py
+        # `_get_bool`, ConfigTypeError otherwise); pydantic alone would also take yes, on, 1, "off".
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.annotation is bool and not isinstance(v, bool):
+            raise ValueError("a boolean takes only true or false (as Pulumi's config reads booleans)")
+        return v
 
 
 class ConnectionConfig(_Model):
