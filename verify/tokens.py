@@ -165,7 +165,7 @@ def validate(token: str, jwks: Mapping[str, Any], rules: Rules, *, now: float | 
             )
     if rules.allowed_scopes:
         # The token's `scope` must hold any one of the allowed scopes (AWS, AgentCore developer
-        # guide, "Configure inbound JWT authorizer", Allowed scopes: "at least one").
+        # guide, "Configure inbound JWT authorizer", Allowed scopes: at least one must match).
         scopes = str(claims.get("scope", "")).split()
         if not set(scopes) & set(rules.allowed_scopes):
             raise TokenError(
