@@ -150,6 +150,15 @@ class GatewaySpec:
     # CreateGateway/UpdateGateway policyEngineConfiguration {arn, mode} (model:
     # GatewayPolicyEngineConfiguration, both required); empty: no engine of ours.
     policy_engine: Mapping[str, str] = field(default_factory=dict)
+    # protocolConfiguration.mcp keys the stack sets; the others are the live gateway's.
+    mcp: Mapping[str, Any] = field(default_factory=dict)
+
+    def protocol_configuration(self, live: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The live protocolConfiguration with the MCP keys we set replaced (model: MCPGatewayConfiguration)."""
+        current: dict[str, Any] = json.loads(json.dumps(dict(live or {}), default=str))
+        if self.mcp:
+            current["mcp"] = {**dict(current.get("mcp") or {}), **json.loads(json.dumps(dict(self.mcp)))}
+        return current
 
     @property
     def adopted(self) -> bool:
@@ -398,6 +407,9 @@ def desired_request(live: Mapping[str, Any], spec: GatewaySpec) -> dict[str, Any
     audience = spec.resource_url(str(live.get("gatewayUrl") or ""))
     live_jwt = (live.get("authorizerConfiguration") or {}).get("customJWTAuthorizer") or {}
     req["authorizerConfiguration"] = {"customJWTAuthorizer": spec.authorizer(audience, live_jwt)}
+    if spec.mcp:
+        # Sent on every update, as everything is: UpdateGateway resets an omitted protocolConfiguration.
+        req["protocolConfiguration"] = spec.protocol_configuration(live.get("protocolConfiguration"))
     if spec.domain:
         override = dict(live.get("domainOverride") or {})
         override["defaultDomain"] = spec.domain.lower()
@@ -540,6 +552,8 @@ def create_request(spec: GatewaySpec) -> dict[str, Any]:
         request["domainOverride"] = {"defaultDomain": spec.domain.lower()}
     if spec.policy_engine:
         request["policyEngineConfiguration"] = dict(spec.policy_engine)
+    if spec.mcp:
+        request["protocolConfiguration"] = spec.protocol_configuration()
     return request
 
 

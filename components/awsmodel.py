@@ -110,6 +110,12 @@ def _partitions() -> list[tuple[str, re.Pattern[str]]]:
     return [(p["id"], re.compile(p["regionRegex"])) for p in data["partitions"]]
 
 
+def is_region(region: str) -> bool:
+    """Whether `region` is a region name of a partition botocore knows: its `data/partitions.json`
+    gives each partition's `regionRegex` (aws-eusc: `^eusc\\-(de)\\-\\w+\\-\\d+$`, so eusc-de-east-1)."""
+    return any(regex.search(region) for _, regex in _partitions())
+
+
 def partition_for(region: str) -> str:
     """The ARN partition of a region, by the `regionRegex` of each partition in botocore's
     `data/partitions.json` (aws, aws-cn, aws-us-gov, the ISO partitions, aws-eusc)."""
@@ -168,6 +174,14 @@ def _members(service: str, shape_name: str) -> frozenset[str]:
     if shape.get("type") != "structure":
         raise ValueError(f"{service} shape {shape_name!r} is a {shape.get('type')}, not a structure")
     return frozenset(shape.get("members", {}))
+
+
+def member_shape(structure: str, member: str, service: str = DEFAULT_SERVICE) -> dict[str, Any]:
+    """The shape of one member of a structure (its `enum`, `min`, `max`, `pattern`, ...)."""
+    ref = _shape(service, structure).get("members", {}).get(member)
+    if ref is None:
+        raise ValueError(f"{service} shape {structure!r} has no member {member!r}")
+    return _shape(service, str(ref["shape"]))
 
 
 def input_members(operation: str, service: str = DEFAULT_SERVICE) -> frozenset[str]:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from components.awsconfig import client_settings
+from components.awsmodel import is_region
 from components.config_checks import check_references, https_host_only
 from components.config_model import (
     CIMD_FORMS,
@@ -32,7 +33,14 @@ from components.config_model import (
     ProjectConfig,
     RoleConfig,
 )
-from components.config_secrets import OFFLINE_SECRET, PLAIN_ONLY, explain_offline_secrets, offline_secret_note, redact
+from components.config_secrets import (
+    OFFLINE_SECRET,
+    PLAIN_ONLY,
+    cut,
+    explain_offline_secrets,
+    offline_secret_note,
+    redact,
+)
 from rules.urls import discovery_url
 
 
@@ -93,8 +101,10 @@ def _parse_value(key: str, value: Any) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as e:
             raise ConfigError([f"{key}: is not valid JSON ({e.msg} at {e.pos})"]) from None
-    if text in ("true", "false"):
-        return text == "true"
+    # The booleans Pulumi's config reads (pulumi SDK config.py `_get_bool`: "true"/"True",
+    # "false"/"False"); any other text stays text, and a boolean key refuses it.
+    if text in ("true", "True", "false", "False"):
+        return text in ("true", "True")
     return value
 
 
@@ -241,8 +251,12 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
             "aws:region: is required (the region of the AgentCore gateways), "
             "e.g. `pulumi config set aws:region us-east-1`"
         )
-    elif not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d", str(region)):
-        problems.append(f"aws:region: got {region!r}: not an AWS region name such as us-east-1")
+    elif not is_region(str(region)):
+        # By botocore's partitions (data/partitions.json), so the sovereign ones (aws-eusc) pass too.
+        problems.append(
+            f"aws:region: got {region!r}: not an AWS region name such as us-east-1, cn-north-1, us-gov-west-1 "
+            "or eusc-de-east-1"
+        )
 
     aws_client, aws_tags, aws_problems = client_settings(raw)
     problems.extend(aws_problems)
@@ -264,7 +278,9 @@ def load_settings(raw: Mapping[str, Any], stack: str, secret_keys: frozenset[str
             https_host_only(f"{NAMESPACE}:issuer", cfg.issuer, problems, allow_slash=True)
 
     if problems:
-        raise ConfigError(explain_offline_secrets(redact(problems, raw, secret_keys), raw, secret_keys))
+        # Cut long values only now, after redaction: a cut secret would no longer be recognised.
+        shown = explain_offline_secrets(redact(problems, raw, secret_keys), raw, secret_keys)
+        raise ConfigError([cut(p) for p in shown])
     assert cfg is not None and domain and region
     issuer = cfg.issuer or f"https://{domain}/"
     if not issuer.endswith("/"):

@@ -45,11 +45,22 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
         if problem:
             problems.append(f"{path}: got {scope!r}: {problem}")
 
+    defined = ", ".join(sorted(scopes)) or "none"
     _check_roles(cfg, problems)
-    for role in cfg.role_specs:
-        short = isinstance(cfg.roles[role.key], list)
-        for i, s in enumerate(role.permissions):
-            check_scope(f"{p}roles.{role.key}{'' if short else '.permissions'}[{i}]", s)
+    if "roles" not in cfg.model_fields_set:
+        # The defaults hold the default scopes: name the default, not keys the user never wrote.
+        missing = list(dict.fromkeys(s for r in cfg.role_specs for s in r.permissions if s not in scopes))
+        if missing:
+            problems.append(
+                f"{p}roles: not set, so the default roles ({', '.join(r.name for r in cfg.role_specs)}) apply, "
+                f"and they hold {', '.join(repr(s) for s in missing)}, which {p}scopes does not define "
+                f"({defined}); set {p}roles to roles of your scopes, or define those scopes"
+            )
+    else:
+        for role in cfg.role_specs:
+            short = isinstance(cfg.roles[role.key], list)
+            for i, s in enumerate(role.permissions):
+                check_scope(f"{p}roles.{role.key}{'' if short else '.permissions'}[{i}]", s)
 
     if not cfg.gateways:
         problems.append(f"{p}gateways: must list at least one gateway")
@@ -105,8 +116,17 @@ def check_references(cfg: ProjectConfig, problems: list[str]) -> None:
         elif cfg.default_role_spec is None:
             known = ", ".join(r.key for r in cfg.role_specs) or "none"
             problems.append(f"{p}tenant.defaultRole: got {t.default_role!r}: not a role in {p}roles ({known})")
-    for i, s in enumerate(t.claims.elevated_permissions if t.claims.admin_email_domain else []):
-        check_scope(f"{p}tenant.claims.elevatedPermissions[{i}]", s)
+    if t.claims.admin_email_domain and "elevated_permissions" not in t.claims.model_fields_set:
+        missing = [s for s in t.claims.elevated_permissions if s not in scopes]
+        if missing:
+            problems.append(
+                f"{p}tenant.claims.elevatedPermissions: not set, so the default {t.claims.elevated_permissions!r} "
+                f"applies with adminEmailDomain, and {p}scopes does not define "
+                f"{', '.join(repr(s) for s in missing)} ({defined}); set elevatedPermissions to scopes you define"
+            )
+    elif t.claims.admin_email_domain:
+        for i, s in enumerate(t.claims.elevated_permissions):
+            check_scope(f"{p}tenant.claims.elevatedPermissions[{i}]", s)
     if t.owner is not None and t.manage:
         problems.append(
             f"{p}tenant.owner: is set while {p}tenant.manage is true; a stack that owns the tenant has no owner "
@@ -246,9 +266,14 @@ def _check_required_permissions(key: str, perms: list[str], problems: list[str])
         else:
             scoped.append(perm)
     if len(scoped) > 1:
+        # Claim-rule values exclude ':' (model: MatchValueString), and a token needs any one of the
+        # allowed scopes (AWS, "Configure inbound JWT authorizer", Allowed scopes): all-of for
+        # several such permissions needs a Cedar policy engine, which is not set up yet.
         problems.append(
-            f"{key}: {', '.join(repr(x) for x in scoped)} contain characters AgentCore refuses in claim rules "
-            "(':' among them), so each would be an allowed scope, and AWS does not document whether several "
-            "allowed scopes mean all or any of them. Require at most one such permission per gateway, or name "
-            "the others with letters, digits, '_', '.' and '-' only (e.g. tools.execute)"
+            f"{key}: {', '.join(repr(x) for x in scoped)} must all hold, but AgentCore cannot require all of "
+            "them: a claim rule's value may not contain ':', and a token needs only any one of a gateway's "
+            "allowed scopes. Accepted: at most one permission with ':' per gateway (its allowed scope), and any "
+            "number named with letters, digits, '_', '.' and '-' only (e.g. tools.execute; each becomes a claim "
+            "rule, and every claim rule must hold). Requiring several ':' permissions at once needs AgentCore's "
+            "policy engine (Cedar), which mcpauth does not set up yet"
         )

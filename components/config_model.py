@@ -8,9 +8,19 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
+from components import awsmodel
 from components.naming import slug
 from components.targets_model import TargetConfig, ToolAccessConfig
 
@@ -51,6 +61,16 @@ class ConfigError(Exception):
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_true_or_false(cls, v: Any, info: ValidationInfo) -> Any:
+        # Pulumi's config reads a boolean only from true/True/false/False (pulumi SDK config.py
+        # `_get_bool`, ConfigTypeError otherwise); pydantic alone would also take yes, on, 1, "off".
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and field.annotation is bool and not isinstance(v, bool):
+            raise ValueError("a boolean takes only true or false (as Pulumi's config reads booleans)")
+        return v
 
 
 class ConnectionConfig(_Model):
@@ -269,6 +289,68 @@ class TenantConfig(_Model):
         return v
 
 
+# MCP versions an AgentCore gateway supports (AWS developer guide, "Use an AgentCore gateway"):
+# the model's McpVersion is a bare string, so the guide's list is what is checked.
+MCP_VERSIONS = ("2025-03-26", "2025-06-18", "2025-11-25", "2026-07-28")
+
+
+def _mcp_version(v: str) -> str:
+    if v not in MCP_VERSIONS:
+        raise ValueError(f"not an MCP version AgentCore supports ({', '.join(MCP_VERSIONS)})")
+    return v
+
+
+def _mcp_member(member: str) -> dict[str, Any]:
+    return awsmodel.member_shape("MCPGatewayConfiguration", member)
+
+
+class McpConfig(_Model):
+    """The gateway's protocolConfiguration.mcp (model: MCPGatewayConfiguration). A key left out
+    is not managed: the live gateway's value is kept."""
+
+    supported_versions: list[Annotated[str, AfterValidator(_mcp_version)]] | None = None
+    search_type: str | None = None
+    instructions: str | None = None
+
+    @field_validator("supported_versions")
+    @classmethod
+    def _versions(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError(f"lists no version; leave the key out, or list some of {', '.join(MCP_VERSIONS)}")
+        twice = sorted({x for x in v if v.count(x) > 1})
+        if twice:
+            raise ValueError("; ".join(f"lists {x!r} twice" for x in twice))
+        return v
+
+    @field_validator("search_type")
+    @classmethod
+    def _search_type(cls, v: str | None) -> str | None:
+        accepted = list(_mcp_member("searchType").get("enum") or [])
+        if v is not None and v not in accepted:
+            raise ValueError(f"not a search type AgentCore knows; accepted (model, SearchType): {', '.join(accepted)}")
+        return v
+
+    @field_validator("instructions")
+    @classmethod
+    def _instructions(cls, v: str | None) -> str | None:
+        shape = _mcp_member("instructions")
+        low, high = int(shape.get("min", 0)), int(shape.get("max", 0))
+        if v is not None and not low <= len(v) <= high:
+            raise ValueError(f"{len(v)} characters; AgentCore takes {low} to {high} (model, McpInstructions)")
+        return v
+
+    def protocol_configuration(self) -> dict[str, Any]:
+        """The keys set, as MCPGatewayConfiguration names them."""
+        out = {
+            "supportedVersions": self.supported_versions,
+            "searchType": self.search_type,
+            "instructions": self.instructions,
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+
 class GatewayConfig(_Model):
     name: str = Field(min_length=1, max_length=40)
     # AWS: GatewayDescription is 1-200 characters (model); empty means "derived".
@@ -288,6 +370,7 @@ class GatewayConfig(_Model):
     # The upstreams the gateway fronts, and which permission may call which of their tools.
     targets: list[TargetConfig] = []
     tool_access: ToolAccessConfig = ToolAccessConfig()
+    mcp: McpConfig = Field(default_factory=McpConfig)
 
     @field_validator("name")
     @classmethod

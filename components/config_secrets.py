@@ -4,8 +4,28 @@ plain text (structural keys), and explained where the offline plan cannot decryp
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
+
+# A quoted value longer than this is shown cut in an error: a 200 KB line helps nobody, and a
+# problem line should fit a terminal and a CI log.
+SHOWN_MAX = 120
+# A Python repr in an error: a quote not inside a word (so not an apostrophe) up to its closing quote.
+_QUOTED = re.compile(
+    r"(?<!\w)(?:'(?:[^'\\\n]|\\.){N,}'|\"(?:[^\"\\\n]|\\.){N,}\")(?!\w)".replace("N", str(SHOWN_MAX + 1))
+)
+
+
+def cut(text: str) -> str:
+    """`text` with each quoted value (the errors quote values as Python reprs) over SHOWN_MAX
+    characters cut to its start and its length."""
+
+    def short(m: re.Match[str]) -> str:
+        quoted = m.group(0)
+        return f"{quoted[:61]}…{quoted[0]} ({len(quoted) - 2} characters)"
+
+    return _QUOTED.sub(short, text)
 
 
 def _leaves(value: Any) -> list[str]:

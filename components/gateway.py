@@ -58,6 +58,8 @@ class McpGatewayArgs:
     # mcpauth:targetSecrets, a secret Output of the whole object (None when no target needs one).
     target_secrets: pulumi.Output[Any] | None = None
     organization: str | None = None  # pulumi.get_organization()
+    # protocolConfiguration.mcp keys the stack sets (config: mcpauth:gateways[].mcp).
+    mcp: dict[str, Any] = field(default_factory=dict)
 
 
 class McpGateway(pulumi.ComponentResource):
@@ -162,6 +164,8 @@ class McpGateway(pulumi.ComponentResource):
                 **(
                     {"policyEngine": {"arn": engine.policy_engine_arn, "mode": args.tool_access.mode}} if engine else {}
                 ),
+                # Only when set: a stack deployed before the key existed keeps its inputs unchanged.
+                **({"mcp": dict(args.mcp)} if args.mcp else {}),
             },
             # The physical name is fixed, so a replacement created first would find the live
             # gateway by name and tags, take it for its own, and the old one's delete would then

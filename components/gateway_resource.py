@@ -38,6 +38,7 @@ INPUT_KEYS = (
     "customClaims",
     "tags",
     "policyEngine",
+    "mcp",
 )
 # A new region or adopted id is another gateway; the name is immutable (model: UpdateGateway
 # `name` "must be the same as the one when the gateway was created").
@@ -68,6 +69,7 @@ def _spec(props: dict[str, Any]) -> Any:
         tags=dict(props.get("tags") or {}),
         legacy_name=props.get("legacyName") or None,
         policy_engine={k: str(v) for k, v in dict(props.get("policyEngine") or {}).items()},
+        mcp=dict(props.get("mcp") or {}),
     )
 
 

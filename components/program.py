@@ -170,6 +170,7 @@ def _gateways(
                 existing_gateway_id=gw.existing_gateway_id,
                 domain=gw.domain,
                 required_permissions=list(gw.required_permissions),
+                mcp=gw.mcp.protocol_configuration(),
                 discovery_url=discovery_url,
                 region=settings.aws_region,
                 aws_client=settings.aws_client,

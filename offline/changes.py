@@ -216,6 +216,23 @@ def _git(*args: str) -> bytes:
     return done.stdout
 
 
+JSON = ("--format", "json")
+# One stack's plan takes seconds; a stack file that makes it run for minutes is refused, not waited for.
+PLAN_TIMEOUT_SECONDS = 300
+
+
+def _plan_document(done: subprocess.CompletedProcess[str]) -> dict[str, Any] | None:
+    """The plan's JSON document, or None. Exit 0 and 1 (checks failed) print one; a Python crash
+    also exits 1, with a traceback and no document, so the output itself decides."""
+    if done.returncode not in (0, 1):
+        return None
+    try:
+        doc = json.loads(done.stdout)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def old_plan(against: str, stack: str, stack_dir: Path) -> tuple[str, dict[str, Any] | None, str | None]:
     """(commit, the plan document at `against`, a note). The document is None when the stack
     file does not exist at that revision: every resource is then a create."""
@@ -241,17 +258,24 @@ def old_plan(against: str, stack: str, stack_dir: Path) -> tuple[str, dict[str, 
         if not (old_dir / f"Pulumi.{stack}.yaml").is_file():
             return commit, None, f"Pulumi.{stack}.yaml does not exist at {commit[:12]}: everything is created"
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        done = subprocess.run(
-            [sys.executable, "-m", "offline.plan", "--stack", stack, "--stack-dir", str(old_dir), "--format", "json"],
-            cwd=tree,
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode not in (0, 1):
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "offline.plan", "--stack", stack, "--stack-dir", str(old_dir), *JSON],
+                cwd=tree,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=PLAN_TIMEOUT_SECONDS,
+            )
+        except subprocess.TimeoutExpired:
+            raise ChangesError(
+                f"AGAINST={against}: the stack's plan at {commit[:12]} did not finish in {PLAN_TIMEOUT_SECONDS} s"
+            ) from None
+        doc = _plan_document(done)
+        if doc is None:
             reason = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
             raise ChangesError(f"AGAINST={against}: the stack does not plan at {commit[:12]}: {reason[0]}")
-        return commit, json.loads(done.stdout), note
+        return commit, doc, note
 
 
 def changes_against(against: str, stack: str, stack_dir: Path, new_doc: dict[str, Any]) -> Changes:
@@ -328,14 +352,17 @@ def stack_files(commit: str | None = None) -> list[tuple[str, str]]:
 
 
 def _plan_now(stack: str, folder: str) -> tuple[int, str, dict[str, Any] | None]:
-    done = subprocess.run(
-        [sys.executable, "-m", "offline.plan", "--stack", stack, "--stack-dir", folder, "--format", "json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    doc = json.loads(done.stdout) if done.returncode in (0, 1) else None
-    return done.returncode, done.stderr.strip(), doc
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "offline.plan", "--stack", stack, "--stack-dir", folder, "--format", "json"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=PLAN_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        return -1, f"the plan did not finish in {PLAN_TIMEOUT_SECONDS} s and was stopped", None
+    return done.returncode, done.stderr.strip(), _plan_document(done)
 
 
 def summary(against: str) -> tuple[str, bool]:

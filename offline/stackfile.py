@@ -18,10 +18,15 @@ import yaml
 # What a `secure:` value reads as offline: the plan cannot decrypt it (that needs the stack's
 # secrets provider), so it carries this through and shows it as it is.
 from components.config_secrets import OFFLINE_SECRET as SECRET_PLACEHOLDER
+from components.config_secrets import cut
 
 
 class StackFileError(Exception):
-    """A stack or project file that is missing or does not parse; names the file."""
+    """A stack or project file that is missing or does not parse; names the file. Long values in
+    the message are cut (a stack file holds ciphertext, never a plain secret, so nothing hides)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(cut(message))
 
 
 @dataclass(frozen=True)
@@ -40,12 +45,15 @@ class _Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ign
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, Any] = {}
         for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue  # `<<`: yaml.v3 merges it, and a key written here wins over a merged one
             key = self.construct_object(key_node, deep=deep)
             if isinstance(key, (str, int, float, bool)) and key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"key {key!r} appears twice in one mapping", key_node.start_mark
                 )
             seen[key] = True
+        self.flatten_mapping(node)  # merge keys, as SafeConstructor does before its own mapping
         return dict(super().construct_mapping(node, deep=deep))
 
 
@@ -76,16 +84,95 @@ _Yaml12Loader.add_implicit_resolver(
 )
 
 
-def _load_yaml(path: Path) -> Any:
+# Far beyond any stack file (a dozen gateways is a few KB), and small enough to read at once.
+MAX_FILE_BYTES = 1024 * 1024
+
+# Go's yaml.v3 (decode.go, `unmarshal` and `allowedAliasRatio`) fails a decode with "document
+# contains excessive aliasing" once more than 100 of its decoded nodes came through an alias, more
+# than 1,000 were decoded, and the aliased share exceeds 99% (up to 400,000 decoded nodes), falling
+# linearly to 10% at 4,000,000. Pulumi reads stack files with it; the same rule here stops an alias
+# bomb before anything expands it.
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    if decoded <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decoded >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+
+
+def _check_aliasing(root: Any) -> None:
+    """Walk the composed document as yaml.v3 decodes it: a node reached again (PyYAML composes an
+    alias as its anchor's node) is an alias, and what is under it counts as aliased."""
+    decoded = aliased = 0
+    seen: set[int] = set()
+    on_path: set[int] = set()
+    stack: list[tuple[Any, int, bool]] = [(root, 0, False)]  # (node, alias depth, leaving)
+    while stack:
+        node, depth, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            continue
+        decoded += 1
+        if depth:
+            aliased += 1
+        if aliased > 100 and decoded > 1000 and aliased / decoded > _allowed_alias_ratio(decoded):
+            raise ValueError("the document contains excessive aliasing (more alias expansion than yaml.v3 allows)")
+        if id(node) in on_path:
+            raise ValueError("an anchor's value contains itself")
+        if id(node) in seen:
+            depth += 1  # an alias: yaml.v3 counts the alias node, then its target as aliased
+            decoded += 1
+            aliased += 1
+        seen.add(id(node))
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)):
+            on_path.add(id(node))
+            stack.append((node, depth, True))
+            children = node.value if isinstance(node, yaml.SequenceNode) else [n for kv in node.value for n in kv]
+            stack.extend((child, depth, False) for child in reversed(children))
+
+
+def _stacks_in(folder: Path) -> str:
+    names = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in folder.glob("Pulumi.?*.yaml"))
+    return ", ".join(names) or "none"
+
+
+def _load_yaml(path: Path, *, stack_file: bool = False) -> Any:
     if not path.is_file():
-        raise StackFileError(f"{path.name}: no such file in {path.parent}")
+        hint = (
+            f"; stacks there: {_stacks_in(path.parent)}. Name one with STACK=<stack>, or point "
+            "STACK_DIR=<folder> at the folder that holds Pulumi.<stack>.yaml"
+            if stack_file
+            else ""
+        )
+        raise StackFileError(f"{path.name}: no such file in {path.parent}{hint}")
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise StackFileError(
+            f"{path.name}: {size / 1024 / 1024:.1f} MiB; a stack file is read only up to "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MiB (a few KB is usual)"
+        )
+    loader = _Yaml12Loader(path.read_text())
     try:
-        return yaml.load(path.read_text(), Loader=_Yaml12Loader) or {}  # noqa: S506 - a SafeLoader subclass
+        node = loader.get_single_node()
+        if node is None:
+            return {}
+        try:
+            _check_aliasing(node)
+        except ValueError as e:
+            raise StackFileError(f"{path.name}: YAML refused: {e}") from None
+        return loader.construct_document(node) or {}
+    except RecursionError:
+        raise StackFileError(f"{path.name}: YAML refused: nested too deeply") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise StackFileError(f"{path.name}: YAML does not parse{where}: {problem}") from None
+        raise StackFileError(f"{path.name}: YAML does not parse{where}: {cut(str(problem))}") from None
+    finally:
+        loader.dispose()
 
 
 def _as_config_text(value: Any) -> str:
@@ -102,7 +189,7 @@ def _check_value(file: str, path: str, value: Any) -> None:
         for k, v in value.items():
             if not isinstance(k, str):
                 raise StackFileError(f"{file}: {path}: key {k!r} is not a string; quote it")
-            _check_value(file, f"{path}.{k}", v)
+            _check_value(file, f"{path}.{k if len(k) <= 60 else k[:40] + '…'}", v)
     elif isinstance(value, list):
         for i, v in enumerate(value):
             _check_value(file, f"{path}[{i}]", v)
@@ -136,7 +223,7 @@ def load_stack(root: Path, stack: str, stack_dir: Path | None = None) -> StackCo
         raise StackFileError("Pulumi.yaml: not a Pulumi project file (no `name:`)")
     project = str(project_file["name"])
     stack_path = (stack_dir or root) / f"Pulumi.{stack}.yaml"
-    stack_file = _load_yaml(stack_path)
+    stack_file = _load_yaml(stack_path, stack_file=True)
     if not isinstance(stack_file, dict):
         raise StackFileError(f"{stack_path.name}: expected a mapping with a `config:` key")
     stack_config = stack_file.get("config") or {}

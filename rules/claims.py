@@ -17,15 +17,15 @@ VALUE_MAX = 255
 def permission_rules(required_permissions: list[str]) -> tuple[list[str], list[dict[str, Any]]]:
     """(allowedScopes, customClaims) that make a gateway require every permission.
 
-    A CUSTOM_JWT authorizer checks all of its settings (AgentCore developer guide, inbound JWT
-    authorizer: "the authorizer will verify them all"), so each permission AgentCore accepts as a
+    A CUSTOM_JWT authorizer checks all of its settings and every custom claim rule (AgentCore
+    developer guide, "Configure inbound JWT authorizer"), so each permission AgentCore accepts as a
     claim value gets its own rule on the token's `permissions` array: CONTAINS_ANY of a one-item
     list, the operator both AWS's guide (for STRING_ARRAY it "must be CONTAINS_ANY") and the model
     ("contains any of the strings") give for arrays. A permission with `:` (the Auth0/MCP
-    convention, `read:tools`) cannot be a claim value, only an allowed scope; whether several
-    allowed scopes mean any or all is not documented, so the config allows at most one such
-    permission per gateway (with one, both readings agree). `components.config` refuses anything
-    else before this runs.
+    convention, `read:tools`) cannot be a claim value, only an allowed scope, and a token needs
+    just *one* of several allowed scopes (same page, "Allowed scopes"): so the config allows at
+    most one such permission per gateway, and requiring several at once waits for the policy
+    engine (Cedar). `components.config` refuses anything else before this runs.
     """
     scopes = [p for p in required_permissions if not CLAIM_VALUE_RE.fullmatch(p)]
     claims = [

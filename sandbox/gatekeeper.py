@@ -12,7 +12,9 @@ validator is not vouched for by the other.
 - `aud` (a string or a list) holding one of the allowed audiences;
 - `client_id` among the allowed clients, when there are any (Auth0 tokens carry `azp`, so any
   allowedClients list refuses them);
-- every allowed scope present in the space-separated `scope`;
+- any one of the allowed scopes present in the space-separated `scope`, when there are any (AWS,
+  AgentCore developer guide, "Configure inbound JWT authorizer", Allowed scopes: at least one of
+  the token's scopes must match one of the configured values);
 - every custom claim rule (EQUALS, CONTAINS, CONTAINS_ANY) holding.
 """
 
@@ -106,7 +108,8 @@ def admit(token: str, jwks: Mapping[str, Any], issuer: str, authorizer: Authoriz
     if authorizer.allowed_clients and claims.get("client_id") not in authorizer.allowed_clients:
         raise Refused("client-not-allowed")
     granted = str(claims.get("scope", "")).split()
-    if any(s not in granted for s in authorizer.allowed_scopes):
+    # Any one of them, not all (AWS, inbound JWT authorizer, "Allowed scopes"); claim rules, below, all.
+    if authorizer.allowed_scopes and not set(granted) & set(authorizer.allowed_scopes):
         raise Refused("scope-not-allowed")
     if not all(_rule_holds(claims, rule) for rule in authorizer.custom_claims):
         raise Refused("missing-permission")

@@ -995,6 +995,26 @@ def test_an_input_only_change_is_an_update_that_lands(client: Any, aws_env: str)
     assert client.list_tags_for_resource(resourceArn=arn)["tags"]["team"] == "platform"
 
 
+def test_mcp_settings_reach_the_gateway_and_survive_every_update(client: Any, aws_env: str) -> None:
+    """protocolConfiguration.mcp is set at create and sent again on each UpdateGateway, which resets
+    any optional field it is not sent (model: UpdateGateway documentation; the double does too)."""
+    mcp = {"supportedVersions": ["2025-06-18"], "searchType": "SEMANTIC", "instructions": "Platform tools"}
+    p = props("mcpset", mcp=mcp)
+    provider = _Provider()
+    created = provider.create(p)
+    assert client.get_gateway(gatewayIdentifier=created.id)["protocolConfiguration"] == {"mcp": mcp}
+    news = {**p, "description": "Tools, renamed"}
+    provider.update(created.id, created.outs, news)
+    live = client.get_gateway(gatewayIdentifier=created.id)
+    assert live["description"] == "Tools, renamed" and live["protocolConfiguration"] == {"mcp": mcp}
+    # A new value is a change, found against the live gateway, and lands.
+    newer = {**news, "mcp": {**mcp, "supportedVersions": ["2025-06-18", "2025-11-25"]}}
+    assert provider.diff(created.id, provider.update(created.id, created.outs, news).outs, newer).changes is True
+    provider.update(created.id, created.outs, newer)
+    got = client.get_gateway(gatewayIdentifier=created.id)["protocolConfiguration"]["mcp"]
+    assert got["supportedVersions"] == ["2025-06-18", "2025-11-25"] and got["searchType"] == "SEMANTIC"
+
+
 def test_refresh_records_what_the_live_gateway_has(client: Any, aws_env: str) -> None:
     p = props("refreshed")
     provider = _Provider()

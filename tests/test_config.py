@@ -137,7 +137,7 @@ def test_custom_domain_issuer_gets_exactly_one_trailing_slash() -> None:
         (
             make_config([{"name": "a", "requiredPermissions": ["read:tools", "execute:tools"]}]),
             "mcpauth:gateways[0].requiredPermissions",
-            "at most one such permission",
+            "at most one permission with ':' per gateway",
         ),
         (
             make_config([{"name": "a", "requiredPermissions": ['say"hi']}], scopes={'say"hi': "x"}, roles={}),
@@ -211,6 +211,25 @@ def test_missing_and_malformed_provider_keys_are_named() -> None:
     cfg = make_config()
     cfg["aws:region"] = "virginia"
     assert one_problem(cfg).startswith("aws:region: got 'virginia'")
+
+
+@pytest.mark.parametrize(
+    ("region", "partition"),
+    [("eusc-de-east-1", "aws-eusc"), ("us-gov-west-1", "aws-us-gov"), ("cn-north-1", "aws-cn"), ("eu-west-3", "aws")],
+)
+def test_a_region_of_every_partition_botocore_knows_is_accepted(region: str, partition: str) -> None:
+    """botocore's data/partitions.json defines aws-eusc (regionRegex ^eusc\\-(de)\\-\\w+\\-\\d+$), which
+    the README lists; its regions were refused by a shape check that wanted two letters first."""
+    from components.awsmodel import partition_for
+
+    s = load_settings({**make_config(), "aws:region": region}, "test")
+    assert s.aws_region == region and partition_for(s.aws_region) == partition
+
+
+def test_a_region_no_partition_knows_names_the_accepted_forms() -> None:
+    msg = one_problem({**make_config(), "aws:region": "eusc-xx-east"})
+    assert msg.startswith("aws:region: got 'eusc-xx-east': not an AWS region name such as us-east-1"), msg
+    assert "eusc-de-east-1" in msg
 
 
 def test_missing_gateways_and_bad_json_are_named() -> None:
@@ -306,6 +325,13 @@ def test_open_signup_on_a_domain_connection_with_dcr_needs_an_explicit_yes() -> 
     load_settings(make_config(tenant={**off, "connection": {"disableSignup": False}}), "t")
     # A stack that does not own the tenant declares no connection.
     load_settings(make_config(tenant={"manage": False, "connection": {"disableSignup": False}}), "t")
+
+
+@pytest.mark.parametrize("flags", [{"dynamicClientRegistration": False}, {"clientIdMetadataDocuments": False}])
+def test_open_signup_is_refused_when_either_self_registration_is_on(flags: dict[str, bool]) -> None:
+    """DCR alone or CIMD alone lets a client register itself; either one makes open sign-up public."""
+    msg = one_problem(make_config(tenant={**flags, "connection": {"disableSignup": False}}))
+    assert msg.startswith("mcpauth:tenant.connection.disableSignup: is false on a domain-level connection")
 
 
 def test_connection_options_to_keep_are_checked_against_the_provider_names() -> None:
@@ -500,7 +526,8 @@ def test_the_config_error_lists_every_problem_under_one_heading() -> None:
         (
             make_config([{"name": "a", "audiance": "x"}]),
             "mcpauth:gateways[0].audiance: unknown key; accepted keys here: name, description, existingGatewayId, "
-            "domain, requiredPermissions, thirdPartyScopes, tokenLifetimeSeconds, offlineAccess, targets, toolAccess",
+            "domain, requiredPermissions, thirdPartyScopes, tokenLifetimeSeconds, offlineAccess, targets, toolAccess, "
+            "mcp",
         ),
         (
             make_config(tenant={"connection": {"nmae": "x"}}),
@@ -545,10 +572,12 @@ def test_required_permissions_agentcore_can_and_cannot_require() -> None:
     assert problems(make_config([{"name": "a", "requiredPermissions": perms}], scopes=scopes, roles={})) == [
         "mcpauth:gateways[0].requiredPermissions[2]: got 'a\"b': AgentCore can require it neither as a claim value "
         '([A-Za-z0-9_.-]+) nor as an allowed scope (printable ASCII without space, " or \\)',
-        "mcpauth:gateways[0].requiredPermissions: 'read:tools', 'execute:tools' contain characters AgentCore "
-        "refuses in claim rules (':' among them), so each would be an allowed scope, and AWS does not document "
-        "whether several allowed scopes mean all or any of them. Require at most one such permission per gateway, "
-        "or name the others with letters, digits, '_', '.' and '-' only (e.g. tools.execute)",
+        "mcpauth:gateways[0].requiredPermissions: 'read:tools', 'execute:tools' must all hold, but AgentCore "
+        "cannot require all of them: a claim rule's value may not contain ':', and a token needs only any one of "
+        "a gateway's allowed scopes. Accepted: at most one permission with ':' per gateway (its allowed scope), "
+        "and any number named with letters, digits, '_', '.' and '-' only (e.g. tools.execute; each becomes a "
+        "claim rule, and every claim rule must hold). Requiring several ':' permissions at once needs AgentCore's "
+        "policy engine (Cedar), which mcpauth does not set up yet",
     ]
     # 1-255 characters each (the model's MatchValueString and AllowedScopeType).
     longest = make_config([{"name": "a", "requiredPermissions": ["p" * 255, "q" * 256]}], scopes=scopes, roles={})
@@ -580,7 +609,8 @@ def test_a_value_make_plan_could_not_decrypt_says_so_and_what_to_do() -> None:
     with pytest.raises(ConfigError) as info:
         load_settings({**make_config(), "aws:region": "[secret]"}, "test", frozenset({"aws:region"}))
     assert info.value.problems == [
-        "aws:region: got [secret]: not an AWS region name such as us-east-1 (aws:region is set with `secure:`, "
+        "aws:region: got [secret]: not an AWS region name such as us-east-1, cn-north-1, us-gov-west-1 or "
+        "eusc-de-east-1 (aws:region is set with `secure:`, "
         "which `make plan` cannot decrypt offline, so it read [secret]. Keep settings that are not credentials in "
         "plain text (`pulumi config set aws:region …` without --secret), or check this stack with `make preview`, "
         "which decrypts it)"
@@ -798,3 +828,51 @@ def test_aws_region_is_required_and_scalars_are_read_as_the_cli_sets_them() -> N
     s = load_settings({**make_config(), "mcpauth:protect": "true", "aws:profile": "dev"}, "test")
     assert (s.project.protect, s.aws_client["profile"]) == (True, "dev")
     assert load_settings({**make_config(), "mcpauth:protect": " false "}, "test").project.protect is False
+
+
+def test_mcp_settings_per_gateway_are_checked_against_the_service_model() -> None:
+    """MCPGatewayConfiguration (model): searchType is the enum SEARCH_TYPES, instructions 1-2048
+    characters; supportedVersions are the MCP versions AWS's guide lists."""
+    ok = make_config(
+        [
+            {
+                "name": "a",
+                "mcp": {
+                    "supportedVersions": ["2025-06-18", "2025-03-26"],
+                    "searchType": "SEMANTIC",
+                    "instructions": "Tools for the platform team",
+                },
+            }
+        ]
+    )
+    mcp = load_settings(ok, "test").project.gateways[0].mcp
+    assert mcp.protocol_configuration() == {
+        "supportedVersions": ["2025-06-18", "2025-03-26"],
+        "searchType": "SEMANTIC",
+        "instructions": "Tools for the platform team",
+    }
+    assert load_settings(make_config(), "test").project.gateways[0].mcp.protocol_configuration() == {}
+    found = problems(
+        make_config(
+            [
+                {
+                    "name": "a",
+                    "mcp": {
+                        "supportedVersions": ["2024-11-05", "2025-06-18"],
+                        "searchType": "KEYWORD",
+                        "instructions": "x" * 2049,
+                    },
+                }
+            ]
+        )
+    )
+    joined = "\n".join(found)
+    assert "mcpauth:gateways[0].mcp.supportedVersions[0]: got '2024-11-05'" in joined, found
+    assert "2025-03-26, 2025-06-18, 2025-11-25, 2026-07-28" in joined
+    assert "mcpauth:gateways[0].mcp.searchType: got 'KEYWORD'" in joined and "SEMANTIC" in joined
+    assert "mcpauth:gateways[0].mcp.instructions: " in joined and "2048" in joined
+    twice = make_config([{"name": "a", "mcp": {"supportedVersions": ["2025-06-18", "2025-06-18"]}}])
+    assert problems(twice) == ["mcpauth:gateways[0].mcp.supportedVersions: lists '2025-06-18' twice"]
+    empty = problems(make_config([{"name": "a", "mcp": {"supportedVersions": [], "instructions": ""}}]))
+    assert any(p.startswith("mcpauth:gateways[0].mcp.supportedVersions:") for p in empty), empty
+    assert any(p.startswith("mcpauth:gateways[0].mcp.instructions:") for p in empty), empty

@@ -73,6 +73,15 @@ def test_required_permissions_become_an_allowed_scope_or_claim_rules(evaluate) -
     }
 
 
+def test_mcp_settings_become_the_gateways_protocol_configuration(evaluate) -> None:
+    mcp = {"supportedVersions": ["2025-11-25"], "instructions": "Ask for tools by name"}
+    ev = evaluate(make_config([{"name": "tools", "mcp": mcp}, {"name": "plain"}]))
+    inputs = {gw.inputs["name"].split("-")[0]: gw.inputs for gw in ev.of_type(GATEWAY)}
+    assert inputs["tools"]["mcp"] == mcp
+    # Unset: no input at all, so a stack deployed before the key existed sees no change.
+    assert "mcp" not in inputs["plain"]
+
+
 def test_gateway_names_are_unique_for_stacks_and_gateways_that_read_alike(evaluate) -> None:
     a = evaluate(make_config([{"name": "tools"}]), stack="eu-prod").of_type(GATEWAY)[0].inputs["name"]
     b = evaluate(make_config([{"name": "tools-eu"}]), stack="prod").of_type(GATEWAY)[0].inputs["name"]
@@ -559,8 +568,9 @@ def test_each_gateway_declared_is_one_the_gateway_provider_accepts_as_configured
     by_name = {r.name: r for r in ev.resources}
     for gw, description in (("tools", "Tools for agents"), ("docs", "MCP gateway docs (test)")):
         inputs = by_name[f"gw-{gw}-gateway"].inputs
-        # policyEngine is given only to a gateway with tool access (tests/test_targets_program.py).
-        assert set(inputs) == {*INPUT_KEYS, "legacyName"} - {"policyEngine"}, gw
+        # policyEngine and mcp are given only when set (tests/test_targets_program.py), so stacks
+        # deployed before they existed see no input change.
+        assert set(inputs) == {*INPUT_KEYS, "legacyName"} - {"policyEngine", "mcp"}, gw
         assert _Provider().check({}, inputs).failures == [], gw
         role = by_name[f"gw-{gw}-role"]
         assert role.inputs["description"] == f"AgentCore gateway {gw} (test), managed by mcpauth"

@@ -208,9 +208,12 @@ def test_the_gateway_stand_in_requires_the_allowed_scope_and_every_claim_rule() 
         with pytest.raises(TokenError) as info:
             validate(w.sign(bad), w.jwks, rules)
         assert info.value.code == code
-    both = Rules(issuer=w.issuer, audiences=[AUD], allowed_scopes=["read:tools", "admin"])
-    with pytest.raises(TokenError, match="lacks some of"):
-        validate(ok, w.jwks, both)  # the stricter reading of several allowed scopes: all of them
+    # AWS: a token needs any one of several allowed scopes (inbound JWT authorizer, "Allowed scopes").
+    either = Rules(issuer=w.issuer, audiences=[AUD], allowed_scopes=["admin", "read:tools"])
+    assert validate(ok, w.jwks, either)["scope"] == "read:tools"
+    neither = Rules(issuer=w.issuer, audiences=[AUD], allowed_scopes=["admin", "write:tools"])
+    with pytest.raises(TokenError, match="none of"):
+        validate(ok, w.jwks, neither)
 
 
 def test_time_claims_at_their_exact_edges(world: World) -> None:
@@ -300,6 +303,22 @@ def test_the_gatekeeper_applies_each_claim_rule_operator(
         assert refused.value.reason == "missing-permission"
 
 
+def test_the_gatekeeper_needs_every_claim_rule_not_one_of_them(world: World) -> None:
+    """Two required permissions are two claim rules; AWS admits only a token meeting every one
+    ("Configure inbound JWT authorizer": each custom claim rule must hold)."""
+    from rules.claims import permission_rules
+    from sandbox.gatekeeper import Refused, admit
+
+    _, rules = permission_rules(["tools.read", "tools.execute"])
+    authorizer = _authorizer(custom_claims=rules)
+    both = world.sign(world.claims(permissions=["tools.execute", "tools.read"]))
+    assert admit(both, world.jwks, world.issuer, authorizer)["permissions"] == ["tools.execute", "tools.read"]
+    for held in (["tools.read"], ["tools.execute"]):
+        with pytest.raises(Refused) as refused:
+            admit(world.sign(world.claims(permissions=held)), world.jwks, world.issuer, authorizer)
+        assert refused.value.reason == "missing-permission", held
+
+
 @pytest.mark.parametrize(
     ("over", "authorizer", "reason"),
     [
@@ -309,7 +328,9 @@ def test_the_gatekeeper_applies_each_claim_rule_operator(
         ({}, {"allowed_clients": ["cid"]}, "client-not-allowed"),  # azp is not client_id
         ({"scope": "openid read:tools"}, {"allowed_scopes": ["read:tools"]}, None),
         ({"scope": "openid"}, {"allowed_scopes": ["read:tools"]}, "scope-not-allowed"),
-        ({"scope": "read:tools"}, {"allowed_scopes": ["read:tools", "execute:tools"]}, "scope-not-allowed"),
+        # Any one of several allowed scopes admits (AWS, inbound JWT authorizer, "Allowed scopes").
+        ({"scope": "read:tools"}, {"allowed_scopes": ["read:tools", "execute:tools"]}, None),
+        ({"scope": "openid admin"}, {"allowed_scopes": ["read:tools", "execute:tools"]}, "scope-not-allowed"),
         ({"nbf": 10**10}, {}, "not-yet-valid"),
         ({"iat": -1}, {}, "absurd-time"),
         ({"exp": True}, {}, "expired"),  # PyJWT reads True as 1 (1970); refused either way
@@ -506,7 +527,7 @@ def test_each_refusal_names_the_bad_value_and_the_fix(world: World) -> None:
             {"allowed_scopes": ["read:tools"]},
             (
                 "scope-not-allowed",
-                "scope [] lacks some of ['read:tools']",
+                "scope [] holds none of the allowed scopes ['read:tools']",
                 "grant the client the allowed scope (the permission the gateway requires)",
             ),
         ),

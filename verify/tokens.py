@@ -164,14 +164,13 @@ def validate(token: str, jwks: Mapping[str, Any], rules: Rules, *, now: float | 
                 "remove allowedClients from the authorizer; for Auth0 the audience is the gate",
             )
     if rules.allowed_scopes:
-        # The token's `scope` must hold the allowed scopes. AWS does not document whether several
-        # mean any or all; mcpauth sets at most one (rules/claims.py, permission_rules), and
-        # this stand-in takes the stricter reading, all of them.
+        # The token's `scope` must hold any one of the allowed scopes (AWS, AgentCore developer
+        # guide, "Configure inbound JWT authorizer", Allowed scopes: at least one must match).
         scopes = str(claims.get("scope", "")).split()
-        if not all(s in scopes for s in rules.allowed_scopes):
+        if not set(scopes) & set(rules.allowed_scopes):
             raise TokenError(
                 "scope-not-allowed",
-                f"scope {scopes!r} lacks some of {list(rules.allowed_scopes)!r}",
+                f"scope {scopes!r} holds none of the allowed scopes {list(rules.allowed_scopes)!r}",
                 "grant the client the allowed scope (the permission the gateway requires)",
             )
     for rule in rules.custom_claims:
