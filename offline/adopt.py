@@ -109,21 +109,28 @@ def import_file(plan: Plan) -> dict[str, Any]:
     ev = plan.evaluation
     by_urn = ev.by_urn()
     resources: list[dict[str, Any]] = []
-    parents: dict[str, Registered] = {}
+    components: dict[str, dict[str, Any]] = {}
+
+    def placed(entry: dict[str, Any], r: Registered) -> dict[str, Any]:
+        # A resource's URN carries its parent's whole type chain (Pulumi sdk/go/common/resource/
+        # urn.go `NewURN`), so every ancestor component is in the file too, each under its own
+        # parent; `parent` names another entry of the file (pulumi import, since 3.94).
+        parent = by_urn.get(r.parent)
+        if parent is not None and parent.type != ROOT_STACK:
+            entry["parent"] = parent.name
+            if parent.urn not in components:
+                components[parent.urn] = placed({"type": parent.type, "name": parent.name, "component": True}, parent)
+        return entry
+
     for r in sorted(ev.resources, key=lambda r: r.urn):
         if not r.custom:
             continue
         rid = _import_id(r, plan, by_urn)
-        if rid is None:
-            continue
-        entry: dict[str, Any] = {"type": r.type, "name": r.name, "id": rid}
-        parent = by_urn.get(r.parent)
-        if parent is not None and parent.type != ROOT_STACK:
-            entry["parent"] = parent.name
-            parents[parent.name] = parent
-        resources.append(entry)
-    components = [{"type": p.type, "name": n, "component": True} for n, p in sorted(parents.items())]
-    return {"resources": components + resources}
+        if rid is not None:
+            resources.append(placed({"type": r.type, "name": r.name, "id": rid}, r))
+    # Outermost first, so a component comes before every entry that names it as parent.
+    ordered = sorted(components, key=lambda urn: (urn.split("::")[2].count("$"), urn))
+    return {"resources": [components[urn] for urn in ordered] + resources}
 
 
 # ------------------------------------------------------------ what the first `up` resets

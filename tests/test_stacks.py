@@ -137,7 +137,14 @@ def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
     plan = make_plan("adopt", stack_dir=ADOPT)
     doc = import_file(plan)
     by_name = {r["name"]: r for r in doc["resources"]}
-    assert by_name["api-tools"] == {"type": "mcpauth:index:McpApi", "name": "api-tools", "component": True}
+    # The API's component sits in its gateway's, as the program declares it.
+    assert by_name["api-tools"] == {
+        "type": "mcpauth:index:McpApi",
+        "name": "api-tools",
+        "component": True,
+        "parent": "gw-tools",
+    }
+    assert by_name["gw-tools"] == {"type": "mcpauth:index:McpGateway", "name": "gw-tools", "component": True}
     api = by_name["api-tools-api"]
     assert api["type"] == "auth0:index/resourceServer:ResourceServer" and api["parent"] == "api-tools"
     # Found by the adopted gateway's resource URL, as the gateway reports it.
@@ -147,7 +154,7 @@ def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
     assert {"tenant-role-mcp-user", "tenant-role-mcp-admin"} <= set(by_name)
     # Components come before the resources that name them as parent.
     names = [r["name"] for r in doc["resources"]]
-    assert names.index("api-tools") < names.index("api-tools-api")
+    assert names.index("gw-tools") < names.index("api-tools") < names.index("api-tools-api")
     done = subprocess.run(
         [sys.executable, "-m", "offline.plan", "--stack", "adopt", "--stack-dir", str(ADOPT), "--import-file"],
         cwd=ROOT,
@@ -175,6 +182,35 @@ def test_the_import_file_holds_everything_the_adopted_tenant_can_already_have() 
     assert perm.startswith("<the id of the role 'MCP User'>::") and perm.endswith(f"::{url}::read:tools")
     assert entries["claims-binding"]["id"].startswith("post-login::")
     assert "<" not in entries["tenant-settings"]["id"]  # the provider ignores the id: one is given
+
+
+def import_urns(doc: dict[str, Any], stack: str, project: str = "mcpauth") -> dict[str, str]:
+    """The URN `pulumi import --file` gives each entry: a `parent` names another entry of the file
+    (Pulumi 3.94: parents and empty components can be imported in the same file), and a child's
+    type is its parent's whole type chain, `$`-joined (sdk/go/common/resource/urn.go `NewURN`);
+    an entry without a parent sits under the root stack."""
+    by_name = {e["name"]: e for e in doc["resources"]}
+    assert len(by_name) == len(doc["resources"]), "a parent named twice in the file is ambiguous"
+
+    def qualified(e: dict[str, Any]) -> str:
+        parent = e.get("parent")
+        return e["type"] if parent is None else f"{qualified(by_name[parent])}${e['type']}"
+
+    return {name: f"urn:pulumi:{stack}::{project}::{qualified(e)}::{name}" for name, e in by_name.items()}
+
+
+@pytest.mark.parametrize("where, stack", ALL, ids=[s for _, s in ALL])
+def test_every_import_entry_lands_on_the_urn_the_program_declares(where: Path, stack: str) -> None:
+    """An entry under another URN is a resource the program never declares: the first `up` after
+    the import creates a second API (and deletes the imported one)."""
+    hook = adopted_gateway_reports if stack == "adopt" else None
+    plan = make_plan(stack, stack_dir=where, hook=hook)
+    declared = {r.urn: r for r in plan.evaluation.resources}
+    doc = import_file(plan)
+    for name, urn in import_urns(doc, stack).items():
+        assert urn in declared, (name, urn)
+        entry = next(e for e in doc["resources"] if e["name"] == name)
+        assert declared[urn].custom is not bool(entry.get("component")), name
 
 
 def test_a_new_gateways_api_is_not_in_the_import_file() -> None:
@@ -277,8 +313,13 @@ def test_the_import_file_entries_exactly(tmp_path: Path) -> None:
     assert entries["api-pub-api"]["id"] == (
         "<the id of the API whose identifier is https://mcp.example.com/mcp (GET /api/v2/resource-servers)>"
     )
-    assert entries["api-pub"] == {"type": "mcpauth:index:McpApi", "name": "api-pub", "component": True}
-    assert "parent" not in entries["api-pub"] and entries["api-pub-api"]["parent"] == "api-pub"
+    assert entries["api-pub"] == {
+        "type": "mcpauth:index:McpApi",
+        "name": "api-pub",
+        "component": True,
+        "parent": "gw-pub",
+    }
+    assert "parent" not in entries["gw-pub"] and entries["api-pub-api"]["parent"] == "api-pub"
     lower = entries["tenant-settings"]["id"]
     upper = {
         e["name"]: e
