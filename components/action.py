@@ -27,13 +27,18 @@ def action_config(
     id_token: bool,
     default_role: dict[str, str] | None = None,
     management_domain: str | None = None,
+    extra_audiences: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The MCPAUTH_CONFIG document the Action reads (see actions/post-login.js)."""
+    """The MCPAUTH_CONFIG document the Action reads (see actions/post-login.js). `audiences` are
+    the MCP APIs (this stack's and its team stacks'): claims, and the default role on a login
+    through `default_role["connection"]`; `extra_audiences` get the claims only."""
+    mcp_apis = set(audiences)
     return {
         "defaultRole": default_role,
         "managementDomain": management_domain,
         "namespace": namespace if namespace.endswith("/") else namespace + "/",
-        "audiences": sorted(set(audiences)),
+        "audiences": sorted(mcp_apis),
+        "extraAudiences": sorted(set(extra_audiences or ()) - mcp_apis),
         "claims": list(claims),
         "adminEmailDomain": admin_email_domain,
         "elevatedPermissions": list(elevated_permissions) if admin_email_domain else [],
@@ -52,8 +57,9 @@ class PostLoginClaimsArgs:
     admin_email_domain: str | None
     elevated_permissions: list[str]
     id_token: bool
-    # The default role ({"id": rol_…, "name": …}) and what assigns it: the tenant's canonical
-    # domain (the Management API's audience) and the assigner client's credentials.
+    # The default role ({"id": rol_…, "name": …, "connection": …}) and what assigns it: the
+    # tenant's canonical domain (the Management API's audience) and the assigner client's
+    # credentials. Only logins through `connection` get the role.
     default_role: DefaultRole | None = None
     team_audiences: Sequence[pulumi.Input[list[str]]] = field(default_factory=list)
 
@@ -62,6 +68,9 @@ class PostLoginClaimsArgs:
 class DefaultRole:
     role_id: pulumi.Input[str]
     role_name: str
+    # The name of the connection the stack manages (mcpauth:tenant.connection.name): the Action
+    # compares it with event.connection.name (Auth0 docs, post-login event object).
+    connection: str
     management_domain: pulumi.Input[str]
     client_id: pulumi.Input[str]
     client_secret: pulumi.Input[str]
@@ -82,13 +91,14 @@ class PostLoginClaims(pulumi.ComponentResource):
         ).apply(
             lambda vals: action_config(
                 args.namespace,
-                list(dict.fromkeys([*vals[3:], *(a for team in vals[2] for a in team), *args.extra_audiences])),
+                list(dict.fromkeys([*vals[3:], *(a for team in vals[2] for a in team)])),
                 args.claims,
                 args.admin_email_domain,
                 args.elevated_permissions,
                 args.id_token,
-                {"id": vals[0], "name": dr.role_name} if dr else None,
+                {"id": vals[0], "name": dr.role_name, "connection": dr.connection} if dr else None,
                 vals[1],
+                args.extra_audiences,
             )
         )
         secrets = [

@@ -207,6 +207,7 @@ def _default_role(settings: Settings, role_ids: dict[str, pulumi.Input[str]]) ->
     return DefaultRole(
         role_id=role_ids[role_spec.id],
         role_name=role_spec.name,
+        connection=cfg.tenant.connection.name,
         management_domain=_secret_if(settings.domain_is_secret, settings.auth0_domain),
         client_id=assigner.client_id,
         client_secret=assigner.client_secret,

@@ -70,7 +70,9 @@ def test_claims_config_reaches_the_action(evaluate) -> None:
     assert cfg["adminEmailDomain"] == "admin.acme.com"
     assert cfg["elevatedPermissions"] == ["admin", "write:resources"]
     assert cfg["idToken"] is True
-    assert "https://other.gateway.example.com/mcp" in cfg["audiences"] and len(cfg["audiences"]) == 2
+    # Claims only: an API no stack of this tenant manages never gets the default role.
+    assert cfg["extraAudiences"] == ["https://other.gateway.example.com/mcp"]
+    assert "https://other.gateway.example.com/mcp" not in cfg["audiences"] and len(cfg["audiences"]) == 1
 
 
 def test_no_action_when_another_stack_owns_the_tenant(evaluate) -> None:
