@@ -6,6 +6,7 @@ one JSON Action secret (MCPAUTH_CONFIG), never by editing code.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,43 @@ import pulumi_auth0 as auth0
 
 ACTION_FILE = Path(__file__).resolve().parent.parent / "actions" / "post-login.js"
 RUNTIME = "node22"
+CONFIG_SECRET = "MCPAUTH_CONFIG"
+# "Each secret value may have a maximum length of 4096 characters" (Auth0 docs, Actions
+# Limitations, https://auth0.com/docs/customize/actions/limitations). The config lists every API
+# identifier (~100 characters for an AWS gateway URL): about 39 APIs fill it.
+SECRET_VALUE_MAX = 4096
+
+
+def config_document(config: dict[str, Any]) -> str:
+    """The MCPAUTH_CONFIG secret's value, exactly as deployed."""
+    return json.dumps(config, sort_keys=True)
+
+
+def config_too_long(document: str, where: str) -> str | None:
+    """The problem with a MCPAUTH_CONFIG value Auth0 would refuse, naming the cause and the limit."""
+    if len(document) <= SECRET_VALUE_MAX:
+        return None
+    apis = len(json.loads(document).get("audiences", [])) + len(json.loads(document).get("extraAudiences", []))
+    return (
+        f"{where}: the post-login Action's config (Action secret {CONFIG_SECRET}) would be "
+        f"{len(document):,} characters, over Auth0's limit of {SECRET_VALUE_MAX:,} characters per Action "
+        f"secret value (Auth0 docs, Actions limitations). It lists every API the Action adds claims for: "
+        f"{apis} here (this stack's gateways, mcpauth:tenant.teamStacks' gateways and "
+        "mcpauth:tenant.claims.extraAudiences). Use fewer gateways or extraAudiences on this tenant, or "
+        "shorter API identifiers (mcpauth:gateways[].domain)"
+    )
+
+
+class ActionConfigTooLong(Exception):
+    """The MCPAUTH_CONFIG value is over Auth0's secret limit (see config_too_long)."""
+
+
+def _checked(config: dict[str, Any]) -> str:
+    document = config_document(config)
+    problem = config_too_long(document, "mcpauth:tenant")
+    if problem:
+        raise ActionConfigTooLong(problem)
+    return document
 
 
 def action_config(
@@ -101,9 +139,9 @@ class PostLoginClaims(pulumi.ComponentResource):
                 args.extra_audiences,
             )
         )
-        secrets = [
-            auth0.ActionSecretArgs(name="MCPAUTH_CONFIG", value=pulumi.Output.json_dumps(config, sort_keys=True))
-        ]
+        # Checked when its value is known, team stacks' APIs included (the program checks what it
+        # knows before declaring anything: components/program.py `check_action_config`).
+        secrets = [auth0.ActionSecretArgs(name=CONFIG_SECRET, value=config.apply(_checked))]
         if dr:
             # Action secrets, never code: the provider marks their values sensitive and never
             # reads them back (action/resource.go, flatten.go).
