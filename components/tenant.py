@@ -36,7 +36,6 @@ class TenantBaseline(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TenantBaselineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:TenantBaseline", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
 
         auth0.Tenant(
             f"{name}-settings",
@@ -88,7 +87,9 @@ class TenantBaseline(pulumi.ComponentResource):
                     "brute_force_protection": True,
                 }
             ),
-            opts=child,
+            # mcpauth:protect covers it: deleting or replacing it (a rename: `name` is ForceNew,
+            # connection/schema.go) deletes every user of the connection.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
 
         # Keyed by the role's stable id, so a new display name is an update (the provider's
@@ -100,8 +101,12 @@ class TenantBaseline(pulumi.ComponentResource):
                 f"{name}-role-{role.id}",
                 name=role.name,
                 description=f"{role.name} (managed by mcpauth stack {args.stack})",
+                # Protected with mcpauth:protect: deleting a role (a short-form rename is one) loses
+                # every user's assignment of it.
                 opts=pulumi.ResourceOptions(
-                    parent=self, aliases=[pulumi.Alias(name=f"{name}-role-{pid}") for pid in role.previous_ids]
+                    parent=self,
+                    protect=args.protect,
+                    aliases=[pulumi.Alias(name=f"{name}-role-{pid}") for pid in role.previous_ids],
                 ),
             )
             self.role_ids[role.id] = r.id

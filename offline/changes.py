@@ -12,7 +12,9 @@ are compared by URN, the way the engine matches a stack's state to a program:
   otherwise it is updated when any input changes.
 
 Deleting or replacing a stateful resource (an API, a gateway, a role, a connection, the tenant
-settings) is called out with what it loses.
+settings) is called out with what it loses. Deleting or replacing a *protected* one is refused by
+`pulumi up` ("unable to delete/replace resource ... as it is currently marked for protection"), so
+the plan fails (exit 1) and lists it.
 """
 
 from __future__ import annotations
@@ -107,6 +109,8 @@ class Change:
     because: list[str] = field(default_factory=list)
     stateful: str | None = None
     renamed_from: str | None = None
+    # Protected in the state it would delete or replace: `pulumi up` refuses the change.
+    protected: bool = False
 
 
 @dataclass
@@ -118,6 +122,11 @@ class Changes:
 
     def of(self, action: str) -> list[Change]:
         return [c for c in self.changes if c.action == action]
+
+    @property
+    def refused(self) -> list[Change]:
+        """What `pulumi up` would refuse: deleting or replacing a protected resource."""
+        return [c for c in self.changes if c.protected and c.action in ("delete", "replace")]
 
 
 def _normalize(urn: str) -> str:
@@ -141,11 +150,12 @@ def _resources(doc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _stateful(r: dict[str, Any]) -> str | None:
+def _stateful(r: dict[str, Any], protected: bool | None = None) -> str | None:
+    """What deleting `r` loses; `protected`: the protect flag of the state it replaces (default: its own)."""
     why = STATEFUL.get(r["type"])
     if why and r["type"] == GATEWAY and (r.get("inputs") or {}).get("existingGatewayId"):
         return None  # adopted: delete only forgets it (gateway_resource.py _Provider.delete)
-    if why and r.get("protect"):
+    if why and (r.get("protect") if protected is None else protected):
         why += "; it is protected, so `pulumi up` refuses until `pulumi state unprotect`"
     return why
 
@@ -189,7 +199,11 @@ def compare(old_doc: dict[str, Any] | None, new_doc: dict[str, Any], against: st
             continue
         renamed = matched[urn] if matched[urn] != urn else None
         if urn in replaced:
-            changes.append(Change(urn, r["type"], r["name"], "replace", replaced[urn], _stateful(r), renamed))
+            # The engine checks the protect flag the state holds for what it would delete.
+            protected = bool(old[matched[urn]].get("protect"))
+            changes.append(
+                Change(urn, r["type"], r["name"], "replace", replaced[urn], _stateful(r, protected), renamed, protected)
+            )
             continue
         before, after = old[matched[urn]].get("inputs") or {}, r.get("inputs") or {}
         differ = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
@@ -198,7 +212,8 @@ def compare(old_doc: dict[str, Any] | None, new_doc: dict[str, Any], against: st
     gone = set(old) - set(matched.values())
     for urn in sorted(gone):
         r = old[urn]
-        changes.append(Change(urn, r["type"], r["name"], "delete", [], _stateful(r)))
+        protected = bool(r.get("protect"))
+        changes.append(Change(urn, r["type"], r["name"], "delete", [], _stateful(r, protected), None, protected))
     return Changes(against, commit, changes)
 
 
@@ -277,9 +292,11 @@ def to_document(ch: Changes) -> dict[str, Any]:
                 "because": c.because,
                 "stateful": c.stateful,
                 "renamedFrom": c.renamed_from,
+                "protected": c.protected,
             }
             for c in ch.changes
         ],
+        "refused": [{"action": c.action, "urn": c.urn, "name": c.name} for c in ch.refused],
     }
 
 
@@ -288,6 +305,9 @@ def render_text(ch: Changes) -> str:
     lines = [f"Changes against {ch.against} ({ch.commit[:12]}): {counts}"]
     if ch.note:
         lines.append(f"  note: {ch.note}")
+    if ch.refused:
+        lines.append("  ✗ Refused by `pulumi up` (protected; mcpauth:protect): the plan fails")
+        lines += [f"    ✗ {c.action} {c.type} {c.name}" for c in ch.refused]
     loses = [c for c in ch.changes if c.stateful and c.action in ("delete", "replace")]
     if loses:
         lines.append("  Stateful resources deleted or replaced:")
@@ -358,7 +378,8 @@ def summary(against: str) -> tuple[str, bool]:
             lines += [f"### {where}", "", f"not compared: {e}", ""]
             continue
         counts = ", ".join(f"{len(ch.of(a))} to {a}" for a in ("create", "delete", "replace", "update"))
-        mark = "✗ " if doc.get("ok") is False else ""
+        sound = sound and not ch.refused
+        mark = "✗ " if doc.get("ok") is False or ch.refused else ""
         removed = " (removed by this change: everything it declared is deleted)" if (folder, stack) not in now else ""
         lines += [f"### {mark}{where}{removed}", "", counts, ""]
         lines += [

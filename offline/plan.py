@@ -201,7 +201,9 @@ def main(argv: list[str] | None = None) -> int:
         if changes is not None:
             print()
             print(ch.render_text(changes))
-    return EXIT_FAILED if plan.failed else EXIT_OK
+    # A change `pulumi up` would refuse (deleting or replacing a protected resource) fails the plan.
+    refused = changes is not None and bool(changes.refused)
+    return EXIT_FAILED if plan.failed or refused else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -36,6 +36,9 @@ def test_prod_protects_and_trusts_its_custom_domain() -> None:
         "auth0:index/resourceServer:ResourceServer",
         "auth0:index/tenant:Tenant",
         "pulumi-python:dynamic/mcpauth:AgentCoreGateway",
+        # Deleting either loses every user's assignment or account.
+        "auth0:index/role:Role",
+        "auth0:index/connection:Connection",
     ):
         assert ev.of_type(typ) and all(r.protect for r in ev.of_type(typ)), typ
     (w,) = plan.wiring
