@@ -171,10 +171,24 @@ def compare(old_doc: dict[str, Any] | None, new_doc: dict[str, Any], against: st
             if alias:
                 matched[urn] = alias
 
+    renamed_from = {urn: old_urn for urn, old_urn in matched.items() if urn != old_urn}
+
+    def carried_over(urn: str, key: str) -> bool:
+        """The input comes wholly from resources matched through an alias, the same ones as before:
+        the engine keeps an aliased resource's id and outputs from its state (Pulumi docs, resource
+        options, aliases), so a difference is only the mocks naming ids after the new name (a role
+        moved with `previousIds` keeps its Auth0 id, and the permissions naming it their roleId)."""
+        now = new[urn]["propertyDependencies"].get(key, [])
+        before = old[matched[urn]]["propertyDependencies"].get(key, [])
+        return bool(now) and all(u in renamed_from for u in now) and sorted(renamed_from[u] for u in now) == before
+
+    def differs(urn: str, key: str) -> bool:
+        before, after = old[matched[urn]].get("inputs") or {}, new[urn].get("inputs") or {}
+        return before.get(key) != after.get(key) and not carried_over(urn, key)
+
     replaced: dict[str, list[str]] = {}
-    for urn, old_urn in matched.items():
-        before, after = old[old_urn].get("inputs") or {}, new[urn].get("inputs") or {}
-        forced = [k for k in FORCES_REPLACEMENT.get(new[urn]["type"], ()) if before.get(k) != after.get(k)]
+    for urn in matched:
+        forced = [k for k in FORCES_REPLACEMENT.get(new[urn]["type"], ()) if differs(urn, k)]
         if forced:
             replaced[urn] = [f"{k} changes" for k in forced]
     # A ForceNew input that comes from a replaced resource is unknown in a preview: replaced too.
@@ -206,7 +220,7 @@ def compare(old_doc: dict[str, Any] | None, new_doc: dict[str, Any], against: st
             )
             continue
         before, after = old[matched[urn]].get("inputs") or {}, r.get("inputs") or {}
-        differ = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        differ = sorted(k for k in before.keys() | after.keys() if differs(urn, k))
         if differ or renamed:
             changes.append(Change(urn, r["type"], r["name"], "update", differ, None, renamed))
     gone = set(old) - set(matched.values())
