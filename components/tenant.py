@@ -57,6 +57,11 @@ class TenantBaseline(pulumi.ComponentResource):
             # Settings this program does not own and the provider would null on an update where
             # they differ from state (non-computed: tenant/resource.go; fetchNullableFields in
             # tenant/expand.go). After an import, the imported values stay as they are.
+            # defaultRedirectionUri too: fetchNullableFields sends "" for it whenever it is new or
+            # changed and unset in the program, and an adopted tenant's value (recorded in the
+            # state's inputs by an import or refresh) otherwise reads as a change on every preview,
+            # failing the drift job. ignoreChanges keeps the state's value (Pulumi docs, resource
+            # options, ignoreChanges), so the provider sees no change and sends nothing.
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=args.protect,
@@ -65,6 +70,7 @@ class TenantBaseline(pulumi.ComponentResource):
                     "defaultTokenQuota",
                     "skipNonVerifiableCallbackUriConfirmationPrompt",
                     "countryCodes",
+                    "defaultRedirectionUri",
                 ],
             ),
         )

@@ -143,16 +143,17 @@ TENANT_NULLED_ON_CREATE = (
     "skip_non_verifiable_callback_uri_confirmation_prompt",
     "country_codes",
     "mtls",
+    "default_redirection_uri",  # sent as "" (fetchNullableFields)
 )
 
 
 def _tenant_note(r: Registered) -> str:
     return (
         f"{r.name}: the first `up` *creates* the tenant settings resource, and the provider's create "
-        f"sends null for {', '.join(TENANT_NULLED_ON_CREATE)} (terraform-provider-auth0 "
+        f'sends null (or "") for {", ".join(TENANT_NULLED_ON_CREATE)} (terraform-provider-auth0 '
         "internal/auth0/tenant/expand.go): a tenant that has any of them set loses it. Import it first "
         "(`--import-file` gives its id, no look-up needed); after that, updates leave those settings "
-        "alone (ignoreChanges on the non-computed ones)."
+        "alone (ignoreChanges)."
     )
 
 

@@ -6,6 +6,7 @@ are compared by URN, the way the engine matches a stack's state to a program:
 
 - a URN only today's plan declares is created, one only the old plan declares is deleted (an
   `aliases` entry naming an old URN makes it the same resource under a new name);
+- an input under the program's `ignoreChanges` is never a change (the engine keeps the state's);
 - a resource in both is replaced when an input the provider cannot update changes (the
   provider's ForceNew, cited per type in FORCES_REPLACEMENT), or when such an input comes from a
   resource that is replaced (a preview shows it unknown, so the engine replaces it too);
@@ -183,6 +184,10 @@ def compare(old_doc: dict[str, Any] | None, new_doc: dict[str, Any], against: st
         return bool(now) and all(u in renamed_from for u in now) and sorted(renamed_from[u] for u in now) == before
 
     def differs(urn: str, key: str) -> bool:
+        # An input under the program's ignoreChanges keeps the state's value (Pulumi docs,
+        # resource options, ignoreChanges: "the value from the state is used"): never a change.
+        if key in (new[urn].get("ignoreChanges") or ()):
+            return False
         before, after = old[matched[urn]].get("inputs") or {}, new[urn].get("inputs") or {}
         return before.get(key) != after.get(key) and not carried_over(urn, key)
 

@@ -184,6 +184,20 @@ def test_a_replaced_resource_replaces_what_takes_a_forcenew_input_from_it(dev_do
     assert not result.of("delete") and not result.of("create")
 
 
+def test_a_tenant_setting_the_program_does_not_own_is_no_change(dev_doc: dict[str, Any]) -> None:
+    """An adopted tenant's default_redirection_uri, as `pulumi import` (or a refresh) records it in
+    the state's inputs, is not the program's: no update, so the nightly drift job stays green."""
+    old = copy.deepcopy(dev_doc)
+    tenant = next(r for r in old["resources"] if r["name"] == "tenant-settings")
+    tenant["inputs"]["defaultRedirectionUri"] = "https://app.example.com/login"
+    result = ch.compare(old, dev_doc, "x", "0" * 40)
+    assert result.changes == [], ch.render_text(result)
+    # What the program does own is still a change.
+    tenant["inputs"]["resourceParameterProfile"] = "audience"
+    (change,) = ch.compare(old, dev_doc, "x", "0" * 40).changes
+    assert change.name == "tenant-settings" and change.because == ["resourceParameterProfile"]
+
+
 def test_an_alias_makes_a_new_name_the_same_resource(dev_doc: dict[str, Any]) -> None:
     old = copy.deepcopy(dev_doc)
     new = copy.deepcopy(dev_doc)

@@ -150,6 +150,7 @@ def test_tenant_settings_turn_on_dcr_cimd_and_resource_parameter(dev_eval: Evalu
     # Non-computed settings the provider nulls when they differ from state: left as imported.
     assert sorted(tenant.ignore_changes) == [
         "countryCodes",
+        "defaultRedirectionUri",
         "defaultTokenQuota",
         "errorPage",
         "skipNonVerifiableCallbackUriConfirmationPrompt",

@@ -352,10 +352,10 @@ def test_the_reset_notes_word_for_word() -> None:
     conn, tenant = plan.notes
     assert tenant == (
         "tenant-settings: the first `up` *creates* the tenant settings resource, and the provider's create sends "
-        "null for error_page, default_token_quota, skip_non_verifiable_callback_uri_confirmation_prompt, "
-        "country_codes, mtls (terraform-provider-auth0 internal/auth0/tenant/expand.go): a tenant that has any "
-        "of them set loses it. Import it first (`--import-file` gives its id, no look-up needed); after that, "
-        "updates leave those settings alone (ignoreChanges on the non-computed ones)."
+        'null (or "") for error_page, default_token_quota, skip_non_verifiable_callback_uri_confirmation_prompt, '
+        "country_codes, mtls, default_redirection_uri (terraform-provider-auth0 internal/auth0/tenant/expand.go): "
+        "a tenant that has any of them set loses it. Import it first (`--import-file` gives its id, no look-up "
+        "needed); after that, updates leave those settings alone (ignoreChanges)."
     )
     assert conn == (
         "tenant-connection: if connection 'Username-Password-Authentication' already exists (imported), the first "
