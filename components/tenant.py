@@ -82,9 +82,10 @@ class TenantBaseline(pulumi.ComponentResource):
             # Third-party (DCR/CIMD) clients can only log users in through domain-level
             # connections; without this they reach a login page with no way in.
             is_domain_connection=True,
-            # The whole options object: the provider's PATCH replaces it wholesale
-            # (internal/auth0/connection/expand.go), so what an adopted connection had and is not
-            # declared here (connection.options) is reset; `make plan` says so.
+            # The whole options object, on every update (not only the first): the provider builds
+            # it from the program each time (expandConnection, internal/auth0/connection/expand.go)
+            # and Auth0's PATCH replaces it wholesale, so any option not declared here
+            # (connection.options), even one set in the Dashboard later, is reset; `make plan` says so.
             options=auth0.ConnectionOptionsArgs(
                 **{
                     "password_policy": "good",

@@ -159,11 +159,16 @@ def _tenant_note(r: Registered) -> str:
 
 def _connection_note(r: Registered) -> str:
     kept = sorted(k for k in (r.inputs.get("options") or {}) if k not in ("disableSignup", "bruteForceProtection"))
+    # The provider builds `options` from the program on every update, not only the first
+    # (expandConnection, terraform-provider-auth0 internal/auth0/connection/expand.go), and Auth0's
+    # PATCH /api/v2/connections/{id} overrides "the entire options object" (Management API docs).
     return (
-        f"{r.name}: if connection {r.inputs.get('name')!r} already exists (imported), the first `up` replaces "
-        "its options object whole (the provider's PATCH: internal/auth0/connection/expand.go): every option "
-        "not declared is reset (MFA, password history and dictionary, attributes, custom scripts). Declared: "
-        f"{', '.join(kept)}. List what it has to keep under mcpauth:tenant.connection.options."
+        f"{r.name}: every `up` that updates connection {r.inputs.get('name')!r} (the first one after an "
+        "import, and every later change to the connection) sends its whole options object, which Auth0 "
+        "puts in place of the old one (the provider's expandConnection: internal/auth0/connection/"
+        "expand.go; PATCH /api/v2/connections/{id}): every option not declared is reset (MFA, password "
+        "history and dictionary, attributes, custom scripts), also one changed in the Dashboard since. "
+        f"Declared: {', '.join(kept)}. List what it has to keep under mcpauth:tenant.connection.options."
     )
 
 

@@ -230,7 +230,9 @@ def test_the_plan_says_what_the_first_up_resets_on_what_exists(capsys: pytest.Ca
     conn_note, tenant_note = plan.notes  # by URN
     assert tenant_note.startswith("tenant-settings: the first `up` *creates* the tenant settings")
     assert "error_page, default_token_quota" in tenant_note and "Import it first" in tenant_note
-    assert "'Username-Password-Authentication' already exists" in conn_note
+    # Every update, not only the first: the provider sends the whole options object each time.
+    assert "every `up` that updates connection 'Username-Password-Authentication'" in conn_note
+    assert "every later change to the connection" in conn_note and "changed in the Dashboard since" in conn_note
     assert "Declared: mfa, passwordHistories, passwordPolicy." in conn_note
     from offline import plan as planmod
 
@@ -358,11 +360,12 @@ def test_the_reset_notes_word_for_word() -> None:
         "needed); after that, updates leave those settings alone (ignoreChanges)."
     )
     assert conn == (
-        "tenant-connection: if connection 'Username-Password-Authentication' already exists (imported), the first "
-        "`up` replaces its options object whole (the provider's PATCH: internal/auth0/connection/expand.go): "
-        "every option not declared is reset (MFA, password history and dictionary, attributes, custom scripts). "
-        "Declared: mfa, passwordHistories, passwordPolicy. List what it has to keep under "
-        "mcpauth:tenant.connection.options."
+        "tenant-connection: every `up` that updates connection 'Username-Password-Authentication' (the first one "
+        "after an import, and every later change to the connection) sends its whole options object, which Auth0 "
+        "puts in place of the old one (the provider's expandConnection: internal/auth0/connection/expand.go; "
+        "PATCH /api/v2/connections/{id}): every option not declared is reset (MFA, password history and "
+        "dictionary, attributes, custom scripts), also one changed in the Dashboard since. Declared: mfa, "
+        "passwordHistories, passwordPolicy. List what it has to keep under mcpauth:tenant.connection.options."
     )
     team = make_plan("team-a", stack_dir=ROOT / "examples" / "shared-tenant")
     assert team.notes == []  # it declares neither
