@@ -175,6 +175,31 @@ def _connection_note(r: Registered) -> str:
 _NOTES: dict[str, Callable[[Registered], str]] = {TENANT: _tenant_note, CONNECTION: _connection_note}
 
 
+# What an existing tenant must not have for MCP clients to sign in and stay signed in. Neither can
+# be seen offline (the plan has no tenant access), so the plan and the import file say what to check.
+ADOPTION_PREREQUISITES = (
+    "no active Rules: `GET /api/v2/rules?enabled=true` must answer [] (clients registered with a "
+    "Client ID Metadata Document fail to log in while the tenant has an active Rule: Auth0 docs, "
+    "Client ID Metadata Document (CIMD) Registration; disable each with "
+    '`PATCH /api/v2/rules/{id}` {"enabled": false} once its logic is an Action)',
+    "no MFA demanded on a refresh: post-login Actions also run when a refresh token is exchanged "
+    "(Auth0 docs, Actions, post-login trigger), and one that calls `api.multifactor.enable` there "
+    "fails every MCP client's refresh; each Action bound to post-login "
+    "(`GET /api/v2/actions/triggers/post-login/bindings`) that asks for MFA must return first when "
+    "`event.transaction.protocol === 'oauth2-refresh-token'` (Auth0 docs, Use refresh tokens, "
+    "Bypass MFA)",
+)
+
+
+def _prerequisites_note(r: Registered) -> str:
+    checks = "; ".join(f"({i}) {c}" for i, c in enumerate(ADOPTION_PREREQUISITES, 1))
+    return f"{r.name}: on a tenant that already exists, check by hand before the first `up`: {checks}."
+
+
 def reset_notes(ev: Evaluation) -> list[str]:
-    """What the first `up` would reset on Auth0 resources that already exist, per declared resource."""
-    return [_NOTES[r.type](r) for r in sorted(ev.resources, key=lambda r: r.urn) if r.type in _NOTES and not r.read]
+    """What the first `up` would reset on Auth0 resources that already exist, per declared resource,
+    and, where the stack owns the tenant settings, what an existing tenant must not have."""
+    declared = [r for r in sorted(ev.resources, key=lambda r: r.urn) if r.type in _NOTES and not r.read]
+    notes = [_NOTES[r.type](r) for r in declared]
+    notes += [_prerequisites_note(r) for r in declared if r.type == TENANT]
+    return notes

@@ -181,6 +181,12 @@ def main(argv: list[str] | None = None) -> int:
         from offline.adopt import import_file
 
         print(json.dumps(import_file(plan), indent=2, ensure_ascii=False))
+        # Beside the file (stdout stays the JSON): what an adopted tenant must not have.
+        from offline.adopt import ADOPTION_PREREQUISITES
+
+        print("plan: before the first `up` on this tenant, check by hand:", file=sys.stderr)
+        for check in ADOPTION_PREREQUISITES:
+            print(f"  - {check}", file=sys.stderr)
         return EXIT_OK
     doc = to_document(plan)
     changes = None

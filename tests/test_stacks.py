@@ -166,6 +166,9 @@ def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
         check=True,
     )
     assert json.loads(done.stdout) == doc
+    # Beside the file, what the tenant must not have before the first `up`.
+    assert "check by hand" in done.stderr and "GET /api/v2/rules?enabled=true" in done.stderr
+    assert "oauth2-refresh-token" in done.stderr
 
 
 def test_the_import_file_holds_everything_the_adopted_tenant_can_already_have() -> None:
@@ -227,7 +230,11 @@ def test_a_new_gateways_api_is_not_in_the_import_file() -> None:
 
 def test_the_plan_says_what_the_first_up_resets_on_what_exists(capsys: pytest.CaptureFixture[str]) -> None:
     plan = make_plan("adopt", stack_dir=ADOPT)
-    conn_note, tenant_note = plan.notes  # by URN
+    conn_note, tenant_note, prerequisites = plan.notes  # by URN, then what to check by hand
+    # What an existing tenant must not have, which no offline plan can see: said, with how to look.
+    assert prerequisites.startswith("tenant-settings: on a tenant that already exists, check by hand")
+    assert "GET /api/v2/rules?enabled=true" in prerequisites and "active Rule" in prerequisites
+    assert "oauth2-refresh-token" in prerequisites and "api.multifactor.enable" in prerequisites
     assert tenant_note.startswith("tenant-settings: the first `up` *creates* the tenant settings")
     assert "error_page, default_token_quota" in tenant_note and "Import it first" in tenant_note
     # Every update, not only the first: the provider sends the whole options object each time.
@@ -351,7 +358,7 @@ def test_a_role_permission_without_a_known_role_says_its_role(tmp_path: Path) ->
 
 def test_the_reset_notes_word_for_word() -> None:
     plan = make_plan("adopt", stack_dir=ADOPT)
-    conn, tenant = plan.notes
+    conn, tenant, _prerequisites = plan.notes
     assert tenant == (
         "tenant-settings: the first `up` *creates* the tenant settings resource, and the provider's create sends "
         'null (or "") for error_page, default_token_quota, skip_non_verifiable_callback_uri_confirmation_prompt, '
