@@ -33,7 +33,8 @@ def config_too_long(document: str, where: str) -> str | None:
     """The problem with a MCPAUTH_CONFIG value Auth0 would refuse, naming the cause and the limit."""
     if len(document) <= SECRET_VALUE_MAX:
         return None
-    apis = len(json.loads(document).get("audiences", [])) + len(json.loads(document).get("extraAudiences", []))
+    parsed = json.loads(document)
+    apis = len(parsed.get("audiences", [])) + len(parsed.get("extraAudiences", []))
     return (
         f"{where}: the post-login Action's config (Action secret {CONFIG_SECRET}) would be "
         f"{len(document):,} characters, over Auth0's limit of {SECRET_VALUE_MAX:,} characters per Action "
