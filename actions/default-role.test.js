@@ -7,14 +7,16 @@ const assert = require('node:assert/strict');
 const { onExecutePostLogin, assignDefaultRole, readConfig } = require('./post-login.js');
 
 const DOMAIN = 'acme-dev.us.auth0.com';
-const ROLE = { id: 'rol_AbC123', name: 'MCP User' };
+const CONNECTION = 'Username-Password-Authentication';
+const API = 'https://tools.gateway.example.com/mcp';
+const ROLE = { id: 'rol_AbC123', name: 'MCP User', connection: CONNECTION };
 const SECRET = 'assigner-secret-value-0123456789';
 
 function secrets(cfg = {}) {
   return {
     MCPAUTH_CONFIG: JSON.stringify({
       namespace: 'https://mcp.example.com/',
-      audiences: [],
+      audiences: [API],
       claims: [],
       defaultRole: ROLE,
       managementDomain: DOMAIN,
@@ -26,7 +28,14 @@ function secrets(cfg = {}) {
 }
 
 function event(overrides = {}) {
-  return { secrets: secrets(), user: { user_id: 'auth0|42' }, authorization: { roles: [] }, ...overrides };
+  return {
+    secrets: secrets(),
+    user: { user_id: 'auth0|42' },
+    authorization: { roles: [] },
+    connection: { id: 'con_Abc', name: CONNECTION, strategy: 'auth0' },
+    resource_server: { identifier: API },
+    ...overrides,
+  };
 }
 
 function cache() {
@@ -74,11 +83,48 @@ test('a user with no role gets the default one, with a token for the Management 
   assert.equal(assign.url, `https://${DOMAIN}/api/v2/roles/rol_AbC123/users`);
   assert.equal(assign.init.headers.authorization, 'Bearer mgmt-token');
   assert.deepEqual(assign.body, { users: ['auth0|42'] });
-  // Cached for the next logins, in milliseconds, a minute short of its expiry.
-  assert.deepEqual(c.store.get('mcpauth-management-token'), { value: 'mgmt-token', opts: { ttl: 86340000 } });
+});
+
+test('the Management token is never left where another post-login Action can read it', async () => {
+  // api.cache is "scoped to the Trigger in which they are set" (Auth0, post-login API object):
+  // every Action bound to post-login shares it, and a token that may assign roles is not for them.
+  const c = cache();
+  assert.equal(await assignDefaultRole(event(), { cache: c }, readConfig(secrets())), 'assigned');
+  assert.equal(c.store.size, 0);
+  assert.ok(![...c.store.values()].some((v) => String(v.value).includes('mgmt-token')));
+  // A token another Action planted under the old key is not used either.
+  c.store.set('mcpauth-management-token', { value: 'planted-token' });
   calls = [];
   assert.equal(await assignDefaultRole(event(), { cache: c }, readConfig(secrets())), 'assigned');
-  assert.deepEqual(calls.map((x) => x.url), [`https://${DOMAIN}/api/v2/roles/rol_AbC123/users`]);
+  assert.equal(calls[1].init.headers.authorization, 'Bearer mgmt-token');
+});
+
+test('only a login through the managed connection, for one of the stack APIs, gets the role', async () => {
+  const cfg = readConfig(secrets());
+  const other = [
+    ['other-connection', { connection: { id: 'con_G', name: 'google-oauth2', strategy: 'google-oauth2' } }],
+    ['other-connection', { connection: undefined }],
+    ['other-audience', { resource_server: { identifier: 'https://payroll.example.com/' } }],
+    ['other-audience', { resource_server: undefined }], // an ID-token-only login to any application
+  ];
+  for (const [why, overrides] of other) {
+    assert.equal(await assignDefaultRole(event(overrides), { cache: cache() }, cfg), why, JSON.stringify(overrides));
+  }
+  // An extra audience gets the claims, never the role: it is not one of the stack's APIs.
+  const extra = 'https://other.example.com/mcp';
+  const withExtra = secrets({ extraAudiences: [extra], claims: ['roles'] });
+  const claims = {};
+  const api = { cache: cache(), accessToken: { setCustomClaim: (k, v) => { claims[k] = v; } }, idToken: { setCustomClaim() {} } };
+  await onExecutePostLogin(
+    event({ secrets: withExtra, resource_server: { identifier: extra }, authorization: { roles: ['MCP Admin'] } }),
+    api,
+  );
+  assert.deepEqual(claims, { 'https://mcp.example.com/roles': ['MCP Admin'] });
+  await onExecutePostLogin(event({ secrets: withExtra, resource_server: { identifier: extra } }), api);
+  // A config without the connection (an older program) assigns nothing.
+  const noConnection = readConfig(secrets({ defaultRole: { id: ROLE.id, name: ROLE.name } }));
+  assert.equal(await assignDefaultRole(event(), { cache: cache() }, noConnection), 'off');
+  assert.equal(calls.length, 0);
 });
 
 test('a user who holds any role, or an unknown shape, is left alone', async () => {

@@ -13,8 +13,12 @@
  *   - elevated permissions by email domain need a verified email on exactly that domain;
  *   - with a default role configured, a user who holds no role gets it, through the Management
  *     API, with the credentials of a client that may do nothing else (create:role_members), read
- *     from Action secrets. Auth0 resolves a login's roles and permissions before Actions run, so
- *     the role shows in the user's *next* token (signing in again, or a refresh).
+ *     from Action secrets; only on a login through the connection the stack manages, for one of
+ *     the MCP APIs (this stack's and its team stacks', never extraAudiences): the Action runs for
+ *     every login on the tenant, to any application, through any connection. Auth0 resolves a
+ *     login's roles and permissions before Actions run, so the role shows in the user's *next*
+ *     token (signing in again, or a refresh).
+ *   - the Management token is never cached: api.cache is shared by every Action on the trigger.
  */
 'use strict';
 
@@ -31,6 +35,7 @@ function readConfig(secrets) {
     return {
       namespace: ns.endsWith('/') ? ns : ns + '/',
       audiences: new Set(list(cfg.audiences)),
+      extraAudiences: new Set(list(cfg.extraAudiences)),
       claims: new Set(list(cfg.claims).filter((c) => KNOWN_CLAIMS.includes(c))),
       adminEmailDomain:
         typeof cfg.adminEmailDomain === 'string' && cfg.adminEmailDomain
@@ -39,8 +44,15 @@ function readConfig(secrets) {
       elevatedPermissions: list(cfg.elevatedPermissions),
       idToken: cfg.idToken === true,
       defaultRole:
-        cfg.defaultRole && typeof cfg.defaultRole.id === 'string' && /^rol_[A-Za-z0-9]+$/.test(cfg.defaultRole.id)
-          ? { id: cfg.defaultRole.id, name: String(cfg.defaultRole.name || cfg.defaultRole.id) }
+        cfg.defaultRole &&
+        typeof cfg.defaultRole.id === 'string' &&
+        /^rol_[A-Za-z0-9]+$/.test(cfg.defaultRole.id) &&
+        str(cfg.defaultRole.connection)
+          ? {
+              id: cfg.defaultRole.id,
+              name: String(cfg.defaultRole.name || cfg.defaultRole.id),
+              connection: cfg.defaultRole.connection,
+            }
           : null,
       managementDomain:
         typeof cfg.managementDomain === 'string' && /^[A-Za-z0-9.-]+$/.test(cfg.managementDomain)
@@ -106,7 +118,6 @@ function claimsFor(event, cfg) {
   return out;
 }
 
-const TOKEN_CACHE_KEY = 'mcpauth-management-token';
 const TIMEOUT_MS = 5000; // a login waits at most this long for each Management API call
 
 async function post(url, body, token) {
@@ -115,15 +126,14 @@ async function post(url, body, token) {
   return fetch(url, { method: 'POST', headers, body: JSON.stringify(body), signal: AbortSignal.timeout(TIMEOUT_MS) });
 }
 
-/** A Management API token for the assigner client, from api.cache while it is valid. */
-async function managementToken(api, domain, clientId, clientSecret) {
-  const cache = get(api, 'cache');
-  try {
-    const hit = cache && cache.get(TOKEN_CACHE_KEY);
-    if (hit && typeof hit.value === 'string' && hit.value) return hit.value;
-  } catch (_e) {
-    // a cache that fails is a cache miss
-  }
+/**
+ * A Management API token for the assigner client, asked for each time and never cached: values in
+ * api.cache "are scoped to the Trigger in which they are set" (Auth0 docs, Actions post-login API
+ * object, api.cache.set), so every other post-login Action could read a cached token and assign
+ * any role to any user. A user is assigned once, on a first login, so this costs one
+ * client-credentials token per new user.
+ */
+async function managementToken(domain, clientId, clientSecret) {
   const res = await post(`https://${domain}/oauth/token`, {
     grant_type: 'client_credentials',
     client_id: clientId,
@@ -132,25 +142,20 @@ async function managementToken(api, domain, clientId, clientSecret) {
   });
   if (!res.ok) return null;
   const body = await res.json();
-  const token = str(get(body, 'access_token'));
-  const expiresIn = Number(get(body, 'expires_in'));
-  if (token && cache && Number.isFinite(expiresIn) && expiresIn > 120) {
-    try {
-      // api.cache ttl is in milliseconds, at most 24 h (Actions limitations); a minute's margin.
-      cache.set(TOKEN_CACHE_KEY, token, { ttl: Math.min(expiresIn - 60, 86400) * 1000 });
-    } catch (_e) {
-      // not cached: the next login asks again
-    }
-  }
-  return token;
+  return str(get(body, 'access_token'));
 }
 
 /**
- * The default role for a user who holds none. Returns what happened ('off', 'has-roles',
+ * The default role for a user who holds none, signing in through the stack's connection to one
+ * of its APIs. Returns what happened ('off', 'other-connection', 'other-audience', 'has-roles',
  * 'assigned', or why not), for the tests; never throws, never logs a secret.
  */
-async function assignDefaultRole(event, api, cfg) {
+async function assignDefaultRole(event, _api, cfg) {
   if (!cfg.defaultRole || !cfg.managementDomain) return 'off';
+  // event.connection.name: the connection the user signed in with (post-login event object).
+  if (str(get(get(event, 'connection'), 'name')) !== cfg.defaultRole.connection) return 'other-connection';
+  const audience = str(get(get(event, 'resource_server'), 'identifier'));
+  if (audience === null || !cfg.audiences.has(audience)) return 'other-audience';
   const roles = get(get(event, 'authorization'), 'roles');
   if (!Array.isArray(roles) || roles.length > 0) return 'has-roles';
   const userId = str(get(get(event, 'user'), 'user_id'));
@@ -160,7 +165,7 @@ async function assignDefaultRole(event, api, cfg) {
   const clientSecret = str(get(secrets, 'MCPAUTH_ASSIGNER_CLIENT_SECRET'));
   if (!clientId || !clientSecret) return 'no-credentials';
   try {
-    const token = await managementToken(api, cfg.managementDomain, clientId, clientSecret);
+    const token = await managementToken(cfg.managementDomain, clientId, clientSecret);
     if (!token) return 'no-token';
     // POST /api/v2/roles/{id}/users: "Assign users to a role", scope create:role_members.
     const url = `https://${cfg.managementDomain}/api/v2/roles/${encodeURIComponent(cfg.defaultRole.id)}/users`;
@@ -179,7 +184,7 @@ exports.onExecutePostLogin = async (event, api) => {
     if (!cfg) return;
     await assignDefaultRole(event, api, cfg);
     const audience = str(get(get(event, 'resource_server'), 'identifier'));
-    const forOurApi = audience !== null && cfg.audiences.has(audience);
+    const forOurApi = audience !== null && (cfg.audiences.has(audience) || cfg.extraAudiences.has(audience));
     if (!forOurApi && !cfg.idToken) return;
     for (const [name, value] of claimsFor(event, cfg)) {
       const claim = cfg.namespace + name;

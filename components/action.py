@@ -6,6 +6,7 @@ one JSON Action secret (MCPAUTH_CONFIG), never by editing code.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,44 @@ import pulumi_auth0 as auth0
 
 ACTION_FILE = Path(__file__).resolve().parent.parent / "actions" / "post-login.js"
 RUNTIME = "node22"
+CONFIG_SECRET = "MCPAUTH_CONFIG"
+# "Each secret value may have a maximum length of 4096 characters" (Auth0 docs, Actions
+# Limitations, https://auth0.com/docs/customize/actions/limitations). The config lists every API
+# identifier (~100 characters for an AWS gateway URL): about 39 APIs fill it.
+SECRET_VALUE_MAX = 4096
+
+
+def config_document(config: dict[str, Any]) -> str:
+    """The MCPAUTH_CONFIG secret's value, exactly as deployed."""
+    return json.dumps(config, sort_keys=True)
+
+
+def config_too_long(document: str, where: str) -> str | None:
+    """The problem with a MCPAUTH_CONFIG value Auth0 would refuse, naming the cause and the limit."""
+    if len(document) <= SECRET_VALUE_MAX:
+        return None
+    parsed = json.loads(document)
+    apis = len(parsed.get("audiences", [])) + len(parsed.get("extraAudiences", []))
+    return (
+        f"{where}: the post-login Action's config (Action secret {CONFIG_SECRET}) would be "
+        f"{len(document):,} characters, over Auth0's limit of {SECRET_VALUE_MAX:,} characters per Action "
+        f"secret value (Auth0 docs, Actions limitations). It lists every API the Action adds claims for: "
+        f"{apis} here (this stack's gateways, mcpauth:tenant.teamStacks' gateways and "
+        "mcpauth:tenant.claims.extraAudiences). Use fewer gateways or extraAudiences on this tenant, or "
+        "shorter API identifiers (mcpauth:gateways[].domain)"
+    )
+
+
+class ActionConfigTooLong(Exception):
+    """The MCPAUTH_CONFIG value is over Auth0's secret limit (see config_too_long)."""
+
+
+def _checked(config: dict[str, Any]) -> str:
+    document = config_document(config)
+    problem = config_too_long(document, "mcpauth:tenant")
+    if problem:
+        raise ActionConfigTooLong(problem)
+    return document
 
 
 def action_config(
@@ -27,13 +66,18 @@ def action_config(
     id_token: bool,
     default_role: dict[str, str] | None = None,
     management_domain: str | None = None,
+    extra_audiences: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The MCPAUTH_CONFIG document the Action reads (see actions/post-login.js)."""
+    """The MCPAUTH_CONFIG document the Action reads (see actions/post-login.js). `audiences` are
+    the MCP APIs (this stack's and its team stacks'): claims, and the default role on a login
+    through `default_role["connection"]`; `extra_audiences` get the claims only."""
+    mcp_apis = set(audiences)
     return {
         "defaultRole": default_role,
         "managementDomain": management_domain,
         "namespace": namespace if namespace.endswith("/") else namespace + "/",
-        "audiences": sorted(set(audiences)),
+        "audiences": sorted(mcp_apis),
+        "extraAudiences": sorted(set(extra_audiences or ()) - mcp_apis),
         "claims": list(claims),
         "adminEmailDomain": admin_email_domain,
         "elevatedPermissions": list(elevated_permissions) if admin_email_domain else [],
@@ -52,8 +96,9 @@ class PostLoginClaimsArgs:
     admin_email_domain: str | None
     elevated_permissions: list[str]
     id_token: bool
-    # The default role ({"id": rol_…, "name": …}) and what assigns it: the tenant's canonical
-    # domain (the Management API's audience) and the assigner client's credentials.
+    # The default role ({"id": rol_…, "name": …, "connection": …}) and what assigns it: the
+    # tenant's canonical domain (the Management API's audience) and the assigner client's
+    # credentials. Only logins through `connection` get the role.
     default_role: DefaultRole | None = None
     team_audiences: Sequence[pulumi.Input[list[str]]] = field(default_factory=list)
 
@@ -62,6 +107,9 @@ class PostLoginClaimsArgs:
 class DefaultRole:
     role_id: pulumi.Input[str]
     role_name: str
+    # The name of the connection the stack manages (mcpauth:tenant.connection.name): the Action
+    # compares it with event.connection.name (Auth0 docs, post-login event object).
+    connection: str
     management_domain: pulumi.Input[str]
     client_id: pulumi.Input[str]
     client_secret: pulumi.Input[str]
@@ -82,18 +130,19 @@ class PostLoginClaims(pulumi.ComponentResource):
         ).apply(
             lambda vals: action_config(
                 args.namespace,
-                list(dict.fromkeys([*vals[3:], *(a for team in vals[2] for a in team), *args.extra_audiences])),
+                list(dict.fromkeys([*vals[3:], *(a for team in vals[2] for a in team)])),
                 args.claims,
                 args.admin_email_domain,
                 args.elevated_permissions,
                 args.id_token,
-                {"id": vals[0], "name": dr.role_name} if dr else None,
+                {"id": vals[0], "name": dr.role_name, "connection": dr.connection} if dr else None,
                 vals[1],
+                args.extra_audiences,
             )
         )
-        secrets = [
-            auth0.ActionSecretArgs(name="MCPAUTH_CONFIG", value=pulumi.Output.json_dumps(config, sort_keys=True))
-        ]
+        # Checked when its value is known, team stacks' APIs included (the program checks what it
+        # knows before declaring anything: components/program.py `check_action_config`).
+        secrets = [auth0.ActionSecretArgs(name=CONFIG_SECRET, value=config.apply(_checked))]
         if dr:
             # Action secrets, never code: the provider marks their values sensitive and never
             # reads them back (action/resource.go, flatten.go).

@@ -13,14 +13,21 @@ import pulumi
 import pulumi_auth0 as auth0
 import pulumi_aws as aws
 
-from components.action import DefaultRole, PostLoginClaims, PostLoginClaimsArgs
+from components.action import (
+    DefaultRole,
+    PostLoginClaims,
+    PostLoginClaimsArgs,
+    action_config,
+    config_document,
+    config_too_long,
+)
 from components.api import McpApiArgs
 from components.awsconfig import HONOURED, REFUSED
 from components.config import Settings, load_settings
 from components.config_model import NAMESPACE, PROJECT_KEYS, TARGET_SECRETS, ConfigError
 from components.gateway import McpGateway, McpGatewayArgs
 from components.machine_client import MachineClient, MachineClientArgs
-from components.naming import client_component, gateway_component
+from components.naming import client_component, gateway_component, gateway_physical_name
 from components.references import (
     OWNER_REFERENCE,
     TENANT_OUTPUT,
@@ -30,6 +37,7 @@ from components.references import (
     tenant_output,
 )
 from components.tenant import TenantBaseline, TenantBaselineArgs
+from rules.urls import aws_gateway_url, domain_resource_url, resource_url
 
 
 def _known_keys() -> list[str]:
@@ -62,6 +70,50 @@ def raw_config() -> tuple[dict[str, Any], frozenset[str]]:
     from_host = set(pulumi.runtime.get_config_secret_keys_env())
     secret = frozenset(k for k in keys if k in from_host or pulumi.runtime.is_config_secret(k))
     return keys, secret
+
+
+def estimated_action_config(settings: Settings, project: str) -> str:
+    """The post-login Action's config as `PostLoginClaims` will write it, as long as it will be:
+    each API identifier at its final length (a new gateway's id is its name, a hyphen and 10
+    characters AWS picks; model GatewayId) and a role id as long as Auth0's (`rol_` and 16).
+    Team stacks' APIs are only known through their StackReferences and are not in it."""
+    cfg, tenant = settings.project, settings.project.tenant
+    identifiers = []
+    for gw in cfg.gateways:
+        if gw.domain:
+            identifiers.append(domain_resource_url(gw.domain))
+        else:
+            gid = (
+                gw.existing_gateway_id
+                or f"{gateway_physical_name(project, settings.stack, gw.name).lower()}-{'x' * 10}"
+            )
+            identifiers.append(resource_url(aws_gateway_url(gid, settings.aws_region)))
+    role = cfg.default_role_spec
+    return config_document(
+        action_config(
+            tenant.claims_namespace,
+            identifiers,
+            list(tenant.claims.include),
+            tenant.claims.admin_email_domain,
+            list(tenant.claims.elevated_permissions),
+            tenant.claims.id_token,
+            {"id": "rol_" + "x" * 16, "name": role.name, "connection": tenant.connection.name} if role else None,
+            settings.auth0_domain if role else None,
+            list(tenant.claims.extra_audiences),
+        )
+    )
+
+
+def check_action_config(settings: Settings, project: str) -> None:
+    """Refuse, before anything is declared, a post-login Action config Auth0 would refuse. Team
+    stacks' APIs are counted by the Action's own check when their values arrive."""
+    if not settings.project.tenant.manage:
+        return
+    problem = config_too_long(
+        estimated_action_config(settings, project), f"{NAMESPACE}:gateways, {NAMESPACE}:tenant.claims"
+    )
+    if problem:
+        raise ConfigError([problem])
 
 
 def _secret_if(secret: bool, value: str) -> pulumi.Input[str]:
@@ -218,6 +270,7 @@ def _default_role(settings: Settings, role_ids: dict[str, pulumi.Input[str]]) ->
     return DefaultRole(
         role_id=role_ids[role_spec.id],
         role_name=role_spec.name,
+        connection=cfg.tenant.connection.name,
         management_domain=_secret_if(settings.domain_is_secret, settings.auth0_domain),
         client_id=assigner.client_id,
         client_secret=assigner.client_secret,
@@ -318,6 +371,7 @@ def main() -> None:
     try:
         raw, secret_keys = raw_config()
         settings = load_settings(raw, pulumi.get_stack(), secret_keys)
+        check_action_config(settings, pulumi.get_project())
     except ConfigError as e:
         # One clear message naming every bad key, and nothing declared.
         raise pulumi.RunError(str(e)) from None

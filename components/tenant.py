@@ -40,7 +40,6 @@ class TenantBaseline(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: TenantBaselineArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:TenantBaseline", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
 
         settings = auth0.Tenant(
             f"{name}-settings",
@@ -62,6 +61,11 @@ class TenantBaseline(pulumi.ComponentResource):
             # Settings this program does not own and the provider would null on an update where
             # they differ from state (non-computed: tenant/resource.go; fetchNullableFields in
             # tenant/expand.go). After an import, the imported values stay as they are.
+            # defaultRedirectionUri too: fetchNullableFields sends "" for it whenever it is new or
+            # changed and unset in the program, and an adopted tenant's value (recorded in the
+            # state's inputs by an import or refresh) otherwise reads as a change on every preview,
+            # failing the drift job. ignoreChanges keeps the state's value (Pulumi docs, resource
+            # options, ignoreChanges), so the provider sees no change and sends nothing.
             opts=pulumi.ResourceOptions(
                 parent=self,
                 protect=args.protect,
@@ -70,6 +74,7 @@ class TenantBaseline(pulumi.ComponentResource):
                     "defaultTokenQuota",
                     "skipNonVerifiableCallbackUriConfirmationPrompt",
                     "countryCodes",
+                    "defaultRedirectionUri",
                 ],
             ),
         )
@@ -81,9 +86,10 @@ class TenantBaseline(pulumi.ComponentResource):
             # Third-party (DCR/CIMD) clients can only log users in through domain-level
             # connections; without this they reach a login page with no way in.
             is_domain_connection=True,
-            # The whole options object: the provider's PATCH replaces it wholesale
-            # (internal/auth0/connection/expand.go), so what an adopted connection had and is not
-            # declared here (connection.options) is reset; `make plan` says so.
+            # The whole options object, on every update (not only the first): the provider builds
+            # it from the program each time (expandConnection, internal/auth0/connection/expand.go)
+            # and Auth0's PATCH replaces it wholesale, so any option not declared here
+            # (connection.options), even one set in the Dashboard later, is reset; `make plan` says so.
             options=auth0.ConnectionOptionsArgs(
                 **{
                     "password_policy": "good",
@@ -92,7 +98,9 @@ class TenantBaseline(pulumi.ComponentResource):
                     "brute_force_protection": True,
                 }
             ),
-            opts=child,
+            # mcpauth:protect covers it: deleting or replacing it (a rename: `name` is ForceNew,
+            # connection/schema.go) deletes every user of the connection.
+            opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
 
         # Keyed by the role's stable id, so a new display name is an update (the provider's
@@ -104,8 +112,12 @@ class TenantBaseline(pulumi.ComponentResource):
                 f"{name}-role-{role.id}",
                 name=role.name,
                 description=f"{role.name} (managed by mcpauth stack {args.stack})",
+                # Protected with mcpauth:protect: deleting a role (a short-form rename is one) loses
+                # every user's assignment of it.
                 opts=pulumi.ResourceOptions(
-                    parent=self, aliases=[pulumi.Alias(name=f"{name}-role-{pid}") for pid in role.previous_ids]
+                    parent=self,
+                    protect=args.protect,
+                    aliases=[pulumi.Alias(name=f"{name}-role-{pid}") for pid in role.previous_ids],
                 ),
             )
             self.role_ids[role.id] = r.id

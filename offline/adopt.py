@@ -109,21 +109,28 @@ def import_file(plan: Plan) -> dict[str, Any]:
     ev = plan.evaluation
     by_urn = ev.by_urn()
     resources: list[dict[str, Any]] = []
-    parents: dict[str, Registered] = {}
+    components: dict[str, dict[str, Any]] = {}
+
+    def placed(entry: dict[str, Any], r: Registered) -> dict[str, Any]:
+        # A resource's URN carries its parent's whole type chain (Pulumi sdk/go/common/resource/
+        # urn.go `NewURN`), so every ancestor component is in the file too, each under its own
+        # parent; `parent` names another entry of the file (pulumi import, since 3.94).
+        parent = by_urn.get(r.parent)
+        if parent is not None and parent.type != ROOT_STACK:
+            entry["parent"] = parent.name
+            if parent.urn not in components:
+                components[parent.urn] = placed({"type": parent.type, "name": parent.name, "component": True}, parent)
+        return entry
+
     for r in sorted(ev.resources, key=lambda r: r.urn):
         if not r.custom:
             continue
         rid = _import_id(r, plan, by_urn)
-        if rid is None:
-            continue
-        entry: dict[str, Any] = {"type": r.type, "name": r.name, "id": rid}
-        parent = by_urn.get(r.parent)
-        if parent is not None and parent.type != ROOT_STACK:
-            entry["parent"] = parent.name
-            parents[parent.name] = parent
-        resources.append(entry)
-    components = [{"type": p.type, "name": n, "component": True} for n, p in sorted(parents.items())]
-    return {"resources": components + resources}
+        if rid is not None:
+            resources.append(placed({"type": r.type, "name": r.name, "id": rid}, r))
+    # Outermost first, so a component comes before every entry that names it as parent.
+    ordered = sorted(components, key=lambda urn: (urn.split("::")[2].count("$"), urn))
+    return {"resources": [components[urn] for urn in ordered] + resources}
 
 
 # ------------------------------------------------------------ what the first `up` resets
@@ -136,32 +143,63 @@ TENANT_NULLED_ON_CREATE = (
     "skip_non_verifiable_callback_uri_confirmation_prompt",
     "country_codes",
     "mtls",
+    "default_redirection_uri",  # sent as "" (fetchNullableFields)
 )
 
 
 def _tenant_note(r: Registered) -> str:
     return (
         f"{r.name}: the first `up` *creates* the tenant settings resource, and the provider's create "
-        f"sends null for {', '.join(TENANT_NULLED_ON_CREATE)} (terraform-provider-auth0 "
+        f'sends null (or "") for {", ".join(TENANT_NULLED_ON_CREATE)} (terraform-provider-auth0 '
         "internal/auth0/tenant/expand.go): a tenant that has any of them set loses it. Import it first "
         "(`--import-file` gives its id, no look-up needed); after that, updates leave those settings "
-        "alone (ignoreChanges on the non-computed ones)."
+        "alone (ignoreChanges)."
     )
 
 
 def _connection_note(r: Registered) -> str:
     kept = sorted(k for k in (r.inputs.get("options") or {}) if k not in ("disableSignup", "bruteForceProtection"))
+    # The provider builds `options` from the program on every update, not only the first
+    # (expandConnection, terraform-provider-auth0 internal/auth0/connection/expand.go), and Auth0's
+    # PATCH /api/v2/connections/{id} overrides "the entire options object" (Management API docs).
     return (
-        f"{r.name}: if connection {r.inputs.get('name')!r} already exists (imported), the first `up` replaces "
-        "its options object whole (the provider's PATCH: internal/auth0/connection/expand.go): every option "
-        "not declared is reset (MFA, password history and dictionary, attributes, custom scripts). Declared: "
-        f"{', '.join(kept)}. List what it has to keep under mcpauth:tenant.connection.options."
+        f"{r.name}: every `up` that updates connection {r.inputs.get('name')!r} (the first one after an "
+        "import, and every later change to the connection) sends its whole options object, which Auth0 "
+        "puts in place of the old one (the provider's expandConnection: internal/auth0/connection/"
+        "expand.go; PATCH /api/v2/connections/{id}): every option not declared is reset (MFA, password "
+        "history and dictionary, attributes, custom scripts), also one changed in the Dashboard since. "
+        f"Declared: {', '.join(kept)}. List what it has to keep under mcpauth:tenant.connection.options."
     )
 
 
 _NOTES: dict[str, Callable[[Registered], str]] = {TENANT: _tenant_note, CONNECTION: _connection_note}
 
 
+# What an existing tenant must not have for MCP clients to sign in and stay signed in. Neither can
+# be seen offline (the plan has no tenant access), so the plan and the import file say what to check.
+ADOPTION_PREREQUISITES = (
+    "no active Rules: `GET /api/v2/rules?enabled=true` must answer [] (clients registered with a "
+    "Client ID Metadata Document fail to log in while the tenant has an active Rule: Auth0 docs, "
+    "Client ID Metadata Document (CIMD) Registration; disable each with "
+    '`PATCH /api/v2/rules/{id}` {"enabled": false} once its logic is an Action)',
+    "no MFA demanded on a refresh: post-login Actions also run when a refresh token is exchanged "
+    "(Auth0 docs, Actions, post-login trigger), and one that calls `api.multifactor.enable` there "
+    "fails every MCP client's refresh; each Action bound to post-login "
+    "(`GET /api/v2/actions/triggers/post-login/bindings`) that asks for MFA must return first when "
+    "`event.transaction.protocol === 'oauth2-refresh-token'` (Auth0 docs, Use refresh tokens, "
+    "Bypass MFA)",
+)
+
+
+def _prerequisites_note(r: Registered) -> str:
+    checks = "; ".join(f"({i}) {c}" for i, c in enumerate(ADOPTION_PREREQUISITES, 1))
+    return f"{r.name}: on a tenant that already exists, check by hand before the first `up`: {checks}."
+
+
 def reset_notes(ev: Evaluation) -> list[str]:
-    """What the first `up` would reset on Auth0 resources that already exist, per declared resource."""
-    return [_NOTES[r.type](r) for r in sorted(ev.resources, key=lambda r: r.urn) if r.type in _NOTES and not r.read]
+    """What the first `up` would reset on Auth0 resources that already exist, per declared resource,
+    and, where the stack owns the tenant settings, what an existing tenant must not have."""
+    declared = [r for r in sorted(ev.resources, key=lambda r: r.urn) if r.type in _NOTES and not r.read]
+    notes = [_NOTES[r.type](r) for r in declared]
+    notes += [_prerequisites_note(r) for r in declared if r.type == TENANT]
+    return notes

@@ -6,13 +6,16 @@ are compared by URN, the way the engine matches a stack's state to a program:
 
 - a URN only today's plan declares is created, one only the old plan declares is deleted (an
   `aliases` entry naming an old URN makes it the same resource under a new name);
+- an input under the program's `ignoreChanges` is never a change (the engine keeps the state's);
 - a resource in both is replaced when an input the provider cannot update changes (the
   provider's ForceNew, cited per type in FORCES_REPLACEMENT), or when such an input comes from a
   resource that is replaced (a preview shows it unknown, so the engine replaces it too);
   otherwise it is updated when any input changes.
 
 Deleting or replacing a stateful resource (an API, a gateway, a role, a connection, the tenant
-settings) is called out with what it loses.
+settings) is called out with what it loses. Deleting or replacing a *protected* one is refused by
+`pulumi up` ("unable to delete/replace resource ... as it is currently marked for protection"), so
+the plan fails (exit 1) and lists it.
 """
 
 from __future__ import annotations
@@ -111,6 +114,8 @@ class Change:
     because: list[str] = field(default_factory=list)
     stateful: str | None = None
     renamed_from: str | None = None
+    # Protected in the state it would delete or replace: `pulumi up` refuses the change.
+    protected: bool = False
 
 
 @dataclass
@@ -122,6 +127,11 @@ class Changes:
 
     def of(self, action: str) -> list[Change]:
         return [c for c in self.changes if c.action == action]
+
+    @property
+    def refused(self) -> list[Change]:
+        """What `pulumi up` would refuse: deleting or replacing a protected resource."""
+        return [c for c in self.changes if c.protected and c.action in ("delete", "replace")]
 
 
 def _normalize(urn: str) -> str:
@@ -145,11 +155,12 @@ def _resources(doc: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _stateful(r: dict[str, Any]) -> str | None:
+def _stateful(r: dict[str, Any], protected: bool | None = None) -> str | None:
+    """What deleting `r` loses; `protected`: the protect flag of the state it replaces (default: its own)."""
     why = STATEFUL.get(r["type"])
     if why and r["type"] == GATEWAY and (r.get("inputs") or {}).get("existingGatewayId"):
         return None  # adopted: delete only forgets it (gateway_resource.py _Provider.delete)
-    if why and r.get("protect"):
+    if why and (r.get("protect") if protected is None else protected):
         why += "; it is protected, so `pulumi up` refuses until `pulumi state unprotect`"
     return why
 
@@ -165,10 +176,28 @@ def compare(old_doc: dict[str, Any] | None, new_doc: dict[str, Any], against: st
             if alias:
                 matched[urn] = alias
 
+    renamed_from = {urn: old_urn for urn, old_urn in matched.items() if urn != old_urn}
+
+    def carried_over(urn: str, key: str) -> bool:
+        """The input comes wholly from resources matched through an alias, the same ones as before:
+        the engine keeps an aliased resource's id and outputs from its state (Pulumi docs, resource
+        options, aliases), so a difference is only the mocks naming ids after the new name (a role
+        moved with `previousIds` keeps its Auth0 id, and the permissions naming it their roleId)."""
+        now = new[urn]["propertyDependencies"].get(key, [])
+        before = old[matched[urn]]["propertyDependencies"].get(key, [])
+        return bool(now) and all(u in renamed_from for u in now) and sorted(renamed_from[u] for u in now) == before
+
+    def differs(urn: str, key: str) -> bool:
+        # An input under the program's ignoreChanges keeps the state's value (Pulumi docs,
+        # resource options, ignoreChanges: "the value from the state is used"): never a change.
+        if key in (new[urn].get("ignoreChanges") or ()):
+            return False
+        before, after = old[matched[urn]].get("inputs") or {}, new[urn].get("inputs") or {}
+        return before.get(key) != after.get(key) and not carried_over(urn, key)
+
     replaced: dict[str, list[str]] = {}
-    for urn, old_urn in matched.items():
-        before, after = old[old_urn].get("inputs") or {}, new[urn].get("inputs") or {}
-        forced = [k for k in FORCES_REPLACEMENT.get(new[urn]["type"], ()) if before.get(k) != after.get(k)]
+    for urn in matched:
+        forced = [k for k in FORCES_REPLACEMENT.get(new[urn]["type"], ()) if differs(urn, k)]
         if forced:
             replaced[urn] = [f"{k} changes" for k in forced]
     # A ForceNew input that comes from a replaced resource is unknown in a preview: replaced too.
@@ -193,16 +222,21 @@ def compare(old_doc: dict[str, Any] | None, new_doc: dict[str, Any], against: st
             continue
         renamed = matched[urn] if matched[urn] != urn else None
         if urn in replaced:
-            changes.append(Change(urn, r["type"], r["name"], "replace", replaced[urn], _stateful(r), renamed))
+            # The engine checks the protect flag the state holds for what it would delete.
+            protected = bool(old[matched[urn]].get("protect"))
+            changes.append(
+                Change(urn, r["type"], r["name"], "replace", replaced[urn], _stateful(r, protected), renamed, protected)
+            )
             continue
         before, after = old[matched[urn]].get("inputs") or {}, r.get("inputs") or {}
-        differ = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        differ = sorted(k for k in before.keys() | after.keys() if differs(urn, k))
         if differ or renamed:
             changes.append(Change(urn, r["type"], r["name"], "update", differ, None, renamed))
     gone = set(old) - set(matched.values())
     for urn in sorted(gone):
         r = old[urn]
-        changes.append(Change(urn, r["type"], r["name"], "delete", [], _stateful(r)))
+        protected = bool(r.get("protect"))
+        changes.append(Change(urn, r["type"], r["name"], "delete", [], _stateful(r, protected), None, protected))
     return Changes(against, commit, changes)
 
 
@@ -305,9 +339,11 @@ def to_document(ch: Changes) -> dict[str, Any]:
                 "because": c.because,
                 "stateful": c.stateful,
                 "renamedFrom": c.renamed_from,
+                "protected": c.protected,
             }
             for c in ch.changes
         ],
+        "refused": [{"action": c.action, "urn": c.urn, "name": c.name} for c in ch.refused],
     }
 
 
@@ -316,6 +352,9 @@ def render_text(ch: Changes) -> str:
     lines = [f"Changes against {ch.against} ({ch.commit[:12]}): {counts}"]
     if ch.note:
         lines.append(f"  note: {ch.note}")
+    if ch.refused:
+        lines.append("  ✗ Refused by `pulumi up` (protected; mcpauth:protect): the plan fails")
+        lines += [f"    ✗ {c.action} {c.type} {c.name}" for c in ch.refused]
     loses = [c for c in ch.changes if c.stateful and c.action in ("delete", "replace")]
     if loses:
         lines.append("  Stateful resources deleted or replaced:")
@@ -389,7 +428,8 @@ def summary(against: str) -> tuple[str, bool]:
             lines += [f"### {where}", "", f"not compared: {e}", ""]
             continue
         counts = ", ".join(f"{len(ch.of(a))} to {a}" for a in ("create", "delete", "replace", "update"))
-        mark = "✗ " if doc.get("ok") is False else ""
+        sound = sound and not ch.refused
+        mark = "✗ " if doc.get("ok") is False or ch.refused else ""
         removed = " (removed by this change: everything it declared is deleted)" if (folder, stack) not in now else ""
         lines += [f"### {mark}{where}{removed}", "", counts, ""]
         lines += [

@@ -204,6 +204,12 @@ def main(argv: list[str] | None = None) -> int:
         from offline.adopt import import_file
 
         print(json.dumps(import_file(plan), indent=2, ensure_ascii=False))
+        # Beside the file (stdout stays the JSON): what an adopted tenant must not have.
+        from offline.adopt import ADOPTION_PREREQUISITES
+
+        print("plan: before the first `up` on this tenant, check by hand:", file=sys.stderr)
+        for check in ADOPTION_PREREQUISITES:
+            print(f"  - {check}", file=sys.stderr)
         return EXIT_OK
     doc = to_document(plan)
     changes = None
@@ -224,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         if changes is not None:
             print()
             print(ch.render_text(changes))
-    return EXIT_FAILED if plan.failed else EXIT_OK
+    # A change `pulumi up` would refuse (deleting or replacing a protected resource) fails the plan.
+    refused = changes is not None and bool(changes.refused)
+    return EXIT_FAILED if plan.failed or refused else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -89,6 +89,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
                 "dependsOn": sorted(r.depends_on),
                 "propertyDependencies": {k: sorted(v) for k, v in sorted(r.property_dependencies.items())},
                 "aliases": sorted(r.aliases),
+                "ignoreChanges": list(r.ignore_changes),
             }
             for r in sorted(ev.resources, key=lambda r: r.urn)
         ],

@@ -16,7 +16,7 @@ from pulumi_policy import (
 )
 
 from policies.common import GATEWAYS, UNKNOWN, get, items, label, of_type, option, stack_name, strings
-from rules.types import ACTION, API, CLIENT, CLIENT_GRANT, TENANT, TRIGGER_ACTION, TRIGGER_ACTIONS
+from rules.types import ACTION, API, CLIENT, CLIENT_GRANT, CONNECTION, ROLE, TENANT, TRIGGER_ACTION, TRIGGER_ACTIONS
 
 
 def _validate_machine_clients(args: StackValidationArgs, report: ReportViolation) -> None:
@@ -91,7 +91,8 @@ def _validate_protect(args: StackValidationArgs, report: ReportViolation) -> Non
     patterns = list(args.get_config().get("stackPatterns", ["prod*"]))
     if not any(fnmatch.fnmatchcase(stack, p) for p in patterns):
         return
-    for r in of_type(resources, API, TENANT, *GATEWAYS):
+    # Roles and the connection too: deleting one loses every user's assignment of it, or account.
+    for r in of_type(resources, API, TENANT, ROLE, CONNECTION, *GATEWAYS):
         opts = getattr(r, "opts", None)
         if opts is not None and not getattr(opts, "protect", False):
             report(
@@ -103,7 +104,10 @@ def _validate_protect(args: StackValidationArgs, report: ReportViolation) -> Non
 
 protect_production = StackValidationPolicy(
     name="protect-production",
-    description="Stacks named like production protect the Auth0 APIs, the tenant settings and the gateways.",
+    description=(
+        "Stacks named like production protect the Auth0 APIs, the tenant settings, the roles, the connection "
+        "and the gateways."
+    ),
     remediation_steps="Set `mcpauth:protect: true` in the stack config (or protect=True on those resources).",
     enforcement_level=EnforcementLevel.ADVISORY,
     validate=_validate_protect,

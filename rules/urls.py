@@ -28,6 +28,12 @@ def resource_url(gateway_url: str) -> str:
     return urlunsplit(("https", parts.netloc.lower(), path + MCP_PATH, "", ""))
 
 
+def aws_gateway_url(gateway_id: str, region: str) -> str:
+    """The URL AWS gives a gateway: its id (model GatewayId `([0-9a-z][-]?){1,100}-[0-9a-z]{10}`:
+    the lower-cased name, a hyphen, 10 characters), the AgentCore gateway domain, and `/mcp`."""
+    return f"https://{gateway_id}.gateway.bedrock-agentcore.{region}.amazonaws.com{MCP_PATH}"
+
+
 def domain_resource_url(domain: str) -> str:
     """A gateway's resource URL behind a custom domain: known before the gateway exists."""
     return f"https://{domain}{MCP_PATH}"

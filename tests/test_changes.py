@@ -52,15 +52,15 @@ def run_on_a_commit(repo: Path, command: list[str]) -> subprocess.CompletedProce
         _git(repo, "reset", "-q", "--hard", "HEAD~1")
 
 
-def plan_against(repo: Path, edit: dict[str, tuple[str, str]]) -> tuple[int, dict[str, Any], str]:
-    """Apply `edit` (file -> (old, new) text) as a new commit and plan dev against the one before."""
+def plan_against(repo: Path, edit: dict[str, tuple[str, str]], stack: str = "dev") -> tuple[int, dict[str, Any], str]:
+    """Apply `edit` (file -> (old, new) text) as a new commit and plan `stack` against the one before."""
     for file, (old, new) in edit.items():
         p = repo / file
         text = p.read_text()
         assert old in text, f"{old!r} not in {file}"
         p.write_text(text.replace(old, new))
     done = run_on_a_commit(
-        repo, [sys.executable, "-m", "offline.plan", "--stack", "dev", "--format", "json", "--against", "HEAD~1"]
+        repo, [sys.executable, "-m", "offline.plan", "--stack", stack, "--format", "json", "--against", "HEAD~1"]
     )
     return done.returncode, json.loads(done.stdout) if done.stdout else {}, done.stderr
 
@@ -99,12 +99,39 @@ def test_a_gateway_rename_is_every_one_of_its_resources_deleted_and_created(repo
 
 def test_a_connection_rename_replaces_it_and_calls_out_its_users(repo: Path) -> None:
     code, doc, _ = plan_against(repo, {"Pulumi.dev.yaml": ("name: mcp-users", "name: mcp-people")})
-    assert code == 0
+    assert code == 0  # dev does not protect: `pulumi up` would do it
     acts = by_action(doc)
-    assert set(acts) == {"replace"}
+    assert set(acts) == {"replace", "update"}
+    # The Action's config names the connection its default role is given through.
+    assert acts["update"]["claims-action"]["because"] == ["secrets"]
     ((name, change),) = acts["replace"].items()
     assert name == "tenant-connection" and change["because"] == ["name changes"]
     assert "users are deleted" in change["stateful"]
+
+
+@pytest.mark.parametrize(
+    "old, new, name",
+    [
+        ("name: mcp-users", "name: mcp-people", "tenant-connection"),
+        # prod's roles are the short form (`MCP User: [...]`): the name is the id.
+        (
+            "  mcpauth:protect: true\n",
+            "  mcpauth:protect: true\n  mcpauth:roles:\n    MCP Users: [read:tools]\n"
+            "    MCP Admin: [read:tools, admin]\n",
+            "tenant-role-mcp-user",
+        ),
+    ],
+    ids=["connection-rename", "short-form-role-rename"],
+)
+def test_losing_a_protected_connection_or_role_fails_the_plan(repo: Path, old: str, new: str, name: str) -> None:
+    """`pulumi up` refuses to delete or replace a protected resource: the plan says so and exits 1,
+    so a pull request that would lose every user's account or role assignment does not look green."""
+    code, doc, _ = plan_against(repo, {"Pulumi.prod.yaml": (old, new)}, stack="prod")
+    assert code == 1
+    (refused,) = [c for c in doc["changes"]["changes"] if c["name"] == name]
+    assert refused["action"] in ("delete", "replace") and refused["protected"] is True
+    assert name in [c["name"] for c in doc["changes"]["refused"]]
+    assert "`pulumi up` refuses" in refused["stateful"]
 
 
 def test_a_description_is_an_update_in_place(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -157,6 +184,20 @@ def test_a_replaced_resource_replaces_what_takes_a_forcenew_input_from_it(dev_do
     assert not result.of("delete") and not result.of("create")
 
 
+def test_a_tenant_setting_the_program_does_not_own_is_no_change(dev_doc: dict[str, Any]) -> None:
+    """An adopted tenant's default_redirection_uri, as `pulumi import` (or a refresh) records it in
+    the state's inputs, is not the program's: no update, so the nightly drift job stays green."""
+    old = copy.deepcopy(dev_doc)
+    tenant = next(r for r in old["resources"] if r["name"] == "tenant-settings")
+    tenant["inputs"]["defaultRedirectionUri"] = "https://app.example.com/login"
+    result = ch.compare(old, dev_doc, "x", "0" * 40)
+    assert result.changes == [], ch.render_text(result)
+    # What the program does own is still a change.
+    tenant["inputs"]["resourceParameterProfile"] = "audience"
+    (change,) = ch.compare(old, dev_doc, "x", "0" * 40).changes
+    assert change.name == "tenant-settings" and change.because == ["resourceParameterProfile"]
+
+
 def test_an_alias_makes_a_new_name_the_same_resource(dev_doc: dict[str, Any]) -> None:
     old = copy.deepcopy(dev_doc)
     new = copy.deepcopy(dev_doc)
@@ -207,7 +248,7 @@ def test_the_pull_request_summary_covers_every_stack_file_and_a_removed_one(repo
     out = done.stdout
     for where in ("Pulumi.prod.yaml", "examples/adopt/Pulumi.adopt.yaml", "examples/shared-tenant/Pulumi.team-a.yaml"):
         assert f"### {where}\n\n0 to create, 0 to delete, 0 to replace, 0 to update" in out
-    assert "### Pulumi.dev.yaml\n\n0 to create, 0 to delete, 1 to replace, 0 to update" in out
+    assert "### Pulumi.dev.yaml\n\n0 to create, 0 to delete, 1 to replace, 1 to update" in out
     assert "- ⚠ **replace** `auth0:index/connection:Connection` `tenant-connection`: the connection" in out
     removed = out.split("### examples/shared-tenant/Pulumi.team-b.yaml (removed by this change")[1]
     assert removed.split("\n")[2].startswith("0 to create, ") and "to delete" in removed
@@ -258,6 +299,10 @@ def test_renaming_a_role_keeps_it_and_every_users_assignment(tmp_path: Path) -> 
     )
     result = ch.compare(short, moved, "x", "0" * 40)
     assert not result.of("delete") and not result.of("create")
+    # The role keeps its Auth0 id under its alias, so the permissions naming it are not replaced
+    # (the engine carries the id over; only the offline mocks name ids after the new name).
+    assert not result.of("replace"), ch.render_text(result)
+    assert all("roleId" not in c.because for c in result.of("update"))
     assert {c.name for c in result.changes if c.renamed_from} >= {
         "tenant-role-people",
         "api-tools-role-people.read-tools",

@@ -174,7 +174,9 @@ def test_the_json_has_every_field_of_every_change() -> None:
         "because": ["name"],
         "stateful": None,
         "renamedFrom": f"{P}{ROLE}::old",
+        "protected": False,
     }
+    assert d["refused"] == []
 
 
 # ------------------------------------------------------------ in process, on a repository copy
@@ -234,7 +236,8 @@ def test_the_summary_in_process(repo: Path, capsys: pytest.CaptureFixture[str]) 
     lines = text.splitlines()
     assert lines[0] == f"## `make plan` against HEAD~1 ({base[:12]})"
     i = lines.index("### Pulumi.dev.yaml")
-    assert lines[i + 2] == "0 to create, 0 to delete, 1 to replace, 0 to update"
+    # The update: the Action's config names the connection its default role is given through.
+    assert lines[i + 2] == "0 to create, 0 to delete, 1 to replace, 1 to update"
     assert lines[i + 4] == (f"- ⚠ **replace** `{CONN}` `tenant-connection`: {ch.STATEFUL[CONN]}")
     assert lines[i + 6 : i + 9] == ["<details><summary>every change</summary>", "", "```"]
     assert f"  ± replace {CONN} tenant-connection: name changes" in lines

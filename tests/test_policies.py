@@ -19,6 +19,7 @@ from rules.types import (
     CLIENT,
     CLIENT_GRANT,
     CONNECTION,
+    ROLE,
     ROLE_PERMISSION,
     TENANT,
     TRIGGER_ACTION,
@@ -413,6 +414,11 @@ def test_protect_production() -> None:
     assert messages("protect-production", [dataclass_replace(r, protect=True) for r in prod]) == []
     assert messages("protect-production", [gateway(), api(), tenant()]) == []  # dev
     assert len(messages("protect-production", [gateway()], {"stackPatterns": ["dev"]})) == 1
+    # A role or the connection too: deleting either loses every user's assignment or account.
+    people = [dataclass_replace(r, stack="prod-eu") for r in (domain_connection(), R(ROLE, {"name": "MCP User"}))]
+    found = messages("protect-production", people)
+    assert len(found) == 2 and all("is not protected" in m for m in found)
+    assert messages("protect-production", [dataclass_replace(r, protect=True) for r in people]) == []
 
 
 def dataclass_replace(r: R, **kw: Any) -> R:

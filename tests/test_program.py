@@ -163,6 +163,7 @@ def test_tenant_settings_turn_on_dcr_and_resource_parameter(dev_eval: Evaluation
     # Non-computed settings the provider nulls when they differ from state: left as imported.
     assert sorted(tenant.ignore_changes) == [
         "countryCodes",
+        "defaultRedirectionUri",
         "defaultTokenQuota",
         "errorPage",
         "skipNonVerifiableCallbackUriConfirmationPrompt",
@@ -397,7 +398,12 @@ def test_a_default_role_is_assigned_by_the_action_with_its_own_least_privilege_c
     assert secrets["MCPAUTH_ASSIGNER_CLIENT_ID"] == assigner.outputs["clientId"]
     cfg = json.loads(secrets["MCPAUTH_CONFIG"])
     (user_role,) = [r for r in ev.of_type(ROLE) if r.inputs["name"] == "MCP User"]
-    assert cfg["defaultRole"] == {"id": user_role.id, "name": "MCP User"}
+    # Only logins through the connection the stack manages get it (another connection's users,
+    # on any application of the tenant, are not the stack's to give roles to).
+    (connection,) = ev.of_type("auth0:index/connection:Connection")
+    assert cfg["defaultRole"] == {"id": user_role.id, "name": "MCP User", "connection": connection.inputs["name"]}
+    apis = sorted(r.inputs["identifier"] for r in ev.of_type("auth0:index/resourceServer:ResourceServer"))
+    assert cfg["audiences"] == apis
     assert cfg["managementDomain"] == "acme-test.eu.auth0.com"
     # Not a machine client of the stack's outputs: its secret exists only as an Action secret.
     assert "role-assigner" not in json.dumps(ev.outputs)

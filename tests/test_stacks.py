@@ -37,6 +37,9 @@ def test_prod_protects_and_trusts_its_custom_domain() -> None:
         "auth0:index/resourceServer:ResourceServer",
         "auth0:index/tenant:Tenant",
         "pulumi-python:dynamic/mcpauth:AgentCoreGateway",
+        # Deleting either loses every user's assignment or account.
+        "auth0:index/role:Role",
+        "auth0:index/connection:Connection",
     ):
         assert ev.of_type(typ) and all(r.protect for r in ev.of_type(typ)), typ
     (w,) = plan.wiring
@@ -138,7 +141,14 @@ def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
     plan = make_plan("adopt", stack_dir=ADOPT)
     doc = import_file(plan)
     by_name = {r["name"]: r for r in doc["resources"]}
-    assert by_name["api-tools"] == {"type": "mcpauth:index:McpApi", "name": "api-tools", "component": True}
+    # The API's component sits in its gateway's, as the program declares it.
+    assert by_name["api-tools"] == {
+        "type": "mcpauth:index:McpApi",
+        "name": "api-tools",
+        "component": True,
+        "parent": "gw-tools",
+    }
+    assert by_name["gw-tools"] == {"type": "mcpauth:index:McpGateway", "name": "gw-tools", "component": True}
     api = by_name["api-tools-api"]
     assert api["type"] == "auth0:index/resourceServer:ResourceServer" and api["parent"] == "api-tools"
     # Found by the adopted gateway's resource URL, as the gateway reports it.
@@ -148,7 +158,7 @@ def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
     assert {"tenant-role-mcp-user", "tenant-role-mcp-admin"} <= set(by_name)
     # Components come before the resources that name them as parent.
     names = [r["name"] for r in doc["resources"]]
-    assert names.index("api-tools") < names.index("api-tools-api")
+    assert names.index("gw-tools") < names.index("api-tools") < names.index("api-tools-api")
     done = subprocess.run(
         [sys.executable, "-m", "offline.plan", "--stack", "adopt", "--stack-dir", str(ADOPT), "--import-file"],
         cwd=ROOT,
@@ -157,6 +167,9 @@ def test_adoption_import_file_names_what_the_tenant_already_has() -> None:
         check=True,
     )
     assert json.loads(done.stdout) == doc
+    # Beside the file, what the tenant must not have before the first `up`.
+    assert "check by hand" in done.stderr and "GET /api/v2/rules?enabled=true" in done.stderr
+    assert "oauth2-refresh-token" in done.stderr
 
 
 def test_the_import_file_holds_everything_the_adopted_tenant_can_already_have() -> None:
@@ -178,6 +191,35 @@ def test_the_import_file_holds_everything_the_adopted_tenant_can_already_have() 
     assert "<" not in entries["tenant-settings"]["id"]  # the provider ignores the id: one is given
 
 
+def import_urns(doc: dict[str, Any], stack: str, project: str = "mcpauth") -> dict[str, str]:
+    """The URN `pulumi import --file` gives each entry: a `parent` names another entry of the file
+    (Pulumi 3.94: parents and empty components can be imported in the same file), and a child's
+    type is its parent's whole type chain, `$`-joined (sdk/go/common/resource/urn.go `NewURN`);
+    an entry without a parent sits under the root stack."""
+    by_name = {e["name"]: e for e in doc["resources"]}
+    assert len(by_name) == len(doc["resources"]), "a parent named twice in the file is ambiguous"
+
+    def qualified(e: dict[str, Any]) -> str:
+        parent = e.get("parent")
+        return e["type"] if parent is None else f"{qualified(by_name[parent])}${e['type']}"
+
+    return {name: f"urn:pulumi:{stack}::{project}::{qualified(e)}::{name}" for name, e in by_name.items()}
+
+
+@pytest.mark.parametrize("where, stack", ALL, ids=[s for _, s in ALL])
+def test_every_import_entry_lands_on_the_urn_the_program_declares(where: Path, stack: str) -> None:
+    """An entry under another URN is a resource the program never declares: the first `up` after
+    the import creates a second API (and deletes the imported one)."""
+    hook = adopted_gateway_reports if stack == "adopt" else None
+    plan = make_plan(stack, stack_dir=where, hook=hook)
+    declared = {r.urn: r for r in plan.evaluation.resources}
+    doc = import_file(plan)
+    for name, urn in import_urns(doc, stack).items():
+        assert urn in declared, (name, urn)
+        entry = next(e for e in doc["resources"] if e["name"] == name)
+        assert declared[urn].custom is not bool(entry.get("component")), name
+
+
 def test_a_new_gateways_api_is_not_in_the_import_file() -> None:
     """Its URL holds an id AWS has not made yet, so nothing in the tenant can already have it."""
     doc = import_file(make_plan("dev"))
@@ -189,10 +231,16 @@ def test_a_new_gateways_api_is_not_in_the_import_file() -> None:
 
 def test_the_plan_says_what_the_first_up_resets_on_what_exists(capsys: pytest.CaptureFixture[str]) -> None:
     plan = make_plan("adopt", stack_dir=ADOPT)
-    conn_note, tenant_note = plan.notes  # by URN
+    conn_note, tenant_note, prerequisites = plan.notes  # by URN, then what to check by hand
+    # What an existing tenant must not have, which no offline plan can see: said, with how to look.
+    assert prerequisites.startswith("tenant-settings: on a tenant that already exists, check by hand")
+    assert "GET /api/v2/rules?enabled=true" in prerequisites and "active Rule" in prerequisites
+    assert "oauth2-refresh-token" in prerequisites and "api.multifactor.enable" in prerequisites
     assert tenant_note.startswith("tenant-settings: the first `up` *creates* the tenant settings")
     assert "error_page, default_token_quota" in tenant_note and "Import it first" in tenant_note
-    assert "'Username-Password-Authentication' already exists" in conn_note
+    # Every update, not only the first: the provider sends the whole options object each time.
+    assert "every `up` that updates connection 'Username-Password-Authentication'" in conn_note
+    assert "every later change to the connection" in conn_note and "changed in the Dashboard since" in conn_note
     assert "Declared: mfa, passwordHistories, passwordPolicy." in conn_note
     from offline import plan as planmod
 
@@ -278,8 +326,13 @@ def test_the_import_file_entries_exactly(tmp_path: Path) -> None:
     assert entries["api-pub-api"]["id"] == (
         "<the id of the API whose identifier is https://mcp.example.com/mcp (GET /api/v2/resource-servers)>"
     )
-    assert entries["api-pub"] == {"type": "mcpauth:index:McpApi", "name": "api-pub", "component": True}
-    assert "parent" not in entries["api-pub"] and entries["api-pub-api"]["parent"] == "api-pub"
+    assert entries["api-pub"] == {
+        "type": "mcpauth:index:McpApi",
+        "name": "api-pub",
+        "component": True,
+        "parent": "gw-pub",
+    }
+    assert "parent" not in entries["gw-pub"] and entries["api-pub-api"]["parent"] == "api-pub"
     lower = entries["tenant-settings"]["id"]
     upper = {
         e["name"]: e
@@ -306,20 +359,21 @@ def test_a_role_permission_without_a_known_role_says_its_role(tmp_path: Path) ->
 
 def test_the_reset_notes_word_for_word() -> None:
     plan = make_plan("adopt", stack_dir=ADOPT)
-    conn, tenant = plan.notes
+    conn, tenant, _prerequisites = plan.notes
     assert tenant == (
         "tenant-settings: the first `up` *creates* the tenant settings resource, and the provider's create sends "
-        "null for error_page, default_token_quota, skip_non_verifiable_callback_uri_confirmation_prompt, "
-        "country_codes, mtls (terraform-provider-auth0 internal/auth0/tenant/expand.go): a tenant that has any "
-        "of them set loses it. Import it first (`--import-file` gives its id, no look-up needed); after that, "
-        "updates leave those settings alone (ignoreChanges on the non-computed ones)."
+        'null (or "") for error_page, default_token_quota, skip_non_verifiable_callback_uri_confirmation_prompt, '
+        "country_codes, mtls, default_redirection_uri (terraform-provider-auth0 internal/auth0/tenant/expand.go): "
+        "a tenant that has any of them set loses it. Import it first (`--import-file` gives its id, no look-up "
+        "needed); after that, updates leave those settings alone (ignoreChanges)."
     )
     assert conn == (
-        "tenant-connection: if connection 'Username-Password-Authentication' already exists (imported), the first "
-        "`up` replaces its options object whole (the provider's PATCH: internal/auth0/connection/expand.go): "
-        "every option not declared is reset (MFA, password history and dictionary, attributes, custom scripts). "
-        "Declared: mfa, passwordHistories, passwordPolicy. List what it has to keep under "
-        "mcpauth:tenant.connection.options."
+        "tenant-connection: every `up` that updates connection 'Username-Password-Authentication' (the first one "
+        "after an import, and every later change to the connection) sends its whole options object, which Auth0 "
+        "puts in place of the old one (the provider's expandConnection: internal/auth0/connection/expand.go; "
+        "PATCH /api/v2/connections/{id}): every option not declared is reset (MFA, password history and "
+        "dictionary, attributes, custom scripts), also one changed in the Dashboard since. Declared: mfa, "
+        "passwordHistories, passwordPolicy. List what it has to keep under mcpauth:tenant.connection.options."
     )
     team = make_plan("team-a", stack_dir=ROOT / "examples" / "shared-tenant")
     assert team.notes == []  # it declares neither
