@@ -38,12 +38,15 @@ def declared(ev: Evaluation) -> Counts:
 def from_settings(s: Settings) -> Counts:
     """The same count from a stack's config, for the other stacks on the tenant (which the plan
     does not evaluate): one API per gateway; a client per machine client, the role assigner when
-    the owner sets a default role, one per CIMD client (components/program.py, tenant.py)."""
+    the owner sets a default role, one per CIMD client (components/program.py, tenant.py), and an
+    API and a client per OAuth target."""
     p = s.project
     t = p.tenant
     assigner = 1 if t.manage and p.default_role_spec is not None else 0
     cimd = len(t.cimd_clients) if t.manage else 0
-    return Counts(len(p.gateways), len(p.machine_clients) + assigner + cimd)
+    # An OAuth target: an API for the upstream and the gateway's machine client (components/targets.py).
+    upstreams = sum(1 for gw in p.gateways for target in gw.targets if target.credential == "oauth")
+    return Counts(len(p.gateways) + upstreams, len(p.machine_clients) + assigner + cimd + upstreams)
 
 
 _FIX = {"APIs": "Use fewer gateways per tenant, or a paid plan", "applications": "Use fewer clients, or a paid plan"}

@@ -25,6 +25,7 @@ from rules.types import (
     ROLE,
     ROLE_PERMISSION,
     TENANT,
+    under_targets,
 )
 from rules.types import MCP_GATEWAY as GATEWAY
 
@@ -169,15 +170,19 @@ def _gateways(ev: Evaluation, outputs: Mapping[str, Any]) -> tuple[GatewayView, 
                 required_permissions=tuple(out.get("requiredPermissions") or ()),
             )
         )
-    return tuple(views)
+    # In config order (the outputs'), not in the order the engine registered them: a gateway
+    # with targets waits for its role's permissions first.
+    order = list(outputs["gateways"])
+    return tuple(sorted(views, key=lambda v: order.index(v.name)))
 
 
 def _apis(ev: Evaluation) -> tuple[ApiView, ...]:
     scopes: dict[str, tuple[str, ...]] = {}
-    for r in ev.of_type(API_SCOPES):
+    # The gateways' APIs: an upstream's (a target's, under_targets) is not one users get tokens for.
+    for r in [r for r in ev.of_type(API_SCOPES) if not under_targets(r.urn)]:
         scopes[r.inputs["resourceServerIdentifier"]] = tuple(s["name"] for s in r.inputs.get("scopes", []))
     offline_access: dict[str, bool] = {}
-    for r in ev.of_type(API):
+    for r in [r for r in ev.of_type(API) if not under_targets(r.urn)]:
         scopes.setdefault(r.inputs["identifier"], ())
         offline_access[r.inputs["identifier"]] = bool(r.inputs.get("allowOfflineAccess"))
     third_party = {

@@ -9,6 +9,7 @@ import pytest
 from components.config import load_settings
 from components.config_model import ConfigError
 from offline.engine import Evaluation
+from rules.types import under_targets
 from tests.conftest import ROOT, make_config
 
 ACTION = "auth0:index/action:Action"
@@ -41,7 +42,12 @@ def test_the_binding_is_one_post_login_binding_declared_after_the_action(dev_eva
 def test_the_action_config_names_exactly_this_stacks_apis(dev_eval: Evaluation) -> None:
     (action,) = dev_eval.of_type(ACTION)
     cfg = mcpauth_config(action)
-    apis = sorted(r.inputs["identifier"] for r in dev_eval.of_type("auth0:index/resourceServer:ResourceServer"))
+    # The gateways' APIs; an upstream's API (a target's) is the gateway's business, not users'.
+    apis = sorted(
+        r.inputs["identifier"]
+        for r in dev_eval.of_type("auth0:index/resourceServer:ResourceServer")
+        if not under_targets(r.urn)
+    )
     assert cfg["audiences"] == apis
     assert cfg["namespace"] == "https://mcp.example.com/"
     assert cfg["claims"] == ["department", "org_id", "org_name", "roles"]

@@ -327,7 +327,18 @@ def test_open_signup_on_a_domain_connection_with_dcr_needs_an_explicit_yes() -> 
     load_settings(make_config(tenant={"manage": False, "connection": {"disableSignup": False}}), "t")
 
 
-@pytest.mark.parametrize("flags", [{"dynamicClientRegistration": False}, {"clientIdMetadataDocuments": False}])
+@pytest.mark.parametrize(
+    "flags",
+    [
+        # CIMD alone: known clients registered by their metadata document (manual CIMD).
+        {
+            "dynamicClientRegistration": False,
+            "clientIdMetadataDocuments": {"clients": ["https://c.example.com/m.json"]},
+        },
+        # DCR alone.
+        {"clientIdMetadataDocuments": False},
+    ],
+)
 def test_open_signup_is_refused_when_either_self_registration_is_on(flags: dict[str, bool]) -> None:
     """DCR alone or CIMD alone lets a client register itself; either one makes open sign-up public."""
     msg = one_problem(make_config(tenant={**flags, "connection": {"disableSignup": False}}))

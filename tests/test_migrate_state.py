@@ -39,6 +39,12 @@ def registered(stack: str, stack_dir: Any = None) -> dict[str, Any]:
     tenant = json.loads(cfg.get("mcpauth:tenant", "{}"))
     tenant.pop("defaultRole", None)
     cfg["mcpauth:tenant"] = json.dumps(tenant)
+    # Targets and tool access (issue 26) are creates on top of the migration too.
+    gateways = json.loads(cfg.get("mcpauth:gateways", "[]"))
+    for gw in gateways:
+        gw.pop("targets", None)
+        gw.pop("toolAccess", None)
+    cfg["mcpauth:gateways"] = json.dumps(gateways)
 
     def keep(typ: str, name: str, inputs: dict[str, Any], out: dict[str, Any]) -> dict[str, Any]:
         return out
