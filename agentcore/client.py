@@ -2,7 +2,7 @@
 
 Plain boto3, no Pulumi: the dynamic resource in `gateway_resource.py` calls it, and the tests run
 it against a real moto server whose every call is checked against AWS's service model
-(`components.awsmodel.enforce_on`). Every AWS behaviour relied on is cited where it is used; "the
+(`agentcore.awsmodel.enforce_on`). Every AWS behaviour relied on is cited where it is used; "the
 model" is botocore's `data/bedrock-agentcore-control/2023-06-05/service-2.json` (pinned boto3).
 
 One owner for the gateway's mutable settings: the gateway is read, the wanted settings are merged
@@ -21,8 +21,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from components import awsmodel
-from components.naming import placeholder_audience
+from agentcore import awsmodel
+from rules.naming import placeholder_audience
 from rules.urls import resource_url
 
 # Statuses (model: GatewayStatus). Settled ones end a wait.
@@ -66,7 +66,7 @@ class GatewayGone(AgentCoreError):
 class ClientSettings:
     """Where and as whom the AgentCore calls are made: the AWS provider's own config keys
     (`aws:region`, `aws:profile`, `aws:assumeRoles`, `aws:endpoints`, ...), so the gateway and the
-    IAM role pulumi-aws creates land in the same account. See `components.awsconfig`."""
+    IAM role pulumi-aws creates land in the same account. See `stackconfig.aws`."""
 
     region: str
     profile: str | None = None

@@ -1,7 +1,7 @@
 """McpGateway: everything one MCP gateway is, in one component: the AgentCore gateway (created or
 adopted), its service role and authorizer, and its Auth0 API (scopes, role permissions, the
 third-party grant). The gateway's resource URL is taken here once, from the gateway resource (which
-also makes it its authorizer's only allowed audience, components/agentcore.py), and handed to the
+also makes it its authorizer's only allowed audience, agentcore/client.py), and handed to the
 API as its identifier, so the two cannot differ."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from agentcore.awsmodel import partition_for
 from components.api import McpApi, McpApiArgs
-from components.awsmodel import partition_for
 from components.gateway_resource import AgentCoreGateway
 from components.iam import gateway_trust_policy
-from components.naming import (
+from rules.claims import permission_rules
+from rules.naming import (
     TAG_GATEWAY,
     TAG_PROJECT,
     TAG_STACK,
@@ -24,7 +25,6 @@ from components.naming import (
     gateway_physical_name,
     legacy_gateway_name,
 )
-from rules.claims import permission_rules
 from rules.urls import domain_resource_url
 
 

@@ -15,12 +15,8 @@ import pulumi_aws as aws
 
 from components.action import DefaultRole, PostLoginClaims, PostLoginClaimsArgs
 from components.api import McpApiArgs
-from components.awsconfig import HONOURED, REFUSED
-from components.config import Settings, load_settings
-from components.config_model import NAMESPACE, PROJECT_KEYS, ConfigError
 from components.gateway import McpGateway, McpGatewayArgs
 from components.machine_client import MachineClient, MachineClientArgs
-from components.naming import client_component, gateway_component
 from components.references import (
     OWNER_REFERENCE,
     TENANT_OUTPUT,
@@ -30,6 +26,10 @@ from components.references import (
     tenant_output,
 )
 from components.tenant import TenantBaseline, TenantBaselineArgs
+from rules.naming import client_component, gateway_component
+from stackconfig.aws import HONOURED, REFUSED
+from stackconfig.model import NAMESPACE, PROJECT_KEYS, ConfigError
+from stackconfig.settings import Settings, load_settings
 
 
 def _known_keys() -> list[str]:

@@ -12,8 +12,8 @@ from typing import Any
 
 import pulumi
 
-from components.config_model import NAMESPACE, TenantConfig
-from components.naming import slug
+from rules.naming import slug
+from stackconfig.model import NAMESPACE, TenantConfig
 
 # The stack output team stacks read, and the StackReferences' logical names.
 TENANT_OUTPUT = "tenant"

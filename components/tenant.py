@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 import pulumi_auth0 as auth0
 
-from components.config_model import RoleSpec
+from stackconfig.model import RoleSpec
 
 
 @dataclass(frozen=True)

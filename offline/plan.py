@@ -33,10 +33,8 @@ from typing import Any
 
 import pulumi
 
-from components.auth0_scopes import scopes_for
-from components.config import Settings, load_settings
-from components.config_model import ConfigError
 from offline.adopt import reset_notes
+from offline.deployer_scopes import scopes_for
 from offline.engine import ROOT, Evaluation, OutputHook, run_program
 from offline.graph import critical_path
 from offline.references import referenced_outputs
@@ -44,6 +42,8 @@ from offline.render import render_text, to_document
 from offline.stackfile import StackConfig, StackFileError, load_stack
 from offline.tenants import TenantView, tenant_view
 from offline.wiring import WiringRow, wiring_table
+from stackconfig.model import ConfigError
+from stackconfig.settings import Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 

@@ -24,7 +24,7 @@ def permission_rules(required_permissions: list[str]) -> tuple[list[str], list[d
     ("contains any of the strings") give for arrays. A permission with `:` (the Auth0/MCP
     convention, `read:tools`) cannot be a claim value, only an allowed scope; whether several
     allowed scopes mean any or all is not documented, so the config allows at most one such
-    permission per gateway (with one, both readings agree). `components.config` refuses anything
+    permission per gateway (with one, both readings agree). `stackconfig.settings` refuses anything
     else before this runs.
     """
     scopes = [p for p in required_permissions if not CLAIM_VALUE_RE.fullmatch(p)]

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 
 # The gateway's create-time audience. AWS generates the gateway URL, so the real audience can
-# only be set after CreateGateway (by the same resource's create, components/agentcore.py). No
+# only be set after CreateGateway (by the same resource's create, agentcore/client.py). No
 # Auth0 API ever has this identifier, so no token can match it in between.
 PLACEHOLDER_AUDIENCE_PREFIX = "urn:mcpauth:pending-authorizer:"
 

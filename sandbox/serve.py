@@ -17,10 +17,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from components.config_model import ConfigError
 from offline.plan import make_plan
 from offline.stackfile import StackFileError
 from sandbox.sandbox import Sandbox, SandboxError, spec_from_plan
+from stackconfig.model import ConfigError
 
 
 def announcement(sandbox: Sandbox) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 to the same account, partition and endpoint as pulumi-aws's (the gateway's IAM role).
 
 pulumi-aws's keys are its Terraform provider's settings (pulumi_aws/config/vars.py lists them). Each
-is either honoured by `components.agentcore.make_client`, refused with the reason (we would call
+is either honoured by `agentcore.client.make_client`, refused with the reason (we would call
 AWS as someone else, or somewhere else, than pulumi-aws does), or has no bearing on where and as
 whom calls go.
 """

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from components.config_model import NAMESPACE, ROLE_ID_RE, SCOPE_RE, ProjectConfig, TenantConfig, check_role_name
-from components.naming import slug
 from rules.claims import CLAIM_VALUE_RE, SCOPE_VALUE_RE, VALUE_MAX
+from rules.naming import slug
 from rules.scopes import undefined_scope
 from rules.wiring import audience_resolution_problems
+from stackconfig.model import NAMESPACE, ROLE_ID_RE, SCOPE_RE, ProjectConfig, TenantConfig, check_role_name
 
 
 def https_host_only(key: str, value: str, problems: list[str], *, allow_slash: bool) -> None:

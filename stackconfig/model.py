@@ -1,5 +1,5 @@
 """What a stack config may hold: the pydantic models of the `mcpauth:` keys, their defaults, and
-what each field alone accepts. Plain Python; `components.config` reads the keys into them."""
+what each field alone accepts. Plain Python; `stackconfig.settings` reads the keys into them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 from pydantic.alias_generators import to_camel
 
-from components.naming import slug
+from rules.naming import slug
 
 NAMESPACE = "mcpauth"
 

@@ -18,9 +18,10 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from components.awsconfig import client_settings
-from components.config_checks import check_references, https_host_only
-from components.config_model import (
+from rules.urls import discovery_url
+from stackconfig.aws import client_settings
+from stackconfig.checks import check_references, https_host_only
+from stackconfig.model import (
     NAMESPACE,
     PROJECT_KEYS,
     ROLE_FORMS,
@@ -29,8 +30,7 @@ from components.config_model import (
     ProjectConfig,
     RoleConfig,
 )
-from components.config_secrets import OFFLINE_SECRET, PLAIN_ONLY, explain_offline_secrets, offline_secret_note, redact
-from rules.urls import discovery_url
+from stackconfig.secrets import OFFLINE_SECRET, PLAIN_ONLY, explain_offline_secrets, offline_secret_note, redact
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class Settings:
     auth0_domain: str
     issuer: str
     aws_region: str
-    # The `aws` property of each gateway resource (components/awsconfig.py) and aws:defaultTags.
+    # The `aws` property of each gateway resource (stackconfig/aws.py) and aws:defaultTags.
     aws_client: dict[str, Any] = field(default_factory=dict)
     aws_default_tags: dict[str, str] = field(default_factory=dict)
     # Keys set with `--secret`: what the program derives from them it declares as secrets.

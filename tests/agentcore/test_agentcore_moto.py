@@ -1,5 +1,5 @@
 """The gateway resource against a real moto server on 127.0.0.1, corrected to refuse what AWS
-refuses (tests/agentcore_double.py), and through Pulumi's own provider host over gRPC."""
+refuses (tests/helpers/agentcore_double.py), and through Pulumi's own provider host over gRPC."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ from typing import Any
 
 import pytest
 
-from components import agentcore, awsmodel
-from components.agentcore import AgentCoreError, ClientSettings, GatewaySpec
+from agentcore import awsmodel
+from agentcore import client as agentcore
+from agentcore.client import AgentCoreError, ClientSettings, GatewaySpec
 from components.gateway_resource import _Provider
 from rules.claims import permission_rules
 from rules.types import MCP_GATEWAY as TYPE_TOKEN
 from rules.urls import resource_url
-from tests import agentcore_double
-from tests.conftest import ROOT
+from tests.helpers import agentcore_double
+from tests.helpers.stack import ROOT
 
 REGION = "us-west-2"
 ROLE = "arn:aws:iam::123456789012:role/gw"
@@ -606,7 +607,7 @@ def registered_gateway(config_gateways: list[dict[str, Any]]) -> dict[str, Any]:
     from pulumi.runtime import rpc
 
     from offline.engine import run_program
-    from tests.conftest import make_config
+    from tests.helpers.stack import make_config
 
     seen: dict[str, Any] = {}
 

@@ -1,4 +1,4 @@
-"""components.awsmodel: requests checked against the bedrock-agentcore-control model botocore ships."""
+"""agentcore.awsmodel: requests checked against the bedrock-agentcore-control model botocore ships."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from components.awsmodel import (
+from agentcore.awsmodel import (
     ModelViolation,
     Violation,
     check,
@@ -29,7 +29,7 @@ from components.awsmodel import (
     partition_for,
     validate,
 )
-from tests.conftest import ROOT
+from tests.helpers.stack import ROOT
 
 ROLE = "arn:aws:iam::123456789012:role/gw"
 DISCOVERY = "https://acme.us.auth0.com/.well-known/openid-configuration"
@@ -403,8 +403,8 @@ def test_input_and_output_members() -> None:
 
 def test_importing_and_validating_does_not_import_botocore() -> None:
     code = (
-        "import components.awsmodel, sys; "
-        "components.awsmodel.validate('GetGateway', {'gatewayIdentifier': 'x'}); "
+        "import agentcore.awsmodel, sys; "
+        "agentcore.awsmodel.validate('GetGateway', {'gatewayIdentifier': 'x'}); "
         "print('botocore' in sys.modules, 'boto3' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -433,7 +433,7 @@ def test_plain_json_model_and_newest_api_version(tmp_path: Path) -> None:
     code = textwrap.dedent(
         """
         import sys
-        from components.awsmodel import validate, input_members
+        from agentcore.awsmodel import validate, input_members
         print(input_members("Put", service="toy") == {"id"})
         print([v.path for v in validate("Put", {"id": "abc"}, service="toy")])
         print(validate("Put", {"id": "123"}, service="toy"))
@@ -481,7 +481,7 @@ class ToyBotocore:
 def toy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ToyBotocore]:
     from importlib.machinery import ModuleSpec
 
-    import components.awsmodel as awsmodel
+    from agentcore import awsmodel
 
     made = ToyBotocore(tmp_path / "site")
     real = importlib.util.find_spec
@@ -520,7 +520,7 @@ def test_a_gz_model_is_preferred_and_a_plain_json_one_is_read_without_it(toy: To
     toy.model("2024-01-01", {"id": "[a-z]+"})
     assert toy_refuses(id="123") == []
     (toy.package / "data" / "toy" / "2024-01-01" / "service-2.json.gz").unlink()
-    import components.awsmodel as awsmodel
+    from agentcore import awsmodel
 
     awsmodel._model.cache_clear()
     assert toy_refuses(id="abc") == []
@@ -530,7 +530,7 @@ def test_a_gz_model_is_preferred_and_a_plain_json_one_is_read_without_it(toy: To
 def test_where_botocore_s_data_is_looked_for(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from importlib.machinery import ModuleSpec
 
-    from components.awsmodel import _botocore_data
+    from agentcore.awsmodel import _botocore_data
 
     spec = ModuleSpec("botocore", None, origin=str(tmp_path / "origin" / "__init__.py"), is_package=True)
     spec.submodule_search_locations = [str(tmp_path / "package")]
@@ -721,7 +721,7 @@ def test_the_hook_answers_as_the_service_does_and_registers_once(
 ) -> None:
     from botocore.exceptions import ClientError
 
-    import components.awsmodel as awsmodel
+    from agentcore import awsmodel
 
     client = make_client(moto_url)
     enforce_on(client)

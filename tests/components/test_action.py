@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from components.config import load_settings
-from components.config_model import ConfigError
 from offline.engine import Evaluation
-from tests.conftest import ROOT, make_config
+from stackconfig.model import ConfigError
+from stackconfig.settings import load_settings
+from tests.helpers.stack import ROOT, make_config
 
 ACTION = "auth0:index/action:Action"
 BINDING = "auth0:index/triggerAction:TriggerAction"

@@ -9,7 +9,7 @@ import pytest
 
 from offline.engine import SECRET, Evaluation, run_program
 from rules.types import MCP_GATEWAY as GATEWAY
-from tests.conftest import ROOT, make_config
+from tests.helpers.stack import ROOT, make_config
 
 API = "auth0:index/resourceServer:ResourceServer"
 SCOPES = "auth0:index/resourceServerScopes:ResourceServerScopes"
@@ -430,8 +430,8 @@ def test_a_value_set_with_secret_stays_secret_in_every_input_and_output(key: str
 def test_a_structural_key_set_with_secret_is_refused_naming_it(key: str) -> None:
     """Their values become resource names (URNs) and settings that Pulumi stores in plain text,
     so a secret there cannot be kept: the program says so before declaring anything."""
-    from components.config import load_settings
-    from components.config_model import ConfigError
+    from stackconfig.model import ConfigError
+    from stackconfig.settings import load_settings
 
     cfg = make_config(tenant={}, roles={"MCP User": ["read:tools"]}, scopes={"read:tools": "List tools"})
     with pytest.raises(ConfigError) as err:
@@ -537,7 +537,7 @@ def test_each_gateway_declared_is_one_the_gateway_provider_accepts_as_configured
     """The dynamic provider's `check` and its reading of the inputs (`_spec`) are what `pulumi up`
     runs on what the program declares; the mocks run neither, so this test does."""
     from components.gateway_resource import INPUT_KEYS, _Provider, _spec
-    from components.naming import gateway_physical_name, legacy_gateway_name
+    from rules.naming import gateway_physical_name, legacy_gateway_name
 
     ev = evaluate(
         make_config(
@@ -586,7 +586,7 @@ def test_stack_outputs_are_what_each_gateway_and_its_api_report(dev_eval: Evalua
 
 
 def test_each_api_is_named_for_its_gateway_and_stack_with_the_configured_scopes(dev_eval: Evaluation) -> None:
-    from components.config_model import DEFAULT_SCOPES
+    from stackconfig.model import DEFAULT_SCOPES
 
     by_name = {r.name: r for r in dev_eval.resources}
     api = by_name["api-tools-api"].inputs
@@ -609,8 +609,8 @@ def _revealing(names: tuple[str, ...]) -> Any:
     the clear: a test's only way to see that a secret output holds the value, not just the flag."""
     import pulumi
 
-    from components.config import load_settings
     from components.program import build, raw_config
+    from stackconfig.settings import load_settings
 
     def program() -> None:
         raw, secret_keys = raw_config()

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 import yaml
 
-from components.config import load_settings
-from components.config_model import ConfigError
 from components.references import ReferenceError, owner_role_id, team_api_identifiers
 from offline.plan import make_plan
-from tests.conftest import ROOT, make_config, plan_cli
+from stackconfig.model import ConfigError
+from stackconfig.settings import load_settings
+from tests.helpers.stack import ROOT, make_config, plan_cli
 
 ROLE_PERMISSION = "auth0:index/rolePermission:RolePermission"
 ROLE = "auth0:index/role:Role"

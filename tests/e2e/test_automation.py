@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.helpers.stack import ROOT
 
 _missing = [
     what

@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from sandbox.sandbox import Sandbox
-from tests.conftest import ROOT
-from tests.test_interactive import FIXTURES, _spec
+from tests.helpers.sandbox import FIXTURES
+from tests.helpers.sandbox import sandbox_spec as _spec
+from tests.helpers.stack import ROOT
 from verify.interactive import CHROMIUM, BrowserPerson, MemoryStorage, list_tools, provider_for
 
 pytestmark = pytest.mark.skipif(

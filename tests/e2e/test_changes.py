@@ -15,7 +15,7 @@ import pytest
 from offline import changes as ch
 from offline import plan as planmod
 from offline.render import to_document
-from tests.conftest import ROOT
+from tests.helpers.stack import ROOT
 
 _SKIP = shutil.ignore_patterns(
     ".git", "venv", "node_modules", "mutants", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"

@@ -12,7 +12,7 @@ import pytest
 
 from offline.plan import make_plan
 from sandbox.sandbox import Sandbox, spec_from_plan
-from tests.conftest import ROOT, sandbox_token
+from tests.helpers.stack import ROOT, sandbox_token
 
 CLI = (
     ROOT / "tests" / "inspector" / "node_modules" / "@modelcontextprotocol" / "inspector" / "cli" / "build" / "index.js"

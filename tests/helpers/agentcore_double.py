@@ -2,7 +2,7 @@
 keep what AWS resets. A double encodes the service's documented facts; each fix names its source
 ("the model": botocore's data/bedrock-agentcore-control/2023-06-05/service-2.json).
 
-- Every request is checked against the model (`components.awsmodel.enforce_on`): moto checks no
+- Every request is checked against the model (`agentcore.awsmodel.enforce_on`): moto checks no
   pattern, length or enum.
 - Gateway ids are `<name>-<10 chars>` (model: GatewayId `([0-9a-z][-]?){1,100}-[0-9a-z]{10}`;
   moto makes 10 hex characters) and URLs end in `/mcp`, as the real service's do.
@@ -27,7 +27,7 @@ import random
 import string
 from typing import Any
 
-from components import awsmodel
+from agentcore import awsmodel
 
 _PATCHED = "_mcpauth_double"
 

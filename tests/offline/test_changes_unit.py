@@ -12,7 +12,7 @@ import pytest
 
 from offline import changes as ch
 from offline.changes import Change
-from tests.conftest import ROOT
+from tests.helpers.stack import ROOT
 
 P = "urn:pulumi:s::p::"
 ROLE, PERM, API, CONN = (

@@ -21,7 +21,7 @@ from offline import plan as planmod
 from offline.graph import critical_path
 from offline.wiring import aws_model_problems, wiring_table
 from rules.types import TENANT
-from tests.conftest import ROOT
+from tests.helpers.stack import ROOT
 
 
 def run_main(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -181,7 +181,7 @@ def test_a_trailing_slash_on_the_gateway_side_is_caught() -> None:
 
 def test_a_custom_domain_shortens_the_critical_path() -> None:
     """The API waits for the gateway only when the gateway's URL is its resource URL."""
-    from tests.conftest import make_config
+    from tests.helpers.stack import make_config
 
     def path(gateways: list[dict[str, Any]]) -> list[str]:
         ev = engine.run_program(make_config(gateways), "cp")
@@ -344,7 +344,7 @@ def test_the_offline_engine_refuses_two_resources_with_one_urn() -> None:
     code = (
         "import pulumi_aws as aws\n"
         "from offline.engine import run_program\n"
-        "from tests.conftest import make_config\n"
+        "from tests.helpers.stack import make_config\n"
         "def program():\n"
         "    aws.iam.Role('same', assume_role_policy='{}')\n"
         "    aws.iam.Role('same', assume_role_policy='{}')\n"
@@ -481,7 +481,7 @@ def test_a_refusal_that_is_not_about_the_secret_value_does_not_blame_the_secret(
 
 
 def test_the_deployers_auth0_scopes_are_derived_from_the_calls_of_what_the_stack_declares() -> None:
-    from components.auth0_scopes import CALLS, ENDPOINT_SCOPES, readme_rows, scopes_for
+    from offline.deployer_scopes import CALLS, ENDPOINT_SCOPES, readme_rows, scopes_for
 
     dev = planmod.make_plan("dev")
     # Deleting a machine client's credentials lists them first: read:client_credentials.

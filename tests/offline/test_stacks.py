@@ -15,7 +15,7 @@ import yaml
 
 from offline.adopt import import_file
 from offline.plan import make_plan
-from tests.conftest import ROOT, plan_cli
+from tests.helpers.stack import ROOT, plan_cli
 
 SHARED = ROOT / "examples" / "shared-tenant"
 ADOPT = ROOT / "examples" / "adopt"

@@ -4,14 +4,14 @@ once, here, so that nothing downstream walks records by type strings or resource
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import pytest
 
 from offline.plan import make_plan
 from offline.view import PlanView, plan_view
+from tests.helpers.stack import ROOT
 
-FIXTURES = Path(__file__).parent / "fixtures" / "interactive"
+FIXTURES = ROOT / "tests" / "fixtures" / "interactive"
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,6 @@ unknowns and config overrides. Resources are built by hand, as a hand-edited sta
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
 from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_BOOLEAN_VALUE, UNKNOWN_STRING_VALUE
 
@@ -14,122 +11,30 @@ from policies.offline import run_pack
 from rules.types import (
     ACTION,
     API,
-    API_SCOPES,
     AUTHORIZER,
     CLIENT,
     CLIENT_GRANT,
-    CONNECTION,
     ROLE_PERMISSION,
-    TENANT,
     TRIGGER_ACTION,
     TRIGGER_ACTIONS,
 )
 from rules.types import AWS_GATEWAY as GATEWAY
-
-URL = "https://tools-dev-abc.gateway.bedrock-agentcore.us-east-1.amazonaws.com/mcp"
-DISCOVERY = "https://acme.us.auth0.com/.well-known/openid-configuration"
-
-
-@dataclass
-class R:
-    type: str
-    inputs: dict[str, Any]
-    name: str = "r"
-    parent: str = ""
-    custom: bool = True
-    depends_on: list[str] = field(default_factory=list)
-    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
-    protect: bool = False
-    ignore_changes: list[str] = field(default_factory=list)
-    stack: str = "dev"
-
-    @property
-    def urn(self) -> str:
-        return f"urn:pulumi:{self.stack}::mcpauth::{self.type}::{self.name}"
-
-
-def by_name(name: str) -> Any:
-    (p,) = [p for p in ALL_POLICIES if p.name == name]
-    return p
-
-
-def check(name: str, resources: list[R], config: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    return run_pack(resources, {name: config or {}}, [by_name(name)])
-
-
-def messages(name: str, resources: list[R], config: dict[str, Any] | None = None) -> list[str]:
-    return [v["message"] for v in check(name, resources, config)]
-
-
-GW_PARENT = "urn:pulumi:dev::mcpauth::mcpauth:index:McpGateway::gw-tools"
-
-
-def gateway(**jwt: Any) -> R:
-    return R(
-        GATEWAY,
-        {
-            "name": "tools-dev",
-            "authorizerType": "CUSTOM_JWT",
-            "authorizerConfiguration": {
-                "customJwtAuthorizer": {
-                    "discoveryUrl": DISCOVERY,
-                    "allowedAudiences": ["urn:placeholder"],
-                    **jwt,
-                }
-            },
-        },
-        name="gw-tools-gateway",
-        parent=GW_PARENT,
-    )
-
-
-def authorizer(audiences: Any = None, **extra: Any) -> R:
-    return R(
-        AUTHORIZER,
-        {
-            "gatewayId": "tools-dev-abc",
-            "discoveryUrl": DISCOVERY,
-            "allowedAudiences": [URL] if audiences is None else audiences,
-            "allowedClients": [],
-            "customClaims": [],
-            **extra,
-        },
-        name="gw-tools-authorizer",
-        parent=GW_PARENT,
-    )
-
-
-def api(identifier: Any = URL, name: str = "api-tools-api", **props: Any) -> R:
-    return R(
-        API,
-        {
-            "identifier": identifier,
-            "signingAlg": "RS256",
-            "enforcePolicies": True,
-            "tokenDialect": "access_token_authz",
-            "tokenLifetime": 3600,
-            **props,
-        },
-        name=name,
-    )
-
-
-def scopes(identifier: str = URL, names: tuple[str, ...] = ("read:tools", "admin")) -> R:
-    return R(
-        API_SCOPES,
-        {"resourceServerIdentifier": identifier, "scopes": [{"name": n} for n in names]},
-        name="api-tools-scopes",
-    )
-
-
-def tenant(**props: Any) -> R:
-    base = {
-        "flags": {"enableDynamicClientRegistration": True, "enableClientConnections": True},
-        "clientIdMetadataDocumentSupported": True,
-        "resourceParameterProfile": "compatibility",
-        "defaultAudience": "",
-    }
-    return R(TENANT, {**base, **props}, name="tenant-settings")
+from tests.helpers.policies import (
+    URL,
+    R,
+    api,
+    authorizer,
+    by_name,
+    check,
+    dataclass_replace,
+    domain_connection,
+    gateway,
+    mcp_gateway,
+    messages,
+    scopes,
+    tenant,
+)
+from tests.helpers.stack import ROOT
 
 
 def third_party_grant(audience: str = URL) -> R:
@@ -145,10 +50,6 @@ def third_party_grant(audience: str = URL) -> R:
     )
 
 
-def domain_connection(on: bool = True) -> R:
-    return R(CONNECTION, {"name": "mcp-users", "strategy": "auth0", "isDomainConnection": on}, name="conn")
-
-
 def compliant_stack() -> list[R]:
     return [gateway(), authorizer(), api(), scopes(), tenant(), third_party_grant(), domain_connection()]
 
@@ -159,12 +60,11 @@ def test_the_compliant_stack_passes_every_rule() -> None:
 
 def test_every_rule_is_named_described_and_leveled() -> None:
     import re
-    from pathlib import Path
 
     names = [p.name for p in ALL_POLICIES]
     assert len(names) == len(set(names))
     # The README's table of rules is the pack: each rule it documents runs, at its level, and no other.
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (ROOT / "README.md").read_text()
     table = readme.split("| rule | level | why it exists |", 1)[1].split("\n\n", 1)[0]
     documented = dict(re.findall(r"^\| `([a-z0-9-]+)` \| (mandatory|advisory|disabled) \|", table, re.M))
     assert documented == {p.name: p.enforcement_level.value for p in ALL_POLICIES}
@@ -415,12 +315,6 @@ def test_protect_production() -> None:
     assert len(messages("protect-production", [gateway()], {"stackPatterns": ["dev"]})) == 1
 
 
-def dataclass_replace(r: R, **kw: Any) -> R:
-    import dataclasses
-
-    return dataclasses.replace(r, **kw)
-
-
 def test_post_login_action_binding() -> None:
     action = R(
         ACTION,
@@ -468,22 +362,6 @@ def test_config_schemas_declare_their_defaults() -> None:
 
 
 # --- the gateway resource of this program (one resource: gateway and authorizer) ----------------
-
-MCP_GATEWAY = "pulumi-python:dynamic/mcpauth:AgentCoreGateway"
-
-
-def mcp_gateway(**props: Any) -> R:
-    base: dict[str, Any] = {
-        "name": "tools-dev-abcdefgh",
-        "discoveryUrl": DISCOVERY,
-        "allowedClients": [],
-        "allowedScopes": ["read:tools"],
-        "customClaims": [],
-        "allowedAudiences": [URL],
-        "domain": "",
-    }
-    base.update(props)
-    return R(MCP_GATEWAY, {k: v for k, v in base.items() if v is not None}, name="gw-tools-gateway", parent=GW_PARENT)
 
 
 def test_the_rules_read_the_one_resource_gateway() -> None:

@@ -15,7 +15,7 @@ from pulumi_policy.proxy import UNKNOWN_ARRAY_VALUE, UNKNOWN_STRING_VALUE
 
 from policies import ALL_POLICIES
 from policies.common import API_SCOPE, GATEWAY, UNKNOWN, get
-from tests.test_policies import (
+from tests.helpers.policies import (
     GW_PARENT,
     URL,
     R,
@@ -346,7 +346,7 @@ CLIENT_GRANT = "auth0:index/clientGrant:ClientGrant"
 
 
 def _tenant(dcr: Any = True, cimd: Any = True, **props: Any) -> R:
-    from tests.test_policies import tenant
+    from tests.helpers.policies import tenant
 
     return tenant(flags={"enableDynamicClientRegistration": dcr}, clientIdMetadataDocumentSupported=cimd, **props)
 
@@ -376,7 +376,7 @@ def test_a_domain_connection_elsewhere_still_leaves_the_grants_checked() -> None
 
 
 def test_each_api_needs_its_own_default_grant() -> None:
-    from tests.test_policies import domain_connection
+    from tests.helpers.policies import domain_connection
 
     other = api("https://other.example.com/mcp", name="other-api")
     found = messages(
@@ -401,7 +401,7 @@ def test_each_api_needs_its_own_default_grant() -> None:
 
 
 def test_the_audience_resolution_violation_is_reported_on_the_tenant() -> None:
-    from tests.test_policies import tenant
+    from tests.helpers.policies import tenant
 
     (v,) = check("audience-resolution", [tenant(resourceParameterProfile="audience"), mcp_gateway()])
     assert v["resource"] == tenant().urn
@@ -466,7 +466,7 @@ def test_token_lifetime_at_the_limit_passes_and_over_it_reads_in_full() -> None:
 
 
 def test_protect_production_reads_in_full_on_the_resource() -> None:
-    from tests.test_policies import dataclass_replace
+    from tests.helpers.policies import dataclass_replace
 
     assert messages("protect-production", []) == []
     prod = dataclass_replace(api(), stack="prod")
@@ -556,7 +556,7 @@ def _bare(name: str, resources: list[R]) -> list[str]:
     from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs
 
     from policies.offline import _policy_resources
-    from tests.test_policies import by_name
+    from tests.helpers.policies import by_name
 
     policy = by_name(name)
     found: list[str] = []
@@ -595,7 +595,7 @@ def test_a_rule_without_config_applies_its_schema_s_default(name: str, resources
 
 def test_a_role_permission_unknown_at_preview_is_not_judged() -> None:
     """The permission's name is unknown until its role exists; the API's identifier is known."""
-    from tests.test_policies import ROLE_PERMISSION
+    from rules.types import ROLE_PERMISSION
 
     perm = R(ROLE_PERMISSION, {"roleId": "r", "permission": UNKNOWN_STRING_VALUE, "resourceServerIdentifier": URL})
     assert messages("scopes-defined-on-api", [api(), scopes(), perm]) == []

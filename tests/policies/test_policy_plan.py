@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from offline.plan import make_plan
-from tests.conftest import ROOT, plan_cli
+from tests.helpers.stack import ROOT, plan_cli
 
 
 def stack(tmp_path: Path, name: str, **project: object) -> Path:
@@ -84,7 +84,7 @@ def test_a_default_audience_with_two_gateways_is_refused_before_anything_is_decl
 ) -> None:
     """Auth0 applies a tenant default audience to every authorization request: with dev's two
     gateways one would get the other's tokens, whatever the profile (the pack says so too)."""
-    from components.config_model import ConfigError
+    from stackconfig.model import ConfigError
 
     d = stack(tmp_path, "aud", tenant=tenant(resourceParameterProfile=profile, defaultAudience="tools"))
     with pytest.raises(
@@ -133,9 +133,9 @@ def test_policy_config_for_the_cli_describes_the_stack() -> None:
 
 
 def _preview_violations(config: dict[str, Any], stack: str = "pv") -> list[dict[str, Any]]:
-    from components.config import load_settings
     from offline.engine import run_program
     from policies.offline import run_policies
+    from stackconfig.settings import load_settings
 
     ev = run_program(config, stack, preview=True)
     return run_policies(ev, load_settings(config, stack))
@@ -155,7 +155,7 @@ def test_a_preview_of_a_new_stack_has_no_false_failure(dev_config: dict[str, Any
 def test_a_preview_still_catches_what_it_can_know(dev_config: dict[str, Any]) -> None:
     """No false pass: what is known at preview is still checked (a machine client granted admin;
     a custom-domain gateway's audience)."""
-    from tests.conftest import make_config
+    from tests.helpers.stack import make_config
 
     bad = make_config(
         [{"name": "tools", "domain": "mcp.example.com"}],

@@ -5,17 +5,17 @@ import re
 
 import pytest
 
-from components import awsmodel
-from components.awsmodel import partition_for
+from agentcore import awsmodel
+from agentcore.awsmodel import partition_for
 from components.iam import gateway_trust_policy
-from components.naming import (
+from rules.claims import permission_rules
+from rules.naming import (
     gateway_physical_name,
     legacy_gateway_name,
     placeholder_audience,
     role_grants,
     slug,
 )
-from rules.claims import permission_rules
 from rules.urls import discovery_url, resource_url
 
 ROLE = "arn:aws:iam::123456789012:role/gw"
@@ -173,7 +173,7 @@ def test_role_grants_are_one_per_role_and_scope_without_duplicates() -> None:
 
 
 def test_component_names_round_trip_and_nothing_else_is_a_gateway() -> None:
-    from components.naming import api_component, client_component, gateway_component, gateway_of
+    from rules.naming import api_component, client_component, gateway_component, gateway_of
 
     assert gateway_of(gateway_component("tools")) == "tools" == gateway_of(api_component("tools"))
     assert gateway_component("tools") == "gw-tools"  # part of every deployed URN: never changes silently

@@ -131,10 +131,9 @@ def test_an_undefined_scope_names_where_scopes_are_defined_and_which() -> None:
 
 def test_the_config_and_the_pack_give_one_reason_for_one_undefined_scope() -> None:
     """One rule over two inputs: the stack config's keys, and a preview's resources."""
-    from tests.conftest import make_config
-    from tests.test_config import one_problem
-    from tests.test_policies import URL as API_URL
-    from tests.test_policies import api, mcp_gateway, messages, scopes
+    from tests.helpers.policies import URL as API_URL
+    from tests.helpers.policies import api, mcp_gateway, messages, scopes
+    from tests.helpers.stack import make_config, one_problem
 
     cfg = make_config(scopes={"read:tools": "Read", "admin": "Admin"}, roles={"user": ["read:tools", "write:tools"]})
     assert one_problem(cfg) == (

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -15,16 +14,10 @@ import httpx2
 import jwt as pyjwt
 import pytest
 
-from offline.plan import make_plan
-from sandbox.sandbox import Sandbox, SandboxSpec, spec_from_plan
+from sandbox.sandbox import Sandbox, SandboxSpec
+from tests.helpers.sandbox import FIXTURES
+from tests.helpers.sandbox import sandbox_spec as _spec
 from verify.interactive import REDIRECT_URI, MemoryStorage, Person, list_tools, provider_for
-
-FIXTURES = Path(__file__).parent / "fixtures" / "interactive"
-
-
-def _spec(stack: str, stack_dir: Path | None = None) -> SandboxSpec:
-    plan = make_plan(stack, stack_dir=stack_dir, policies=lambda *_: []) if stack_dir else make_plan(stack)
-    return spec_from_plan(plan)
 
 
 @pytest.fixture(scope="module")
@@ -350,7 +343,7 @@ def test_make_sandbox_prints_one_json_line_and_serves_until_stopped() -> None:
     import subprocess
     import sys
 
-    from tests.conftest import ROOT
+    from tests.helpers.stack import ROOT
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "sandbox.serve", "--stack", "claims", "--stack-dir", str(FIXTURES)],

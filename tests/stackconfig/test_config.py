@@ -7,21 +7,9 @@ from typing import Any
 
 import pytest
 
-from components.config import load_settings
-from components.config_model import DEFAULT_ROLES, DEFAULT_SCOPES, ConfigError
-from tests.conftest import make_config
-
-
-def problems(cfg: dict[str, Any]) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load_settings(cfg, "test")
-    return info.value.problems
-
-
-def one_problem(cfg: dict[str, Any]) -> str:
-    found = problems(cfg)
-    assert len(found) == 1, found
-    return found[0]
+from stackconfig.model import DEFAULT_ROLES, DEFAULT_SCOPES, ConfigError
+from stackconfig.settings import load_settings
+from tests.helpers.stack import make_config, one_problem, problems
 
 
 def test_minimal_config_gets_the_documented_defaults() -> None:
@@ -390,7 +378,7 @@ def test_a_default_role_must_be_a_role_of_the_owning_stack() -> None:
     assert by_id.project.default_role_spec is not None and by_id.project.default_role_spec.name == "MCP Admin"
 
 
-# --- the aws:* keys (components/awsconfig.py): what reaches the gateway's boto3 client, or why not ---
+# --- the aws:* keys (stackconfig/aws.py): what reaches the gateway's boto3 client, or why not ---
 
 
 def aws_client(**keys: Any) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import yaml
 
-from components.config import load_settings
-from components.config_model import ProjectConfig
 from offline.stackfile import load_stack
-from tests.conftest import ROOT
+from stackconfig.model import ProjectConfig
+from stackconfig.settings import load_settings
+from tests.helpers.stack import ROOT
 
 # Pulumi's project schema: a declared config key has one of these types (objects are not
 # expressible), arrays need `items`.

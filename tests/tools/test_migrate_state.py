@@ -16,7 +16,7 @@ from components.gateway_resource import _REPLACES, _Provider
 from offline.engine import run_program
 from offline.stackfile import load_stack
 from rules.types import MCP_GATEWAY as TYPE_TOKEN
-from tests.conftest import ROOT
+from tests.helpers.stack import ROOT
 from tools.migrate_state import OLD_AUTHORIZER, OLD_GATEWAY, migrate
 
 FIXTURES = ROOT / "tests" / "fixtures"

@@ -13,7 +13,7 @@ import pytest
 
 from offline.plan import make_plan
 from sandbox.sandbox import Sandbox, SandboxSpec, spec_from_plan
-from tests.conftest import sandbox_token
+from tests.helpers.stack import sandbox_token
 from verify import __main__ as cli
 from verify.checks import Check, Target, check_jsonrpc, run_all
 
