@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from components.gateway_resource import _REPLACES, _Provider
+from components.gateway_resource import _REPLACES, _Provider, _spec
 from offline.engine import run_program
 from offline.stackfile import load_stack
 from rules.types import MCP_GATEWAY as TYPE_TOKEN
@@ -137,3 +137,50 @@ def test_a_state_not_yet_migrated_still_refreshes_and_destroys_without_touching_
     assert provider.delete(auth["id"], auth["outputs"]) is None
     with pytest.raises(RuntimeError, match=r"^GatewayAuthorizer is retired: .*; run `make migrate-state`$"):
         provider.create(auth["inputs"])
+
+
+# Every AgentCoreGateway's `__provider` input as the SDK wrote it (pulumi.dynamic.dynamic
+# .serialize_provider) up to 886a15a, when the control-plane client was components/agentcore.py.
+PICKLED_BEFORE = "gASVMAAAAAAAAACMG2NvbXBvbmVudHMuZ2F0ZXdheV9yZXNvdXJjZZSMCV9Qcm92aWRlcpSTlCmBlC4="
+
+
+def test_a_provider_pickled_before_the_agentcore_package_loads_and_sees_drift(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provider host loads the provider from the state as the SDK does (pulumi/dynamic/__main__.py,
+    get_provider: dill.loads of the base64 text) and runs today's code: a stack deployed before the
+    client moved to agentcore/ still previews, updates, refreshes and deletes its gateway."""
+    import base64
+
+    import dill
+
+    from agentcore import client as agentcore
+
+    provider = dill.loads(base64.b64decode(PICKLED_BEFORE))  # noqa: S301  (a literal of our own)
+    assert type(provider) is _Provider
+    url = "https://tools-dev-abc.gateway.bedrock-agentcore.eu-west-1.amazonaws.com/mcp"
+    props = {
+        "name": "tools-dev",
+        "autoName": True,
+        "region": "eu-west-1",
+        "discoveryUrl": "https://acme.eu.auth0.com/.well-known/openid-configuration",
+        "roleArn": "arn:aws:iam::123456789012:role/gw",
+        "allowedScopes": ["read:tools"],
+    }
+    live = {
+        "gatewayId": "gw-1",
+        "name": "tools-dev",
+        "status": "READY",
+        "gatewayUrl": url,
+        "protocolType": "MCP",
+        "roleArn": props["roleArn"],
+        "authorizerType": "CUSTOM_JWT",
+        "authorizerConfiguration": {
+            "customJWTAuthorizer": {"discoveryUrl": props["discoveryUrl"], "allowedAudience": ["urn:placeholder"]}
+        },
+    }
+    monkeypatch.setattr(agentcore, "make_client", lambda _settings: object())
+    monkeypatch.setattr(agentcore, "get_gateway", lambda _client, _id: live)
+    assert provider.diff("gw-1", props, props).changes is True  # the placeholder audience shows as drift
+    want = agentcore.desired_request(live, _spec(props))
+    live = {**live, **{k: v for k, v in want.items() if k != "gatewayIdentifier"}}
+    assert live["authorizerConfiguration"]["customJWTAuthorizer"]["allowedAudience"] == [url]
+    assert provider.diff("gw-1", props, props).changes is False
