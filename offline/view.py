@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from offline.engine import SECRET, Evaluation
-from offline.plan import Plan
+from offline.model import Plan
 from rules.types import ACTION, API, API_SCOPES, CLIENT, CLIENT_GRANT, CONNECTION, ROLE, ROLE_PERMISSION, TENANT
 from rules.types import MCP_GATEWAY as GATEWAY
 
