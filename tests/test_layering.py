@@ -165,3 +165,68 @@ def test_the_check_names_the_module_and_the_import(module: str, source: str, say
         assert found and all(says in f for f in found), found
     else:
         assert found == []
+
+
+# The SDK's internals the offline engine relies on: only offline/pulumi_internals.py may touch them.
+PULUMI_INTERNALS = "offline/pulumi_internals.py"
+INTERNAL_MODULES = (
+    "pulumi.runtime.settings",
+    "pulumi.runtime.resource",
+    "pulumi.runtime.sync_await",
+    "pulumi.runtime.stack",
+)
+
+
+def private_pulumi_uses(source: str) -> list[int]:
+    """Lines that import a private name from a pulumi module or an internal runtime module, or read
+    a private attribute of a pulumi module."""
+    found: list[int] = []
+    modules: set[str] = set()  # local names bound to pulumi modules
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if _within(alias.name, "pulumi"):
+                    modules.add(alias.asname or alias.name.split(".")[0])
+                    if any(_within(alias.name, m) for m in INTERNAL_MODULES):
+                        found.append(node.lineno)
+        elif isinstance(node, ast.ImportFrom) and node.module and _within(node.module, "pulumi"):
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                if alias.name.startswith("_") or any(
+                    _within(full, m) or _within(node.module, m) for m in INTERNAL_MODULES
+                ):
+                    found.append(node.lineno)
+                modules.add(alias.asname or alias.name)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id in modules:
+                found.append(node.lineno)
+    return sorted(set(found))
+
+
+def test_the_sdks_private_parts_are_used_only_in_offline_pulumi_internals() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path, _ in [*_sources(), *((p, "") for p in sorted((ROOT / "tools").glob("*.py")))]
+        if str(path.relative_to(ROOT)) != PULUMI_INTERNALS
+        for line in private_pulumi_uses(path.read_text())
+    ]
+    assert not found, f"private Pulumi SDK parts outside {PULUMI_INTERNALS}:\n" + "\n".join(found)
+    assert private_pulumi_uses((ROOT / PULUMI_INTERNALS).read_text())  # the check sees what it must
+
+
+@pytest.mark.parametrize(
+    ("source", "lines"),
+    [
+        ("from pulumi.runtime.sync_await import _sync_await", [1]),
+        ("from pulumi.runtime import settings as s\ns.ROOT.set(None)", [1]),
+        ("from pulumi.runtime import mocks as m\nm._sync_await = None", [2]),
+        ("import pulumi\npulumi.runtime.settings._get_rpc_manager()", [2]),
+        ("import pulumi\nfrom pulumi.runtime import mocks\npulumi.export('a', 1)\nclass M(mocks.Mocks): ...", []),
+    ],
+)
+def test_the_private_use_check_names_the_line(source: str, lines: list[int]) -> None:
+    assert private_pulumi_uses(source) == lines

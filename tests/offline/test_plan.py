@@ -511,7 +511,7 @@ def test_the_engine_s_shortcuts_change_nothing_it_records(
     monkeypatch: pytest.MonkeyPatch, dev_config: dict[str, Any]
 ) -> None:
     """The engine skips the SDK's source positions and settles the monitor's serialization without
-    a loop turn (offline/engine.py `_offline_sdk`, for speed): the dev stack evaluated with and
+    a loop turn (offline/pulumi_internals.py `offline_sdk`, for speed): the dev stack evaluated with and
     without them must record the same resources and outputs, and the SDK is left as it was."""
     import contextlib
 
@@ -523,7 +523,7 @@ def test_the_engine_s_shortcuts_change_nothing_it_records(
     originals = presource._get_stack_trace, pmocks._sync_await
     fast = engine.run_program(dev_config, "dev")
     assert (presource._get_stack_trace, pmocks._sync_await) == originals
-    monkeypatch.setattr(engine, "_offline_sdk", contextlib.nullcontext)
+    monkeypatch.setattr(engine, "offline_sdk", contextlib.nullcontext)
     plain = engine.run_program(dev_config, "dev")
     assert len(fast.resources) > 40
 
@@ -546,7 +546,7 @@ def test_the_engine_s_shortcuts_change_nothing_it_records(
 def test_settle_returns_what_the_coroutine_returns_whether_or_not_it_suspends() -> None:
     import asyncio
 
-    from offline.engine import _settle
+    from offline.pulumi_internals import _settle
 
     async def plain() -> int:
         return 7
