@@ -23,7 +23,7 @@ from typing import Any
 
 from agentcore import awsmodel
 from rules.naming import placeholder_audience
-from rules.urls import resource_url
+from rules.urls import domain_resource_url, resource_url
 
 # Statuses (model: GatewayStatus). Settled ones end a wait.
 _BUSY = frozenset({"CREATING", "UPDATING", "DELETING"})
@@ -46,20 +46,36 @@ OWNED_JWT_KEYS = ("discoveryUrl", "allowedAudience", "allowedClients", "allowedS
 # role, for up to this long.
 ROLE_PROPAGATION_SECONDS = 60.0
 
-# How often a busy gateway is polled; MCPAUTH_AGENTCORE_POLL_SECONDS overrides it (the tests poll fast).
+# How often a busy gateway is polled, and a create the role refused is tried again;
+# MCPAUTH_AGENTCORE_POLL_SECONDS overrides the polling (the tests poll fast).
+POLL_SECONDS = 5.0
 POLL_SECONDS_ENV = "MCPAUTH_AGENTCORE_POLL_SECONDS"
+# How long a create, update or delete waits for a busy gateway to settle before it gives up
+# (re-running the command resumes the wait).
+SETTLE_SECONDS = 600.0
 
 
 def poll_seconds(interval: float | None = None) -> float:
-    return interval if interval is not None else float(os.environ.get(POLL_SECONDS_ENV) or 5.0)
+    return interval if interval is not None else float(os.environ.get(POLL_SECONDS_ENV) or POLL_SECONDS)
 
 
 class AgentCoreError(Exception):
-    """An AgentCore API failure, named by its AWS error code and the gateway."""
+    """An AgentCore API failure, named by its AWS error code and the gateway. `code` and
+    `aws_message` are AWS's own (ClientError's Error.Code and Error.Message), empty for a failure
+    raised here, so callers match on what AWS said rather than on the text we built around it."""
+
+    def __init__(self, message: str, code: str = "", aws_message: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.aws_message = aws_message
 
 
 class GatewayGone(AgentCoreError):
     """GetGateway answered ResourceNotFoundException."""
+
+
+class GatewayFailed(AgentCoreError):
+    """The gateway reached FAILED: it serves nothing and cannot be updated into shape."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +138,7 @@ class GatewaySpec:
     def resource_url(self, gateway_url: str) -> str:
         """The MCP resource URL: on the custom domain when there is one, else the gateway's URL."""
         if self.domain:
-            return f"https://{self.domain.lower()}/mcp"
+            return domain_resource_url(self.domain)
         return resource_url(gateway_url)
 
     def authorizer(self, audience: str, live: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -253,7 +269,9 @@ def _describe(err: Exception, gateway: str, action: str) -> AgentCoreError:
         hint = _HINTS.get(code, "")
         cls = GatewayGone if code == "ResourceNotFoundException" else AgentCoreError
         return cls(
-            f"{action} gateway {gateway!r} failed: {code}: {e.get('Message', '')}" + (f" ({hint})" if hint else "")
+            f"{action} gateway {gateway!r} failed: {code}: {e.get('Message', '')}" + (f" ({hint})" if hint else ""),
+            code,
+            str(e.get("Message", "")),
         )
     return AgentCoreError(f"{action} gateway {gateway!r} failed: {type(err).__name__}: {err}")
 
@@ -309,7 +327,7 @@ def wait_settled(
     client: Any,
     gateway_id: str,
     *,
-    timeout: float = 600.0,
+    timeout: float = SETTLE_SECONDS,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -321,7 +339,7 @@ def wait_settled(
         gw = get_gateway(client, gateway_id)
         status = str(gw.get("status", ""))
         if status == _FAILED:
-            raise AgentCoreError(f"gateway {gateway_id!r} is FAILED: {_reasons(gw)}")
+            raise GatewayFailed(f"gateway {gateway_id!r} is FAILED: {_reasons(gw)}")
         if status not in _BUSY:
             return gw
         if clock() >= deadline:
@@ -422,7 +440,7 @@ def converge(
     gateway_id: str,
     spec: GatewaySpec,
     *,
-    timeout: float = 600.0,
+    timeout: float = SETTLE_SECONDS,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Converged:
@@ -494,7 +512,7 @@ def create(
     client: Any,
     spec: GatewaySpec,
     *,
-    timeout: float = 600.0,
+    timeout: float = SETTLE_SECONDS,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -520,8 +538,7 @@ def create(
             gateway_id = str(created["gatewayId"])
             break
         except AgentCoreError as e:
-            text = str(e)
-            if "ConflictException" in text:
+            if e.code == "ConflictException":
                 existing = find_by_name(client, spec.name)
                 if existing is None:
                     raise
@@ -534,21 +551,19 @@ def create(
                     ) from None
                 gateway_id = str(existing["gatewayId"])  # an earlier run created it: resume
                 break
-            role_not_ready = ("ValidationException" in text or "AccessDeniedException" in text) and (
-                "role" in text.lower() and "AWS would refuse" not in text
+            role_not_ready = (
+                e.code in ("ValidationException", "AccessDeniedException") and "role" in e.aws_message.lower()
             )
             if not role_not_ready or clock() >= deadline:
                 raise
-            sleep(min(5.0, max(0.0, deadline - clock())) or 1.0)
+            sleep(min(POLL_SECONDS, max(0.0, deadline - clock())) or 1.0)
     try:
         wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
-    except AgentCoreError as e:
-        if "is FAILED" in str(e):
-            # A FAILED gateway serves nothing and cannot be updated into shape: remove it so the
-            # next run creates it afresh.
-            delete(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
-            raise AgentCoreError(f"{e}; it was deleted, run the same command again to create it anew") from None
-        raise
+    except GatewayFailed as e:
+        # A FAILED gateway serves nothing and cannot be updated into shape: remove it so the
+        # next run creates it afresh.
+        delete(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
+        raise AgentCoreError(f"{e}; it was deleted, run the same command again to create it anew") from None
     return converge(client, gateway_id, spec, timeout=timeout, interval=interval, sleep=sleep)
 
 
@@ -556,7 +571,7 @@ def delete(
     client: Any,
     gateway_id: str,
     *,
-    timeout: float = 600.0,
+    timeout: float = SETTLE_SECONDS,
     interval: float | None = None,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
@@ -567,12 +582,12 @@ def delete(
         _call(client, "DeleteGateway", gateway_id, "deleting", gatewayIdentifier=gateway_id)
     except GatewayGone:
         return
-    except AgentCoreError as e:
-        if "is FAILED" not in str(e):
-            if "target" in str(e).lower():
-                raise AgentCoreError(f"{e} (delete the gateway's targets first)") from None
-            raise
+    except GatewayFailed:
         _call(client, "DeleteGateway", gateway_id, "deleting", gatewayIdentifier=gateway_id)
+    except AgentCoreError as e:
+        if "target" in e.aws_message.lower():
+            raise AgentCoreError(f"{e} (delete the gateway's targets first)", e.code, e.aws_message) from None
+        raise
     deadline = clock() + timeout
     while True:
         try:

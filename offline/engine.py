@@ -100,12 +100,12 @@ class RealisticMocks(pmocks.Mocks):
         """What AgentCoreGateway's create returns: the id AWS derives from the name (name, a hyphen,
         10 characters: model GatewayId), its URL, and the resource URL the provider sets as the
         only allowed audience."""
-        from rules.urls import resource_url
+        from rules.urls import domain_resource_url, resource_url
 
         gid = inputs.get("existingGatewayId") or f"{str(inputs.get('name', '')).lower()}-{_token(seed, 10, _LOWER)}"
         url = gateway_url_for(gid, str(inputs.get("region") or self.region))
         domain = inputs.get("domain")
-        resource = f"https://{domain}/mcp" if domain else resource_url(url)
+        resource = domain_resource_url(domain) if domain else resource_url(url)
         return {
             "gatewayId": gid,
             "gatewayUrl": url,

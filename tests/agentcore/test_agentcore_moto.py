@@ -255,6 +255,22 @@ def test_a_validation_error_unrelated_to_the_role_is_not_retried(client: Any) ->
     assert slept == []
 
 
+def test_a_refusal_is_retried_for_what_aws_says_not_for_the_gateways_name(client: Any) -> None:
+    """The role wait matches AWS's error code and message: a gateway whose name holds "role"
+    (hr-roles) is not waited on for a refusal that has nothing to do with its role."""
+    from botocore.exceptions import ClientError
+
+    def refuse(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ValidationException", "Message": "bad kms key"}}, "CreateGateway")
+
+    client.meta.events.register("before-call.bedrock-agentcore-control.CreateGateway", refuse)
+    slept: list[float] = []
+    with pytest.raises(AgentCoreError, match="ValidationException: bad kms key") as caught:
+        agentcore.create(client, spec("hr-roles"), sleep=slept.append, **FAST)
+    assert slept == []
+    assert caught.value.code == "ValidationException"
+
+
 def test_an_earlier_releases_gateway_stops_the_create_with_the_migration_step(client: Any) -> None:
     old = client.create_gateway(**{**agentcore.create_request(spec("tools-prod")), "tags": {}})
     with pytest.raises(AgentCoreError) as caught:
@@ -1338,11 +1354,13 @@ def test_the_role_wait_ends_at_its_deadline_and_never_retries_what_aws_would_ref
     # 5 + 5 + 0.5 s: the last sleep ends at the deadline, and the try made there is the last.
     assert (slept, client.tries) == ([5.0, 5.0, 0.5], 4)
 
-    ours = RoleNotReady("role: AWS would refuse the request")
+    # Ours: a role ARN the model refuses is never sent, so there is no AWS code to wait on.
+    ours = RoleNotReady("cannot assume role")
     slept.clear()
-    with pytest.raises(AgentCoreError):
-        agentcore.create(ours, spec("n"), sleep=sleep, clock=lambda: now[0], role_wait=10.5)
-    assert (slept, ours.tries) == ([], 1)
+    with pytest.raises(AgentCoreError, match=r"AWS would refuse the request \(CreateGateway\)") as caught:
+        agentcore.create(ours, spec("n", role_arn="role"), sleep=sleep, clock=lambda: now[0], role_wait=10.5)
+    assert "roleArn" in str(caught.value) and caught.value.code == ""
+    assert (slept, ours.tries) == ([], 0)
 
 
 def test_create_waits_with_the_interval_clock_and_timeout_it_is_given() -> None:

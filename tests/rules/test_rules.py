@@ -115,6 +115,22 @@ def test_audience_resolution(profile: str | None, default: bool, gateways: int, 
         assert says in msg
 
 
+def test_the_custom_domain_resource_url_is_one_rule_for_the_provider_the_pack_and_the_plan() -> None:
+    """https://<domain>/mcp, lower case: what the provider sets as the gateway's audience, what the
+    pack expects the Auth0 API to be, and what the plan's engine records, for any case of domain."""
+    from agentcore.client import GatewaySpec
+    from offline.engine import RealisticMocks
+    from tests.helpers.policies import api, mcp_gateway, messages
+
+    want = "https://mcp.example.com/mcp"
+    assert domain_resource_url("MCP.Example.com") == want
+    assert GatewaySpec(name="tools", discovery_url=ISSUER, domain="MCP.Example.com").resource_url("") == want
+    engine = RealisticMocks("dev", "eu-west-1")._gateway({"name": "tools", "domain": "MCP.Example.com"}, "s")
+    assert engine["resourceUrl"] == want
+    found = [mcp_gateway(allowedAudiences=None, domain="MCP.Example.com"), api(identifier=want)]
+    assert messages("gateway-audience-is-api-identifier", found) == []
+
+
 def test_urls_round_trip() -> None:
     assert discovery_url(ISSUER) == "https://acme.us.auth0.com/.well-known/openid-configuration"
     assert discovery_url(ISSUER.rstrip("/")) == discovery_url(ISSUER)
