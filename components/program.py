@@ -27,6 +27,7 @@ from components.references import (
 )
 from components.tenant import TenantBaseline, TenantBaselineArgs
 from rules.naming import client_component, gateway_component
+from rules.outputs import StackOutputs
 from stackconfig.aws import HONOURED, REFUSED
 from stackconfig.model import NAMESPACE, PROJECT_KEYS, ConfigError
 from stackconfig.settings import Settings, load_settings
@@ -250,7 +251,7 @@ def _machine_clients(settings: Settings, gateways: dict[str, McpGateway]) -> dic
     }
 
 
-def build(settings: Settings) -> dict[str, Any]:
+def build(settings: Settings) -> StackOutputs[pulumi.Input[str], pulumi.Input[list[str]]]:
     """Declare every resource for a validated stack; return the stack outputs."""
     cfg = settings.project
     # A value set with `--secret` stays one in state and outputs: the issuer and what comes from it.
@@ -261,7 +262,7 @@ def build(settings: Settings) -> dict[str, Any]:
         serve_default_audience(gateways[cfg.tenant.default_audience])
     _claims_action(settings, gateways, _default_role(settings, role_ids))
     clients = _machine_clients(settings, gateways)
-    outputs: dict[str, Any] = {
+    outputs: StackOutputs[pulumi.Input[str], pulumi.Input[list[str]]] = {
         "issuer": _secret_if(settings.issuer_is_secret, settings.issuer),
         "discoveryUrl": discovery_url,
         "tokenEndpoint": _secret_if(settings.issuer_is_secret, settings.token_endpoint),

@@ -17,7 +17,7 @@ import asyncio
 from collections.abc import Awaitable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from pulumi.runtime import mocks as pmocks
 from pulumi.runtime import resource as presource
@@ -29,7 +29,10 @@ from pulumi.runtime.sync_await import _sync_await
 __all__ = ["cancel_pending", "fresh_root", "offline_sdk", "root_resource", "run_pulumi_func", "sync_await"]
 
 
-def sync_await(awaitable: Awaitable[Any]) -> Any:
+T = TypeVar("T")
+
+
+def sync_await(awaitable: Awaitable[T]) -> T:
     """The SDK's own way to run a coroutine to its end from synchronous code."""
     return _sync_await(awaitable)
 

@@ -685,3 +685,15 @@ def test_the_stack_outputs_people_and_make_verify_read(dev_eval: Evaluation, eva
     # The flags are the config's, each on its own.
     flags = evaluate(make_config(tenant={"dynamicClientRegistration": False, "clientIdMetadataDocuments": True}))
     assert flags.outputs["clientRegistration"] == {"dynamic": False, "metadataDocuments": True}
+
+
+def test_the_exported_outputs_are_the_typed_stack_outputs_verify_reads(dev_eval: Evaluation) -> None:
+    """rules/outputs.py types both ends: what `build` exports and what `make verify` reads."""
+    from rules.outputs import ClientRegistration, GatewayOutputs, MachineClientOutputs, StackOutputs
+
+    out = dev_eval.outputs
+    assert StackOutputs.__required_keys__ <= set(out) <= StackOutputs.__required_keys__ | {"tenant"}
+    assert set(out["clientRegistration"]) == ClientRegistration.__required_keys__
+    assert out["gateways"] and all(set(g) == GatewayOutputs.__required_keys__ for g in out["gateways"].values())
+    clients = out["machineClients"].values()
+    assert clients and all(set(c) == MachineClientOutputs.__required_keys__ for c in clients)
