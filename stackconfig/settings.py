@@ -1,8 +1,8 @@
 """The stack config: read once, validated as a whole, before any resource is declared.
 
 This module reads the raw keys (JSON text from Pulumi), validates them against the models
-(`config_model.py`), the checks across keys (`config_checks.py`) and the rules for secret keys
-(`config_secrets.py`), and returns the `Settings` the program builds from. Everything is plain
+(`model.py`), the checks across keys (`checks.py`) and the rules for secret keys
+(`secrets.py`), and returns the `Settings` the program builds from. Everything is plain
 Python (no Pulumi engine), so the program, the offline plan and the tests share one definition of
 what a valid stack is. Errors name the key path the user typed
 (`mcpauth:gateways[1].requiredPermissions[0]`), the bad value and what is accepted.
