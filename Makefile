@@ -27,8 +27,8 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constr
 # recompile them on every `make plan` (measured: ~40 ms of a 0.8 s plan). A stale .pyc is never
 # used: Python checks each one against its source's mtime and size.
 BYTECODE := $(VENV)/.compiled
-$(BYTECODE): $(STAMP) $(wildcard __main__.py rules/*.py components/*.py offline/*.py policies/*.py verify/*.py sandbox/*.py)
-	@$(BIN)/python -m compileall -q __main__.py rules components offline policies verify sandbox >/dev/null
+$(BYTECODE): $(STAMP) $(wildcard __main__.py rules/*.py stackconfig/*.py agentcore/*.py components/*.py offline/*.py policies/*.py verify/*.py sandbox/*.py)
+	@$(BIN)/python -m compileall -q __main__.py rules stackconfig agentcore components offline policies verify sandbox >/dev/null
 	@touch $@
 
 install: $(STAMP) ## create ./venv (the one Pulumi.yaml names) and install everything pinned
@@ -61,7 +61,7 @@ actionlint: $(STAMP) $(ACTIONLINT_STAMP) ## actionlint (+ shellcheck, reusable-w
 	  $(BIN)/python tools/lint_workflows.py $(WORKFLOW_FILES) || status=1; \
 	  exit $$status
 
-types: $(STAMP) ## mypy (strict) on components/, policies/, offline/, verify/, sandbox/, tools/
+types: $(STAMP) ## mypy (strict) on rules/, stackconfig/, agentcore/, components/, policies/, offline/, verify/, sandbox/, tools/
 	$(BIN)/mypy
 
 # npm's client; its output goes to stderr in every install below, since `make sandbox` and
@@ -76,7 +76,7 @@ $(NODE_STAMP): actions/package.json actions/package-lock.json
 	@cd actions && $(NPM) ci --no-audit --no-fund --loglevel=error >&2
 	@touch $@
 
-# MCP Inspector (its CLI mode) for tests/test_inspector.py. It declares node >= 22.7.5; its CLI
+# MCP Inspector (its CLI mode) for tests/e2e/test_inspector.py. It declares node >= 22.7.5; its CLI
 # runs on the Node 20 here, so the engine warning is expected.
 $(INSPECTOR_STAMP): tests/inspector/package.json tests/inspector/package-lock.json
 	@echo "install: npm ci in tests/inspector" >&2
@@ -92,7 +92,7 @@ $(TSCLIENT_STAMP): tests/tsclient/package.json tests/tsclient/package-lock.json
 node-test: $(NODE_STAMP) ## the post-login Action's tests under Node (node --test, fast-check)
 	cd actions && node --test
 
-# Debian's Chromium for the interactive flow in a real browser (tests/test_browser.py, make verify
+# Debian's Chromium for the interactive flow in a real browser (tests/e2e/test_browser.py, make verify
 # ARGS=--login), driven by Playwright from PyPI, which downloads no browser of its own. Installed
 # where this machine can (root with apt-get); elsewhere those tests are skipped, saying why.
 BROWSER_STAMP := $(VENV)/.browser
@@ -157,13 +157,13 @@ demo: $(STAMP) ## plan STACK, run the sandbox, verify it, then break the audienc
 	@$(BIN)/python -m sandbox.demo --stack $(STACK) --stack-dir $(STACK_DIR)
 
 # Mutation testing (mutmut 3, settings in pyproject.toml): MUTANTS selects mutant-name globs, by
-# default every module of rules/, components/ and policies/, verify's token validator, the sandbox
-# gateway's admission, and what `make plan` says about a change and an adoption. Slow (hours for all of it on
-# two cores; a few minutes per hundred mutants): pass MUTANTS='components.naming.*' for one module.
+# default every module of rules/, stackconfig/, agentcore/, components/ and policies/, verify's token
+# validator, the sandbox gateway's admission, and what `make plan` says about a change and an adoption.
+# Slow (hours for all of it on two cores; a few minutes per hundred mutants): pass MUTANTS='rules.naming.*' for one module.
 # Not part of `make test`. `venv/bin/mutmut results` lists the survivors afterwards.
-MUTANTS ?= rules.* components.* policies.* verify.tokens.* sandbox.gatekeeper.* offline.changes.* offline.adopt.*
+MUTANTS ?= rules.* stackconfig.* agentcore.* components.* policies.* verify.tokens.* sandbox.gatekeeper.* offline.changes.* offline.adopt.*
 MUTATE_CHILDREN ?= 2
-mutate: $(STAMP) ## mutation run: components/, policies/, verify's token checks, plan changes, adoption (mutmut; slow)
+mutate: $(STAMP) ## mutation run: rules/, stackconfig/, agentcore/, components/, policies/, verify's token checks, plan changes, adoption (mutmut; slow)
 	@# Tests that call make run it in mutmut's copy of the tree, which has no ./venv: point them here.
 	MAKEFLAGS='BIN=$(abspath $(BIN)) STAMP=' $(BIN)/mutmut run --max-children $(MUTATE_CHILDREN) $(foreach m,$(MUTANTS),"$(m)")
 	$(BIN)/mutmut results

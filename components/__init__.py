@@ -1,1 +1,1 @@
-"""mcpauth's Pulumi components: one component per file, pure helpers in config.py and naming.py."""
+"""mcpauth's Pulumi components: only what `pulumi up` declares, one component per file."""

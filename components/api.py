@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_auth0 as auth0
 
-from components.naming import role_grants, role_permission_name, role_permission_old_names
+from rules.naming import role_grants, role_permission_name, role_permission_old_names
 
 
 @dataclass(frozen=True)

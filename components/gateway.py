@@ -1,7 +1,7 @@
 """McpGateway: everything one MCP gateway is, in one component: the AgentCore gateway (created or
 adopted), its service role and authorizer, and its Auth0 API (scopes, role permissions, the
 third-party grant). The gateway's resource URL is taken here once, from the gateway resource (which
-also makes it its authorizer's only allowed audience, components/agentcore.py), and handed to the
+also makes it its authorizer's only allowed audience, agentcore/client.py), and handed to the
 API as its identifier, so the two cannot differ."""
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
+from agentcore.awsmodel import partition_for
 from components.api import McpApi, McpApiArgs
-from components.awsmodel import partition_for
 from components.gateway_resource import AgentCoreGateway
 from components.iam import gateway_trust_policy
-from components.naming import (
+from components.targets import GatewayTargets, GatewayTargetsArgs
+from rules.claims import permission_rules
+from rules.naming import (
     TAG_GATEWAY,
     TAG_PROJECT,
     TAG_QUALIFIED_STACK,
@@ -26,11 +28,9 @@ from components.naming import (
     legacy_gateway_name,
     qualified_stack,
 )
-from components.targets import GatewayTargets, GatewayTargetsArgs
-from components.targets_model import TargetConfig, ToolAccessConfig
-from rules.claims import permission_rules
 from rules.toolaccess import policy_engine_name
 from rules.urls import domain_resource_url
+from stackconfig.targets import TargetConfig, ToolAccessConfig
 
 
 def _pick(secrets: pulumi.Output[Any], key: str) -> pulumi.Output[str]:

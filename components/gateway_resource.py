@@ -55,7 +55,7 @@ def _has_unknown(value: Any) -> bool:
 
 
 def _spec(props: dict[str, Any]) -> Any:
-    from components.agentcore import GatewaySpec
+    from agentcore.client import GatewaySpec
 
     return GatewaySpec(
         name=str(props["name"]),
@@ -79,14 +79,14 @@ def _dropped_tags(olds: dict[str, Any], news: dict[str, Any]) -> list[str]:
 
 
 def _client(props: dict[str, Any]) -> Any:
-    from components import agentcore
+    from agentcore import client as agentcore
 
     return agentcore.make_client(agentcore.ClientSettings.from_props(str(props["region"]), props.get("aws")))
 
 
 def _live(props: dict[str, Any], gateway_id: str, client: Any = None) -> dict[str, Any]:
     """GetGateway; a gateway being deleted (DELETING, which only ends in its removal) counts as gone."""
-    from components import agentcore
+    from agentcore import client as agentcore
 
     live = agentcore.get_gateway(client or _client(props), gateway_id)
     if live.get("status") == "DELETING":
@@ -133,7 +133,7 @@ class _Provider(dyn.ResourceProvider):
         return dyn.CheckResult(news, failures)
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> dyn.DiffResult:
-        from components import agentcore
+        from agentcore import client as agentcore
 
         replaces = [k for k in _REPLACES if olds.get(k) != news.get(k)]
         changed = [k for k in INPUT_KEYS if olds.get(k) != news.get(k)]
@@ -162,7 +162,7 @@ class _Provider(dyn.ResourceProvider):
         return dyn.DiffResult(changes=bool(changed or drift or busy))
 
     def create(self, props: dict[str, Any]) -> dyn.CreateResult:
-        from components import agentcore
+        from agentcore import client as agentcore
 
         client = _client(props)
         spec = _spec(props)
@@ -173,7 +173,7 @@ class _Provider(dyn.ResourceProvider):
         return dyn.CreateResult(id_=str(result.gateway["gatewayId"]), outs=_outs(props, result.gateway))
 
     def update(self, id_: str, _olds: dict[str, Any], news: dict[str, Any]) -> dyn.UpdateResult:
-        from components import agentcore
+        from agentcore import client as agentcore
 
         client = _client(news)
         result = agentcore.converge(client, id_, _spec(news))
@@ -183,7 +183,7 @@ class _Provider(dyn.ResourceProvider):
     def read(self, id_: str, props: dict[str, Any]) -> dyn.ReadResult:
         """`pulumi refresh`: the live gateway. Gone: an empty id, which the engine takes as
         "deleted" and drops from the state (a later `up` creates it again)."""
-        from components import agentcore
+        from agentcore import client as agentcore
 
         try:
             live = _live(props, id_)
@@ -213,7 +213,7 @@ class _Provider(dyn.ResourceProvider):
         return dyn.ReadResult(id_=id_, outs=outs, inputs=inputs)
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        from components import agentcore
+        from agentcore import client as agentcore
 
         if props.get("existingGatewayId"):
             return  # adopted: never ours to delete; it keeps its last authorizer

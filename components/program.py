@@ -22,12 +22,8 @@ from components.action import (
     config_too_long,
 )
 from components.api import McpApiArgs
-from components.awsconfig import HONOURED, REFUSED
-from components.config import Settings, load_settings
-from components.config_model import NAMESPACE, PROJECT_KEYS, TARGET_SECRETS, ConfigError
 from components.gateway import McpGateway, McpGatewayArgs
 from components.machine_client import MachineClient, MachineClientArgs
-from components.naming import client_component, gateway_component, gateway_physical_name
 from components.references import (
     OWNER_REFERENCE,
     TENANT_OUTPUT,
@@ -37,7 +33,12 @@ from components.references import (
     tenant_output,
 )
 from components.tenant import TenantBaseline, TenantBaselineArgs
+from rules.naming import client_component, gateway_component, gateway_physical_name
+from rules.outputs import StackOutputs
 from rules.urls import aws_gateway_url, domain_resource_url, resource_url
+from stackconfig.aws import HONOURED, REFUSED
+from stackconfig.model import NAMESPACE, PROJECT_KEYS, TARGET_SECRETS, ConfigError
+from stackconfig.settings import Settings, load_settings
 
 
 def _known_keys() -> list[str]:
@@ -314,7 +315,7 @@ def _machine_clients(settings: Settings, gateways: dict[str, McpGateway]) -> dic
     }
 
 
-def build(settings: Settings) -> dict[str, Any]:
+def build(settings: Settings) -> StackOutputs[pulumi.Input[str], pulumi.Input[list[str]]]:
     """Declare every resource for a validated stack; return the stack outputs."""
     cfg = settings.project
     # A value set with `--secret` stays one in state and outputs: the issuer and what comes from it.
@@ -325,7 +326,7 @@ def build(settings: Settings) -> dict[str, Any]:
         serve_default_audience(gateways[cfg.tenant.default_audience])
     _claims_action(settings, gateways, _default_role(settings, role_ids))
     clients = _machine_clients(settings, gateways)
-    outputs: dict[str, Any] = {
+    outputs: StackOutputs[pulumi.Input[str], pulumi.Input[list[str]]] = {
         "issuer": _secret_if(settings.issuer_is_secret, settings.issuer),
         "discoveryUrl": discovery_url,
         "tokenEndpoint": _secret_if(settings.issuer_is_secret, settings.token_endpoint),

@@ -8,15 +8,15 @@ stops the preview (and the offline plan) with its message, before anything is cr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import pulumi
 
-from components.config_model import NAMESPACE, TenantConfig
-from components.naming import slug
+from rules.naming import slug
+from stackconfig.model import NAMESPACE, TenantConfig
 
 # The stack output team stacks read, and the StackReferences' logical names.
-TENANT_OUTPUT = "tenant"
+TENANT_OUTPUT: Final = "tenant"
 OWNER_REFERENCE = "tenant-owner"
 
 

@@ -24,9 +24,9 @@ import pulumi_aws as aws
 
 from components.iam import gateway_outbound_policy
 from components.machine_client import MachineClient, MachineClientArgs
-from components.naming import slug
-from components.targets_model import TargetConfig, ToolAccessConfig
 from rules import toolaccess
+from rules.naming import slug
+from stackconfig.targets import TargetConfig, ToolAccessConfig
 
 _BEDROCK = aws.bedrock
 

@@ -12,8 +12,8 @@ from typing import Any
 import pulumi
 import pulumi_auth0 as auth0
 
-from components.config_model import RoleSpec
-from components.naming import cimd_slug
+from rules.naming import cimd_slug
+from stackconfig.model import RoleSpec
 
 
 @dataclass(frozen=True)

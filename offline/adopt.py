@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from offline.engine import Evaluation, Registered
+from offline.model import Plan
 from rules.types import (
     ACTION,
     API,
@@ -30,11 +32,6 @@ from rules.types import (
     MCP_GATEWAY as GATEWAY,
 )
 from rules.types import TRIGGER_ACTION as BINDING
-
-if TYPE_CHECKING:
-    from offline.engine import Evaluation, Registered
-    from offline.plan import Plan
-
 
 # Resources that cannot already exist, and why (so they are not in the import file).
 NEVER_THERE = {

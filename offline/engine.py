@@ -12,9 +12,7 @@ import asyncio
 import hashlib
 import runpy
 import string
-from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,13 +21,16 @@ import pulumi
 from google.protobuf import json_format
 from pulumi.output import Unknown
 from pulumi.runtime import mocks as pmocks
-from pulumi.runtime import resource as presource
-from pulumi.runtime import settings as psettings
 from pulumi.runtime.config import set_all_config
-from pulumi.runtime.proto import source_pb2
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
+from offline.pulumi_internals import (
+    cancel_pending,
+    fresh_root,
+    offline_sdk,
+    root_resource,
+    run_pulumi_func,
+    sync_await,
+)
 from rules.types import (
     ACTION,
     API,
@@ -105,12 +106,12 @@ class RealisticMocks(pmocks.Mocks):
         """What AgentCoreGateway's create returns: the id AWS derives from the name (name, a hyphen,
         10 characters: model GatewayId), its URL, and the resource URL the provider sets as the
         only allowed audience."""
-        from rules.urls import resource_url
+        from rules.urls import domain_resource_url, resource_url
 
         gid = inputs.get("existingGatewayId") or f"{str(inputs.get('name', '')).lower()}-{_token(seed, 10, _LOWER)}"
         url = gateway_url_for(gid, str(inputs.get("region") or self.region))
         domain = inputs.get("domain")
-        resource = f"https://{domain}/mcp" if domain else resource_url(url)
+        resource = domain_resource_url(domain) if domain else resource_url(url)
         return {
             "gatewayId": gid,
             "gatewayUrl": url,
@@ -377,67 +378,6 @@ class Evaluation:
         return {r.urn: r for r in self.resources}
 
 
-def _settle(awaitable: Awaitable[Any]) -> Any:
-    """`_sync_await` for the monitor's thread, without a loop turn when none is needed.
-
-    Pulumi's MockMonitor serializes each resource's state with `_sync_await(serialize_properties(
-    ...))` (pulumi/runtime/mocks.py), which runs an event loop on the calling thread every time.
-    For plain state (strings, numbers, lists, maps: all this engine's mocks return) the coroutine
-    never suspends, so it is run to its end here directly. If it does suspend (it awaits an
-    Output or a resource reference), the rest runs on the loop exactly as `_sync_await` would."""
-    if not asyncio.iscoroutine(awaitable):
-        return _sync_await(awaitable)
-    coro: Coroutine[Any, Any, Any] = awaitable
-    try:
-        waiting_on = coro.send(None)
-    except StopIteration as done:
-        return done.value
-
-    async def rest(waiting_on: Any) -> Any:
-        while True:
-            if waiting_on is None:  # a bare yield (asyncio.sleep(0)): give the loop one turn
-                await asyncio.sleep(0)
-            else:  # a Future: once it is done the coroutine reads its result itself
-                await asyncio.wait([waiting_on])
-            try:
-                waiting_on = coro.send(None)
-            except StopIteration as done:
-                return done.value
-
-    return _sync_await(rest(waiting_on))
-
-
-# One thread for the monitor's calls. The SDK hands each RPC to the loop's default executor
-# (`run_in_executor(None, ...)`, pulumi/runtime/resource.py); the mock monitor is plain Python
-# that holds the GIL throughout, so more threads only contend for it (measured on 2 cores: the
-# 25-gateway plan ~6% slower with the default pool of min(32, cores + 4)).
-_MONITOR_EXECUTOR: ThreadPoolExecutor | None = None
-
-
-@contextmanager
-def _offline_sdk() -> Iterator[None]:
-    """Drop what the SDK computes only for a real engine, for the length of one evaluation.
-
-    - Source positions: for every resource the SDK walks the Python stack and stats each frame's
-      file (`_get_stack_trace`, sent as RegisterResourceRequest.stackTrace/sourcePosition, which
-      the engine uses to say where a resource was declared). The mock monitor never reads them,
-      and they were ~10% of a 25-gateway plan.
-    - `_sync_await` in the mock monitor: see `_settle`.
-    The originals are restored afterwards, so the process can still run a real program."""
-    global _MONITOR_EXECUTOR
-    if _MONITOR_EXECUTOR is None:
-        _MONITOR_EXECUTOR = ThreadPoolExecutor(max_workers=1, thread_name_prefix="offline-monitor")
-    asyncio.get_event_loop().set_default_executor(_MONITOR_EXECUTOR)
-    # The mocks module's own reference to `_sync_await` (imported by name), not re-exported.
-    saved = presource._get_stack_trace, pmocks._sync_await  # type: ignore[attr-defined]
-    presource._get_stack_trace = source_pb2.StackTrace  # an empty trace, as for a frame-less call
-    pmocks._sync_await = _settle  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        presource._get_stack_trace, pmocks._sync_await = saved  # type: ignore[attr-defined]
-
-
 def _resolve(value: Any) -> tuple[Any, bool]:
     """Resolve an exported value; returns (plain value, is_secret)."""
     out = pulumi.Output.from_input(value)
@@ -445,35 +385,7 @@ def _resolve(value: Any) -> tuple[Any, bool]:
     async def go() -> tuple[Any, bool]:
         return await out.future(), bool(await out.is_secret())
 
-    return _sync_await(go())
-
-
-def _cancel_pending() -> None:
-    loop = asyncio.get_event_loop()
-    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in pending:
-        task.cancel()
-    if pending:
-        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    # The SDK's records of outstanding RPCs and of the failure (pulumi/runtime/rpc_manager.py), and
-    # of the outputs' tasks (pulumi/runtime/stack.py, wait_for_rpcs awaits SETTINGS.outputs), which
-    # the next run would otherwise await and re-raise.
-    rpcs = psettings._get_rpc_manager()
-    with psettings.SETTINGS.lock:
-        left = [*rpcs.rpcs, *psettings.SETTINGS.outputs]
-        psettings.SETTINGS.outputs.clear()
-    rpcs.clear()
-    for future in left:
-        if isinstance(future, asyncio.Future) and future.done() and not future.cancelled():
-            future.exception()  # retrieved: the failure is the one already raised, not logged again
-    # The SDK's inner futures carry the same failure to every resource that waited on it; asyncio
-    # would log each as "never retrieved" when it is collected. The caller has the failure.
-    loop.set_exception_handler(_quiet_never_retrieved)
-
-
-def _quiet_never_retrieved(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
-    if "never retrieved" not in str(context.get("message", "")):
-        loop.default_exception_handler(context)
+    return sync_await(go())
 
 
 def run_program(
@@ -499,24 +411,24 @@ def run_program(
     mocks = RealisticMocks(stack, region, hook, preview, references)
     monitor = RecordingMonitor(mocks, stack, project)
     # A fresh root stack per evaluation, so several plans can run in one process.
-    psettings.ROOT.set(None)
+    fresh_root()
     set_all_config({k: v for k, v in config.items()}, sorted(secret_keys))
     pmocks.set_mocks(mocks, project=project, stack=stack, preview=preview, monitor=monitor, organization=organization)
-    root = psettings.get_root_resource()
+    root = root_resource()
 
     def default_program() -> None:
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__pulumi_main__")
 
     outputs: dict[str, Any] = {}
     secret: set[str] = set()
-    with _offline_sdk():
+    with offline_sdk():
         try:
-            _sync_await(run_pulumi_func(program or default_program))
+            sync_await(run_pulumi_func(program or default_program))
         except BaseException:
             # A program that fails half-way (a config error, an `apply` that raises) leaves other
             # applies and registrations pending on the event loop; run on, they would fail the next
             # evaluation in this process. End them here, as the end of a real program's process does.
-            _cancel_pending()
+            cancel_pending()
             raise
         for name, value in (getattr(root, "outputs", None) or {}).items():
             plain, is_secret = _resolve(value)

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from rules.types import API, CLIENT, CLIENT_CIMD
 
 if TYPE_CHECKING:
-    from components.config import Settings
     from offline.engine import Evaluation
+    from stackconfig.settings import Settings
 
 FREE_APIS = 10
 FREE_APPLICATIONS = 10

@@ -27,59 +27,26 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pulumi
 
-from components.auth0_scopes import scopes_for
-from components.config import Settings, load_settings
-from components.config_model import ConfigError
 from offline.adopt import reset_notes
+from offline.deployer_scopes import scopes_for
 from offline.engine import ROOT, Evaluation, OutputHook, run_program
 from offline.graph import critical_path
 from offline.limits import free_plan_warnings
+from offline.model import Plan
 from offline.references import referenced_outputs
 from offline.render import render_text, to_document
 from offline.stackfile import StackConfig, StackFileError, load_stack
-from offline.tenants import TenantView, stacks_on_tenant, tenant_view
-from offline.wiring import WiringRow, wiring_table
+from offline.tenants import stacks_on_tenant, tenant_view
+from offline.wiring import wiring_table
+from stackconfig.model import ConfigError
+from stackconfig.settings import Settings, load_settings
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
-
-
-@dataclass
-class Plan:
-    stack: str
-    project: str
-    evaluation: Evaluation
-    wiring: list[WiringRow]
-    critical_path: list[str]
-    policies: list[dict[str, Any]]
-    tenant: TenantView | None = None
-    # Keys set with `secure:`: not decrypted offline, each secret part read as "[secret]".
-    secret_keys: tuple[str, ...] = ()
-    # What the first `up` resets on Auth0 resources that already exist (offline/adopt.py).
-    notes: list[str] = field(default_factory=list)
-    # The deployer's Management API scopes: for `up`, and for a `preview --refresh`.
-    auth0_scopes: list[str] = field(default_factory=list)
-    auth0_read_scopes: list[str] = field(default_factory=list)
-    # Whether the policy pack could be loaded (it is optional for the plan).
-    pack_found: bool = True
-    # Auth0 features the stack relies on that are in Early Access: Auth0 must enable them for the
-    # tenant first, and they may change.
-    early_access: list[str] = field(default_factory=list)
-    # Where the stack, with the others on its tenant, goes past Auth0's free-plan entity limits.
-    limits: list[str] = field(default_factory=list)
-
-    @property
-    def failed(self) -> bool:
-        return (
-            any(r.problems for r in self.wiring)
-            or any(p["enforcementLevel"] == "mandatory" for p in self.policies)
-            or bool(self.tenant and self.tenant.problems)
-        )
 
 
 PolicyRunner = Callable[[Evaluation, Settings, StackConfig], list[dict[str, Any]]]

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from components.config import Settings, load_settings
-from components.config_model import NAMESPACE
 from offline.engine import ROOT, run_program
 from offline.stackfile import StackFileError, load_stack
+from stackconfig.model import NAMESPACE
+from stackconfig.settings import Settings, load_settings
 
 
 @dataclass

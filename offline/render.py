@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from offline.engine import Registered
+from offline.model import Plan
 from rules.types import (
     ACTION,
     API,
@@ -26,9 +27,6 @@ from rules.types import (
 from rules.types import (
     MCP_GATEWAY as GATEWAY,
 )
-
-if TYPE_CHECKING:
-    from offline.plan import Plan
 
 # The inputs a reviewer reads, per type (dotted paths into the engine's camelCase inputs).
 REVIEW_INPUTS: dict[str, tuple[str, ...]] = {

@@ -17,8 +17,8 @@ import yaml
 
 # What a `secure:` value reads as offline: the plan cannot decrypt it (that needs the stack's
 # secrets provider), so it carries this through and shows it as it is.
-from components.config_secrets import OFFLINE_SECRET as SECRET_PLACEHOLDER
-from components.config_secrets import cut
+from stackconfig.secrets import OFFLINE_SECRET as SECRET_PLACEHOLDER
+from stackconfig.secrets import cut
 
 
 class StackFileError(Exception):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from components.config import Settings, load_settings
-from components.config_model import ConfigError
 from offline.engine import ROOT
 from offline.stackfile import StackFileError, load_stack
 from rules.wiring import audience_resolution_problems
+from stackconfig.model import ConfigError
+from stackconfig.settings import Settings, load_settings
 
 
 @dataclass

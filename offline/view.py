@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from offline.engine import SECRET, Evaluation
-from offline.plan import Plan
+from offline.model import Plan
 from rules.types import (
     ACTION,
     API,

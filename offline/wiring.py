@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from components import agentcore, awsmodel
-from components.config import Settings
+from agentcore import awsmodel
+from agentcore import client as agentcore
 from components.gateway_resource import _spec as gateway_spec
-from components.naming import gateway_of
 from offline.engine import Evaluation, Registered
+from rules.naming import gateway_of
 from rules.types import API, TENANT
 from rules.types import MCP_GATEWAY as GATEWAY
 from rules.urls import domain_resource_url, resource_url
 from rules.wiring import api_identifier_problems, gateway_problems
+from stackconfig.settings import Settings
 
 
 @dataclass

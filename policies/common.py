@@ -19,6 +19,7 @@ from rules.types import (
     MCP_GATEWAY,
 )
 from rules.types import AWS_GATEWAY as GATEWAY
+from rules.urls import domain_resource_url
 
 GATEWAYS = (GATEWAY, MCP_GATEWAY)
 
@@ -118,7 +119,7 @@ def final_audiences(gateway: Res, authorizers: list[Res]) -> tuple[list[str] | A
         audiences = get(gateway.props, "allowedAudiences")
         if audiences is None:
             domain = get(gateway.props, "domain")
-            return ([f"https://{domain}/mcp"] if isinstance(domain, str) and domain else UNKNOWN), gateway
+            return ([domain_resource_url(domain)] if isinstance(domain, str) and domain else UNKNOWN), gateway
         return strings(audiences), gateway
     gid = get(gateway.props, "gatewayId")
     parent = _parent_urn(gateway)

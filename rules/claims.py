@@ -25,7 +25,7 @@ def permission_rules(required_permissions: list[str]) -> tuple[list[str], list[d
     convention, `read:tools`) cannot be a claim value, only an allowed scope, and a token needs
     just *one* of several allowed scopes (same page, "Allowed scopes"): so the config allows at
     most one such permission per gateway, and requiring several at once waits for the policy
-    engine (Cedar). `components.config` refuses anything else before this runs.
+    engine (Cedar). `stackconfig.settings` refuses anything else before this runs.
     """
     scopes = [p for p in required_permissions if not CLAIM_VALUE_RE.fullmatch(p)]
     claims = [

@@ -35,8 +35,9 @@ def aws_gateway_url(gateway_id: str, region: str) -> str:
 
 
 def domain_resource_url(domain: str) -> str:
-    """A gateway's resource URL behind a custom domain: known before the gateway exists."""
-    return f"https://{domain}{MCP_PATH}"
+    """A gateway's resource URL behind a custom domain: known before the gateway exists. Lower case,
+    as `resource_url` writes a gateway's host and the gateway's domainOverride keeps it."""
+    return f"https://{domain.lower()}{MCP_PATH}"
 
 
 def discovery_url(issuer: str) -> str:

@@ -42,7 +42,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from offline.plan import Plan, make_plan
+from offline.model import Plan
+from offline.plan import make_plan
 from offline.view import PlanView, plan_view
 from sandbox.authserver import AuthServer, Tenant, User, load_users
 from sandbox.gatekeeper import Refused, admit

@@ -24,10 +24,10 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from components.config_model import ConfigError
 from offline.plan import make_plan
 from offline.stackfile import StackFileError
 from sandbox.sandbox import Sandbox, SandboxError, owner_plan, spec_from_plan
+from stackconfig.model import ConfigError
 
 
 def announcement(sandbox: Sandbox, outputs_file: Path) -> dict[str, Any]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,39 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# Builders a test module imports live in tests/helpers/; re-exported here for tests written before.
 from offline.engine import Evaluation, run_program  # noqa: E402
 from offline.stackfile import load_stack  # noqa: E402
-
-
-def make_config(gateways: list[dict[str, Any]] | None = None, **project: Any) -> dict[str, Any]:
-    """A stack config map as Pulumi hands it to the program (structured values as JSON)."""
-    cfg: dict[str, Any] = {
-        "aws:region": "eu-west-1",
-        "auth0:domain": "acme-test.eu.auth0.com",
-        "mcpauth:gateways": json.dumps(gateways if gateways is not None else [{"name": "tools"}]),
-    }
-    for key, value in project.items():
-        cfg[f"mcpauth:{key}"] = value if isinstance(value, str) else json.dumps(value)
-    return cfg
-
-
-def sandbox_token(outputs: dict[str, Any], client: str) -> str:
-    """A client-credentials token from a running sandbox's issuer, asked over HTTP as verify does."""
-    import httpx2
-
-    from verify.checks import request_token
-
-    c = outputs["machineClients"][client]
-    with httpx2.Client() as http:
-        token, check = request_token(
-            http,
-            outputs["tokenEndpoint"],
-            c["clientId"],
-            outputs["machineClientSecrets"][client],
-            audience=c["audience"],
-        )
-    assert token, check.line()
-    return token
+from tests.helpers.stack import make_config, plan_cli, sandbox_token  # noqa: E402, F401
 
 
 @pytest.fixture
@@ -65,8 +34,3 @@ def evaluate():
         return run_program(config, stack, **kw)
 
     return run
-
-
-def plan_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m offline.plan ARGS` (what `make plan` runs), in its own process, from the root."""
-    return subprocess.run([sys.executable, "-m", "offline.plan", *args], cwd=ROOT, capture_output=True, text=True)

@@ -24,6 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 
+from rules.outputs import DeployedClient, DeployedGateway
 from rules.urls import discovery_url
 from rules.wiring import api_identifier_problems, audience_problems, identifier_problems
 from verify.tokens import Rules, TokenError, header_of, validate
@@ -52,8 +53,8 @@ class Target:
 
     issuer: str
     token_endpoint: str
-    gateways: dict[str, dict[str, Any]]
-    clients: dict[str, dict[str, Any]]
+    gateways: dict[str, DeployedGateway]
+    clients: dict[str, DeployedClient]
     secrets: dict[str, str] = field(repr=False, default_factory=dict)
     # The stack's DCR setting (output `clientRegistration`); None when verify is given flags.
     dynamic_registration: bool | None = None
@@ -122,7 +123,7 @@ def metadata_urls(resource_url: str) -> list[tuple[str, str]]:
     ]
 
 
-def check_wiring(gateway: str, gw: dict[str, Any]) -> Check:
+def check_wiring(gateway: str, gw: DeployedGateway) -> Check:
     """The stack's own view of the wiring rule (rules.wiring, as the pack and the plan apply it):
     resource URL = API identifier = the only allowed audience. From the outputs alone, before any
     request; a stack deployed with this program meets it by construction."""
@@ -142,7 +143,7 @@ def check_wiring(gateway: str, gw: dict[str, Any]) -> Check:
     return Check(name, True, f"resource URL = API identifier = allowed audience ({ident})")
 
 
-def check_metadata(http: httpx2.Client, gateway: str, gw: dict[str, Any], issuer: str) -> list[Check]:
+def check_metadata(http: httpx2.Client, gateway: str, gw: DeployedGateway, issuer: str) -> list[Check]:
     out = []
     ident = gw["apiIdentifier"]
     for form, url in metadata_urls(gw["resourceUrl"]):
@@ -502,7 +503,7 @@ def diagnose_refusal(
     )
 
 
-def gateway_rules(issuer: str, gateway: dict[str, Any]) -> Rules:
+def gateway_rules(issuer: str, gateway: DeployedGateway) -> Rules:
     """What a gateway demands, from the stack outputs alone (the rules AgentCore gets from the same
     config: rules.claims.permission_rules)."""
     from rules.claims import permission_rules

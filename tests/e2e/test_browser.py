@@ -1,0 +1,131 @@
+"""The interactive flow in a real headless Chromium (Debian's, driven by Playwright): the MCP
+Python SDK's OAuth client registers itself, the browser renders the sandbox's login and consent
+pages and submits them, and the client lists tools through the gateway. In process, and against
+`make sandbox` running as its own process. Skipped, saying why, where `make browser` could not
+install Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sandbox.sandbox import Sandbox
+from tests.helpers.sandbox import FIXTURES
+from tests.helpers.sandbox import sandbox_spec as _spec
+from tests.helpers.stack import ROOT
+from verify.interactive import CHROMIUM, BrowserPerson, MemoryStorage, list_tools, provider_for
+
+pytestmark = pytest.mark.skipif(
+    not os.access(CHROMIUM, os.X_OK),
+    reason=f"no {CHROMIUM}: `make browser` installs Debian's chromium where it can (root with apt-get)",
+)
+
+
+@pytest.fixture(scope="module")
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(_spec("claims", FIXTURES)) as running:
+        yield running
+
+
+def test_a_person_in_chromium_logs_in_and_the_client_lists_tools(sandbox: Sandbox) -> None:
+    user = sandbox.issuer.users["user@mcp.test"]
+    url = sandbox.spec.outputs["gateways"]["tools"]["gatewayUrl"]
+    person = BrowserPerson(user.username, user.password)
+    storage = MemoryStorage()
+    assert asyncio.run(list_tools(url, provider_for(url, person, storage))) == ["echo", "add", "utc_now"]
+    assert any("/authorize" in p for p in person.pages), person.pages
+    assert storage.tokens is not None and storage.tokens.refresh_token
+
+
+def test_declining_consent_in_chromium_gets_no_token(sandbox: Sandbox) -> None:
+    user = sandbox.issuer.users["user@mcp.test"]
+    url = sandbox.spec.outputs["gateways"]["tools"]["gatewayUrl"]
+    person = BrowserPerson(user.username, user.password, accept=False)
+    storage = MemoryStorage()
+    with pytest.raises(BaseException) as err:
+        asyncio.run(list_tools(url, provider_for(url, person, storage)))
+    assert "no code" in repr(err.value) and "access_denied" in repr(err.value)
+    assert storage.tokens is None
+
+
+def test_make_verify_login_runs_the_flow_in_chromium_per_gateway(sandbox: Sandbox) -> None:
+    from verify.checks import Target, run_all
+
+    user = sandbox.issuer.users["user@mcp.test"]
+    checks = run_all(Target.from_outputs(sandbox.spec.outputs), login=(user.username, user.password))
+    login = [c for c in checks if "(--login)" in c.name]
+    assert [c.name for c in login] == ["tools: interactive login in Chromium (--login)"]
+    assert (
+        login[0].ok and "3 tool(s) as user@mcp.test" in login[0].detail and "DELETE /api/v2/clients/" in login[0].detail
+    )
+    wrong = run_all(Target.from_outputs(sandbox.spec.outputs), login=(user.username, "wrong"))
+    failed = [c for c in wrong if "(--login)" in c.name]
+    assert not failed[0].ok and "LoginError" in failed[0].cause
+
+
+# --- against `make sandbox STACK=dev`, a process of its own -------------------------------------
+
+SERVE = [sys.executable, "-m", "sandbox.serve", "--stack", "dev"]  # what `make sandbox STACK=dev` runs
+STARTUP_SECONDS = 60
+
+
+@pytest.fixture
+def served() -> Iterator[dict[str, Any]]:
+    """`make sandbox STACK=dev` as a separate process: its one JSON line (issuer, gateway URLs,
+    users). The process (and anything it started) is stopped whatever the test does: SIGTERM, as
+    an interrupt would, then SIGKILL to its process group if it has not exited."""
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        proc = subprocess.Popen(
+            SERVE, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True, start_new_session=True
+        )
+        try:
+            assert proc.stdout is not None
+            ready, _, _ = select.select([proc.stdout], [], [], STARTUP_SECONDS)
+            line = proc.stdout.readline() if ready else ""
+            if not line:
+                errors.seek(0)
+                pytest.fail(f"make sandbox printed no line within {STARTUP_SECONDS} s: {errors.read()[-2000:]}")
+            yield json.loads(line)
+            assert proc.poll() is None, "the sandbox serves until it is stopped"
+        finally:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait(timeout=10)
+
+
+def test_a_person_in_chromium_lists_tools_through_a_running_make_sandbox(served: dict[str, Any]) -> None:
+    """The whole interactive MCP flow against `make sandbox STACK=dev` as a user runs it: only the
+    printed line is known (no in-process handle). Per gateway, the SDK's client finds the issuer from
+    the gateway's 401 and metadata, registers by DCR, Chromium renders and submits the login and
+    consent pages, the code is exchanged with PKCE, and tools/list answers through the gateway."""
+    import jwt as pyjwt
+
+    issuer = served["issuer"]
+    assert issuer.startswith("http://127.0.0.1:") and set(served["gateways"]) == {"tools", "docs"}
+    user = next(u for u in served["users"] if u["username"] == "user@mcp.test")
+    assert user["roles"] == ["MCP User"] and user["password"]
+    for name, url in served["gateways"].items():
+        person = BrowserPerson(user["username"], user["password"])
+        storage = MemoryStorage()
+        tools = asyncio.run(list_tools(url, provider_for(url, person, storage, name=f"browser test ({name})")))
+        assert tools == ["echo", "add", "utc_now"], name
+        assert any(p.startswith(issuer + "authorize") for p in person.pages), (name, person.pages)
+        assert storage.tokens is not None and storage.client is not None
+        claims = pyjwt.decode(storage.tokens.access_token, options={"verify_signature": False})
+        assert claims["iss"] == issuer and claims["azp"] == storage.client.client_id
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        assert url in audiences, "the gateway URL is the resource URL: the API identifier, byte for byte"
