@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentcore import awsmodel
-from components.iam import is_gateway_role
-from rules.naming import TAG_GATEWAY, TAG_PROJECT, TAG_QUALIFIED_STACK, TAG_STACK, placeholder_audience
+from rules.naming import TAG_GATEWAY, TAG_PROJECT, TAG_QUALIFIED_STACK, TAG_STACK, is_gateway_role, placeholder_audience
 from rules.urls import domain_resource_url, resource_url
 
 # Statuses (model: GatewayStatus). Settled ones end a wait.
@@ -515,8 +514,9 @@ def tag_changes(
     """(tags to set, tag keys to remove) to make the live tags what `spec` wants: the ones it sets,
     and none of `dropped` (keys an earlier run set that the config no longer has). Tags others
     added are left alone. An adopted gateway's tags are not ours."""
-    if spec.adopted:
-        return {}, []
+    dropped = list(dropped)
+    if spec.adopted or not (spec.tags or dropped):
+        return {}, []  # nothing of ours to compare: no read (a state from before tags had none)
     have = tags_of(client, str(gateway.get("gatewayArn", "")))
     missing = {k: v for k, v in spec.tags.items() if have.get(k) != v}
     stale = sorted(k for k in set(dropped) - set(spec.tags) if k in have)

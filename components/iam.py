@@ -3,26 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-# The gateway's role is declared as `<component>-role` (components/gateway.py; the component is
-# `gw-<gateway>`, components/naming.py) and pulumi-aws auto-names it: the logical name, `-`, and
-# 7 random hex characters (Pulumi docs, FAQ "Why do resource names have random hex character
-# suffixes?"; Resource names, autonaming). The first release named it the same way.
-ROLE_NAME_PREFIX, ROLE_NAME_SUFFIX = "gw-", "-role"
-_AUTONAME_SUFFIX = r"-[0-9a-f]{7}"
-
-
-def is_gateway_role(role_arn: str, gateway: str) -> bool:
-    """Whether `role_arn` is the role mcpauth auto-names for `gateway` (a default autonaming)."""
-    name = role_arn.rsplit("/", 1)[-1]
-    return bool(re.fullmatch(re.escape(f"{ROLE_NAME_PREFIX}{gateway}{ROLE_NAME_SUFFIX}") + _AUTONAME_SUFFIX, name))
-
-
-def gateway_role_arn_pattern(account_id: str, partition: str = "aws") -> str:
-    """An IAM resource pattern that matches every gateway role mcpauth auto-names in the account."""
-    return f"arn:{partition}:iam::{account_id}:role/{ROLE_NAME_PREFIX}*{ROLE_NAME_SUFFIX}-*"
+from rules.naming import gateway_role_arn_pattern
 
 
 def gateway_trust_policy(account_id: str, region: str, partition: str = "aws") -> str:

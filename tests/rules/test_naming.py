@@ -215,7 +215,8 @@ def _allows(policy: dict[str, Any], action: str, resource: str) -> bool:
 def test_pass_role_matches_the_role_pulumi_auto_names_for_each_gateway(dev_eval: Any) -> None:
     """The role is declared `gw-<gateway>-role` and gets Pulumi's random suffix: the PassRole
     pattern must match whatever suffix it gets, for every gateway of the stack."""
-    from components.iam import deployer_policy, is_gateway_role
+    from components.iam import deployer_policy
+    from rules.naming import is_gateway_role
     from rules.types import IAM_ROLE
 
     policy = deployer_policy("111122223333")
