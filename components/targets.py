@@ -66,28 +66,32 @@ def _target_configuration(target: TargetConfig) -> Any:
             )
         )
     elif kind == "openApiSchema":
-        value = str(target.open_api_schema)
-        in_s3 = value.startswith("s3://")
         mcp = args.AgentcoreGatewayTargetTargetConfigurationMcpArgs(
-            open_api_schema=args.AgentcoreGatewayTargetTargetConfigurationMcpOpenApiSchemaArgs(
-                s3=args.AgentcoreGatewayTargetTargetConfigurationMcpOpenApiSchemaS3Args(uri=value) if in_s3 else None,
-                inline_payload=None
-                if in_s3
-                else args.AgentcoreGatewayTargetTargetConfigurationMcpOpenApiSchemaInlinePayloadArgs(payload=value),
+            open_api_schema=_schema_source(
+                str(target.open_api_schema),
+                args.AgentcoreGatewayTargetTargetConfigurationMcpOpenApiSchemaArgs,
+                args.AgentcoreGatewayTargetTargetConfigurationMcpOpenApiSchemaS3Args,
+                args.AgentcoreGatewayTargetTargetConfigurationMcpOpenApiSchemaInlinePayloadArgs,
             )
         )
     else:
-        value = str(target.smithy_model)
-        in_s3 = value.startswith("s3://")
         mcp = args.AgentcoreGatewayTargetTargetConfigurationMcpArgs(
-            smithy_model=args.AgentcoreGatewayTargetTargetConfigurationMcpSmithyModelArgs(
-                s3=args.AgentcoreGatewayTargetTargetConfigurationMcpSmithyModelS3Args(uri=value) if in_s3 else None,
-                inline_payload=None
-                if in_s3
-                else args.AgentcoreGatewayTargetTargetConfigurationMcpSmithyModelInlinePayloadArgs(payload=value),
+            smithy_model=_schema_source(
+                str(target.smithy_model),
+                args.AgentcoreGatewayTargetTargetConfigurationMcpSmithyModelArgs,
+                args.AgentcoreGatewayTargetTargetConfigurationMcpSmithyModelS3Args,
+                args.AgentcoreGatewayTargetTargetConfigurationMcpSmithyModelInlinePayloadArgs,
             )
         )
     return args.AgentcoreGatewayTargetTargetConfigurationArgs(mcp=mcp)
+
+
+def _schema_source(value: str, source: Callable[..., Any], s3: Callable[..., Any], inline: Callable[..., Any]) -> Any:
+    """An OpenAPI or Smithy schema: in S3 (an s3:// URI) or inline (model: ApiSchemaConfiguration,
+    a union of the two)."""
+    if value.startswith("s3://"):
+        return source(s3=s3(uri=value))
+    return source(inline_payload=inline(payload=value))
 
 
 def _tool_schema(target: TargetConfig) -> Any:

@@ -177,3 +177,26 @@ def test_a_gateway_without_targets_declares_none_of_it() -> None:
         assert ev.of_type(typ) == [], typ
     (gateway,) = ev.of_type(GATEWAY)
     assert "policyEngine" not in gateway.inputs
+
+
+def test_openapi_and_smithy_targets_carry_their_schema_inline_or_from_s3() -> None:
+    spec = '{"openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {}}'
+    targets = [
+        {
+            "name": "api",
+            "openApiSchema": spec,
+            "tools": ["listThings"],
+            "outbound": {"audience": "https://api.example.com"},
+        },
+        {"name": "model", "smithyModel": "s3://models-bucket/weather.json", "tools": ["GetForecast"]},
+    ]
+    ev = evaluate(targets, {"read:tools": ["api___*", "model___*"]})
+    declared = by_name(ev, GATEWAY_TARGET)
+    api = declared["api"].inputs["targetConfiguration"]["mcp"]
+    assert api == {"openApiSchema": {"inlinePayload": {"payload": spec}}}
+    model = declared["model"].inputs["targetConfiguration"]["mcp"]
+    assert model == {"smithyModel": {"s3": {"uri": "s3://models-bucket/weather.json"}}}
+    assert declared["model"].inputs["credentialProviderConfiguration"] == {"gatewayIamRole": {}}
+    assert declared["api"].inputs["credentialProviderConfiguration"]["oauth"]["customParameters"] == {
+        "audience": "https://api.example.com"
+    }
