@@ -24,10 +24,13 @@ from tests.conftest import ROOT
 from tests.test_interactive import FIXTURES, _spec
 from verify.interactive import CHROMIUM, BrowserPerson, MemoryStorage, list_tools, provider_for
 
-pytestmark = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK),
-    reason=f"no {CHROMIUM}: `make browser` installs Debian's chromium where it can (root with apt-get)",
-)
+pytestmark = [
+    pytest.mark.slow,  # a browser, and the post-login Action under Node
+    pytest.mark.skipif(
+        not os.access(CHROMIUM, os.X_OK),
+        reason=f"no {CHROMIUM}: `make browser` installs Debian's chromium where it can (root with apt-get)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,9 @@ from verify.interactive import REDIRECT_URI, MemoryStorage, Person, list_tools, 
 
 FIXTURES = Path(__file__).parent / "fixtures" / "interactive"
 
+# End to end: each login runs the post-login Action under Node.
+pytestmark = pytest.mark.slow
+
 
 def _spec(stack: str, stack_dir: Path | None = None) -> SandboxSpec:
     plan = make_plan(stack, stack_dir=stack_dir, policies=lambda *_: []) if stack_dir else make_plan(stack)

@@ -200,6 +200,7 @@ def test_the_plan_says_what_the_first_up_resets_on_what_exists(capsys: pytest.Ca
     assert "On what already exists\n  ! tenant-connection:" in out and "\n  ! tenant-settings:" in out
 
 
+@pytest.mark.slow  # make
 def test_stack_dir_reaches_policy_config_and_demo(tmp_path: Path) -> None:
     """`make policy-config` (and so preview and up) and `make demo` read STACK_DIR like `make plan`."""
     done = subprocess.run(
