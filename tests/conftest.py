@@ -34,3 +34,12 @@ def evaluate():
         return run_program(config, stack, **kw)
 
     return run
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/e2e/ drives make, git, Node.js or a browser: `slow`, so `make check`
+    (`-m "not slow"`) leaves it out without each file having to say so."""
+    e2e = ROOT / "tests" / "e2e"
+    for item in items:
+        if e2e in item.path.parents:
+            item.add_marker(pytest.mark.slow)

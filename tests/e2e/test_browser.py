@@ -25,10 +25,13 @@ from tests.helpers.sandbox import sandbox_spec as _spec
 from tests.helpers.stack import ROOT
 from verify.interactive import CHROMIUM, BrowserPerson, MemoryStorage, list_tools, provider_for
 
-pytestmark = pytest.mark.skipif(
-    not os.access(CHROMIUM, os.X_OK),
-    reason=f"no {CHROMIUM}: `make browser` installs Debian's chromium where it can (root with apt-get)",
-)
+pytestmark = [
+    pytest.mark.slow,  # a browser, and the post-login Action under Node
+    pytest.mark.skipif(
+        not os.access(CHROMIUM, os.X_OK),
+        reason=f"no {CHROMIUM}: `make browser` installs Debian's chromium where it can (root with apt-get)",
+    ),
+]
 
 
 @pytest.fixture(scope="module")

@@ -72,6 +72,7 @@ def by_action(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
+@pytest.mark.slow  # git, and plans in child processes
 def test_a_gateway_rename_is_every_one_of_its_resources_deleted_and_created(repo: Path) -> None:
     stack = (repo / "Pulumi.dev.yaml").read_text()
     renamed = stack.replace("    - name: docs\n", "    - name: search\n").replace(
@@ -97,6 +98,7 @@ def test_a_gateway_rename_is_every_one_of_its_resources_deleted_and_created(repo
     assert acts["update"]["claims-action"]["because"] == ["secrets"]
 
 
+@pytest.mark.slow  # git, and plans in child processes
 def test_a_connection_rename_replaces_it_and_calls_out_its_users(repo: Path) -> None:
     code, doc, _ = plan_against(repo, {"Pulumi.dev.yaml": ("name: mcp-users", "name: mcp-people")})
     assert code == 0  # dev does not protect: `pulumi up` would do it
@@ -134,6 +136,7 @@ def test_losing_a_protected_connection_or_role_fails_the_plan(repo: Path, old: s
     assert "`pulumi up` refuses" in refused["stateful"]
 
 
+@pytest.mark.slow  # git, and plans in child processes
 def test_a_description_is_an_update_in_place(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, doc, _ = plan_against(
         repo, {"Pulumi.dev.yaml": ("Internal tools MCP server (dev)", "Internal tools MCP server")}
@@ -143,6 +146,7 @@ def test_a_description_is_an_update_in_place(repo: Path, capsys: pytest.CaptureF
     assert set(acts) == {"update"} and acts["update"]["gw-tools-gateway"]["because"] == ["description"]
 
 
+@pytest.mark.slow  # git, and plans in child processes
 def test_a_stack_file_new_at_head_is_all_creates(repo: Path) -> None:
     fresh = (repo / "Pulumi.dev.yaml").read_text().replace("mcpauth-dev.us.auth0.com", "fresh.us.auth0.com")
     (repo / "Pulumi.fresh.yaml").write_text(fresh)
@@ -152,6 +156,7 @@ def test_a_stack_file_new_at_head_is_all_creates(repo: Path) -> None:
     assert ", 0 to delete, 0 to replace, 0 to update" in done.stdout
 
 
+@pytest.mark.slow  # git, and plans in child processes
 def test_a_revision_that_is_no_commit_is_exit_2_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
     code = planmod.main(["--stack", "dev", "--against", "no-such-rev-0123"])
     _out, err = capsys.readouterr()
@@ -237,6 +242,7 @@ def test_a_protected_stateful_deletion_says_up_will_refuse(dev_doc: dict[str, An
     assert "⚠ delete auth0:index/resourceServer:ResourceServer api-docs-api" in text
 
 
+@pytest.mark.slow  # make, git
 def test_the_pull_request_summary_covers_every_stack_file_and_a_removed_one(repo: Path) -> None:
     (repo / "examples" / "shared-tenant" / "Pulumi.team-b.yaml").unlink()
     stack = repo / "Pulumi.dev.yaml"
@@ -255,6 +261,7 @@ def test_the_pull_request_summary_covers_every_stack_file_and_a_removed_one(repo
     assert "⚠ **delete** `pulumi-python:dynamic/mcpauth:AgentCoreGateway` `gw-billing-gateway`" in removed
 
 
+@pytest.mark.slow  # make, git
 def test_plan_summary_needs_a_revision() -> None:
     done = subprocess.run(
         ["make", "-s", "plan-summary", f"BIN={Path(sys.executable).parent}", "STAMP="],

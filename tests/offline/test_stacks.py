@@ -249,6 +249,7 @@ def test_the_plan_says_what_the_first_up_resets_on_what_exists(capsys: pytest.Ca
     assert "On what already exists\n  ! tenant-connection:" in out and "\n  ! tenant-settings:" in out
 
 
+@pytest.mark.slow  # make
 def test_stack_dir_reaches_policy_config_and_demo(tmp_path: Path) -> None:
     """`make policy-config` (and so preview and up) and `make demo` read STACK_DIR like `make plan`."""
     done = subprocess.run(
@@ -379,6 +380,7 @@ def test_the_reset_notes_word_for_word() -> None:
     assert team.notes == []  # it declares neither
 
 
+@pytest.mark.slow  # `make demo`: logins through the post-login Action under Node
 @pytest.mark.parametrize("team", ["team-a", "team-b"])
 def test_make_demo_works_on_a_team_stack_of_the_shared_tenant(team: str) -> None:
     """A team stack declares no connection, no roles and no Action: its tenant's owner does. The
@@ -397,6 +399,7 @@ def test_make_demo_works_on_a_team_stack_of_the_shared_tenant(team: str) -> None
     assert re.search(r"✓ \S+: user@mcp\.test \(MCP User\): 3 tool\(s\)", demo.stdout), demo.stdout
 
 
+@pytest.mark.slow  # logins through the post-login Action under Node
 def test_make_demo_says_in_one_line_why_a_person_cannot_log_in(capsys: pytest.CaptureFixture[str]) -> None:
     """Where the login itself fails (here: no domain-level connection for the DCR client), each user
     gets the cause in a line or two, not the MCP SDK's logged traceback."""

@@ -20,6 +20,9 @@ from tests.helpers.sandbox import FIXTURES
 from tests.helpers.sandbox import sandbox_spec as _spec
 from verify.interactive import REDIRECT_URI, MemoryStorage, Person, list_tools, provider_for
 
+# End to end: each login runs the post-login Action under Node.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def claims() -> Iterator[Sandbox]:

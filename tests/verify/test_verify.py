@@ -461,6 +461,7 @@ def test_verify_names_a_wiring_mismatch_from_the_outputs_alone() -> None:
     assert not slash.ok and "ends in '/'" in slash.detail and "differs only by a trailing slash" in slash.detail
 
 
+@pytest.mark.slow  # a `make sandbox` process, logins through the post-login Action under Node
 def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
     """`make sandbox` names, in its JSON line, a file of the stack outputs with the machine clients'
     secrets (readable by its owner only, removed when it stops): `make verify ARGS="--outputs <it>"`
