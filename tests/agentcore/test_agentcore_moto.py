@@ -655,7 +655,7 @@ def registered_gateway(config_gateways: list[dict[str, Any]]) -> dict[str, Any]:
 @contextmanager
 def provider_host(cwd: Path, moto: str) -> Iterator[Any]:
     """The SDK's dynamic provider host as the CLI starts it, with the corrected double's model
-    check on every client (tests/hosted.py), and a gRPC stub speaking to it."""
+    check on every client (tests/hostpath/sitecustomize.py), and a gRPC stub speaking to it."""
     import grpc
     from pulumi.runtime.proto import provider_pb2_grpc
 
