@@ -1542,7 +1542,7 @@ def test_a_gateway_can_be_created_again_under_the_same_name(client: Any, aws_env
     p = props(name)
     provider = _Provider()
     if case == "failed-then-rerun":
-        # The README's recovery for a gateway AWS could not create: run the same command again.
+        # The recovery (docs/architecture.md) for a gateway AWS could not create: run the same command again.
         client.meta.events.register(
             "after-call.bedrock-agentcore-control.CreateGateway",
             lambda parsed, **_: agentcore_double.set_status(parsed["gatewayId"], "FAILED", ["role not usable"]),
