@@ -86,7 +86,7 @@ $(INSPECTOR_STAMP): tests/inspector/package.json tests/inspector/package-lock.js
 	@cd tests/inspector && $(NPM) ci --no-audit --no-fund --loglevel=error >&2
 	@touch $@
 
-# The MCP TypeScript SDK's OAuth client for tests/test_tsclient.py (tests/tsclient/login.mjs).
+# The MCP TypeScript SDK's OAuth client for tests/e2e/test_tsclient.py (tests/tsclient/login.mjs).
 $(TSCLIENT_STAMP): tests/tsclient/package.json tests/tsclient/package-lock.json
 	@echo "install: npm ci in tests/tsclient" >&2
 	@cd tests/tsclient && $(NPM) ci --no-audit --no-fund --loglevel=error >&2

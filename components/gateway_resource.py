@@ -155,7 +155,7 @@ class _Provider(dyn.ResourceProvider):
             return dyn.DiffResult(changes=True, replaces=["gatewayId"], delete_before_replace=True)
         spec = _spec(news)
         drift = agentcore.differences(live, agentcore.desired_request(live, spec))
-        # Tags too: resuming an interrupted create trusts them (components/agentcore.py, create).
+        # Tags too: resuming an interrupted create trusts them (agentcore/client.py, create).
         missing, stale = agentcore.tag_changes(client, live, spec, _dropped_tags(olds, news))
         drift += [f"tags.{k}" for k in [*missing, *stale]]
         busy = live.get("status") != "READY"

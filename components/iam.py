@@ -97,7 +97,7 @@ def gateway_outbound_policy(
 
 
 # What the deployer calls, from the code that calls it: pulumi-aws for the role (create, read,
-# update, delete), components/agentcore.py for the gateway, STS for the account id
+# update, delete), agentcore/client.py for the gateway, STS for the account id
 # (aws.get_caller_identity, aws:allowedAccountIds) and for the aws:assumeRoles chain.
 _PREVIEW_GATEWAY = ("bedrock-agentcore:GetGateway", "bedrock-agentcore:ListTagsForResource")
 _UP_GATEWAY = (
@@ -126,7 +126,7 @@ def deployer_policy(
     """The deployer's IAM policy for the gateways (`preview`: the read-only set a `pulumi preview`
     needs, which reads the live gateway and its tags in every diff). With aws:assumeRoles the
     credentials that start the chain need sts:AssumeRole on its first role, as pulumi-aws and
-    components/agentcore.py both assume it, in previews too; each role then needs it on the next."""
+    agentcore/client.py both assume it, in previews too; each role then needs it on the next."""
     roles = gateway_role_arn_pattern(account_id, partition)
     statements: list[dict[str, Any]] = [
         # Which AgentCore actions take a gateway ARN as their resource is not confirmed here: `*`.

@@ -115,7 +115,7 @@ def _tool_schema(target: TargetConfig) -> Any:
 
 def _input_schema(schema: Mapping[str, Any]) -> Any:
     """A tool's JSON schema as the provider's input_schema block: a type, and its properties one
-    level down with their types (the block nests a fixed depth; targets_model refuses deeper)."""
+    level down with their types (the block nests a fixed depth; stackconfig/targets.py refuses deeper)."""
     args = _BEDROCK
     required = set(schema.get("required") or [])
     properties = [

@@ -29,9 +29,9 @@ PENDING_TARGETS: set[str] = set()  # targets the docs may name before the Makefi
 
 # Flags of other people's tools that the pages name on their own (`--secret`), by tool.
 OTHER_TOOLS_FLAGS = {
-    # pulumi: config set, preview, up, stack export/import, import, stack output
+    # pulumi: config set, preview, up, stack export/import, import, stack output, state delete
     "--secret", "--path", "--stack", "--policy-pack", "--policy-pack-config", "--diff", "--refresh",
-    "--expect-no-changes", "--file", "--show-secrets", "--json",
+    "--expect-no-changes", "--file", "--show-secrets", "--json", "--force", "--show-urns",
     # zizmor, mutmut, the MCP Inspector's CLI, git rev-parse
     "--offline", "--max-children", "--verify", "--quiet",
 }  # fmt: skip

@@ -655,7 +655,7 @@ def registered_gateway(config_gateways: list[dict[str, Any]]) -> dict[str, Any]:
 @contextmanager
 def provider_host(cwd: Path, moto: str) -> Iterator[Any]:
     """The SDK's dynamic provider host as the CLI starts it, with the corrected double's model
-    check on every client (tests/hosted.py), and a gRPC stub speaking to it."""
+    check on every client (tests/hostpath/sitecustomize.py), and a gRPC stub speaking to it."""
     import grpc
     from pulumi.runtime.proto import provider_pb2_grpc
 
@@ -1542,7 +1542,7 @@ def test_a_gateway_can_be_created_again_under_the_same_name(client: Any, aws_env
     p = props(name)
     provider = _Provider()
     if case == "failed-then-rerun":
-        # The README's recovery for a gateway AWS could not create: run the same command again.
+        # The recovery (docs/architecture.md) for a gateway AWS could not create: run the same command again.
         client.meta.events.register(
             "after-call.bedrock-agentcore-control.CreateGateway",
             lambda parsed, **_: agentcore_double.set_status(parsed["gatewayId"], "FAILED", ["role not usable"]),

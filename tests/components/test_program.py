@@ -115,7 +115,7 @@ def test_the_role_trust_policy_uses_the_regions_partition(evaluate) -> None:
 
 
 def test_apis_are_rs256_rbac_with_permissions_in_the_token(dev_eval: Evaluation) -> None:
-    # The gateways' APIs; the upstream's API of a target (tests/test_targets_program.py) is checked too.
+    # The gateways' APIs; the upstream's API of a target (tests/components/test_targets_program.py) is checked too.
     apis = [a for a in dev_eval.of_type(API) if not under_targets(a.urn)]
     assert len(apis) == 2
     assert len(dev_eval.of_type(API)) == 3
@@ -574,7 +574,7 @@ def test_each_gateway_declared_is_one_the_gateway_provider_accepts_as_configured
     by_name = {r.name: r for r in ev.resources}
     for gw, description in (("tools", "Tools for agents"), ("docs", "MCP gateway docs (test)")):
         inputs = by_name[f"gw-{gw}-gateway"].inputs
-        # policyEngine and mcp are given only when set (tests/test_targets_program.py), so stacks
+        # policyEngine and mcp are given only when set (tests/components/test_targets_program.py), so stacks
         # deployed before they existed see no input change.
         assert set(inputs) == {*INPUT_KEYS, "legacyName"} - {"policyEngine", "mcp"}, gw
         assert _Provider().check({}, inputs).failures == [], gw

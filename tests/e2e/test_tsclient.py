@@ -1,5 +1,5 @@
 """The MCP TypeScript SDK's OAuth client against `make sandbox`, next to the Python SDK's
-(tests/test_interactive.py): a second client nobody here wrote, with its own reading of the
+(tests/sandbox/test_interactive.py): a second client nobody here wrote, with its own reading of the
 discovery document (it validates it as OIDC Discovery 1.0 metadata), of the gateway's 401, of DCR,
 PKCE and `resource`. tests/tsclient/login.mjs drives it; a person's part (the login form and the
 consent page) is the only thing it does itself."""

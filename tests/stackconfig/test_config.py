@@ -207,7 +207,7 @@ def test_missing_and_malformed_provider_keys_are_named() -> None:
 )
 def test_a_region_of_every_partition_botocore_knows_is_accepted(region: str, partition: str) -> None:
     """botocore's data/partitions.json defines aws-eusc (regionRegex ^eusc\\-(de)\\-\\w+\\-\\d+$), which
-    the README lists; its regions were refused by a shape check that wanted two letters first."""
+    docs/configuration.md lists; its regions were refused by a shape check that wanted two letters first."""
     from agentcore.awsmodel import partition_for
 
     s = load_settings({**make_config(), "aws:region": region}, "test")

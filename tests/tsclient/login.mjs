@@ -1,5 +1,5 @@
 // The MCP TypeScript SDK's OAuth client, end to end against a gateway of the sandbox
-// (tests/test_tsclient.py). The SDK does the protocol: the gateway's 401 and its protected resource
+// (tests/e2e/test_tsclient.py). The SDK does the protocol: the gateway's 401 and its protected resource
 // metadata, the issuer's discovery document, dynamic client registration, /authorize with PKCE and
 // `resource`, the code exchange, then initialize and tools/list. This script only does what a
 // person does in the browser: fill in the login form and accept the consent page.
