@@ -34,6 +34,8 @@ OTHER_TOOLS_FLAGS = {
     "--expect-no-changes", "--file", "--show-secrets", "--json", "--force", "--show-urns",
     # zizmor, mutmut, the MCP Inspector's CLI, git rev-parse
     "--offline", "--max-children", "--verify", "--quiet",
+    # pytest
+    "--strict-markers",
 }  # fmt: skip
 
 
