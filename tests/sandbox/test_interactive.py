@@ -603,6 +603,12 @@ def test_make_sandbox_prints_its_json_line_first_even_when_it_installs_node_pack
         first = proc.stdout.readline()
         assert json.loads(first)["gateways"], first
     finally:
+        # What is checked is the first line; how fast make and the sandbox stop on a loaded
+        # machine is not, so a slow stop is ended, not failed (the test above checks the stop).
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=20)
     assert proc.stderr is not None and "added 98 packages" in proc.stderr.read()
