@@ -22,6 +22,7 @@ class TargetRow:
     kind: str  # mcpServer | lambda | openApiSchema | smithyModel
     endpoint: str  # the MCP server's URL, the Lambda's ARN, or the schema (inline or s3://)
     target_id: str
+    tools: list[str]  # the tools it serves, as the target names them
     # The outbound credential: `kind` (oauth | apiKey | gatewayIamRole) and what it is made of.
     credential: dict[str, Any]
 
@@ -33,7 +34,8 @@ class GatewayAccess:
     # None: the gateway has no tool access configured (no policy engine: every tool is callable
     # by whoever passes the authorizer).
     mode: str | None = None
-    roles: dict[str, list[str]] = field(default_factory=dict)  # role name -> tools it may call
+    # role name -> tools it may call (without tool access: every tool, for every role)
+    roles: dict[str, list[str]] = field(default_factory=dict)
     # Tools no permission grants: under default deny, callable by nobody.
     ungranted: list[str] = field(default_factory=list)
 
@@ -56,6 +58,7 @@ class GatewayAccess:
                     "kind": t.kind,
                     "endpoint": t.endpoint,
                     "targetId": t.target_id,
+                    "tools": t.tools,
                     "credential": t.credential,
                 }
                 for t in self.targets
@@ -142,14 +145,17 @@ def gateway_access(ev: Evaluation, settings: Settings) -> list[GatewayAccess]:
                 kind=t.kind,
                 endpoint=_endpoint(t),
                 target_id=str(ids.get(t.name, "")),
+                tools=list(t.tool_names),
                 credential=_credential(t, resources.get(t.name), ev, role),
             )
             for t in gw.targets
         ]
-        if not gw.tool_access.grants:
-            views.append(GatewayAccess(gw.name, rows))
-            continue
         tools = {t.name: t.tool_names for t in gw.targets}
+        if not gw.tool_access.grants:
+            # No policy engine: whoever the authorizer lets in may call every tool.
+            every = sorted(toolaccess.action_name(t, name) for t, names in tools.items() for name in names)
+            views.append(GatewayAccess(gw.name, rows, roles={role: every for role in role_permissions}))
+            continue
         expanded = toolaccess.expand_grants(gw.tool_access.grants, tools)
         views.append(
             GatewayAccess(
@@ -193,3 +199,29 @@ def render_lines(views: list[GatewayAccess]) -> list[str]:
             lines.append(f"      {role}: {', '.join(tools) or '(no tool)'}")
         lines += [f"      ! {w}" for w in v.warnings()]
     return lines
+
+
+def access_tables(doc: dict[str, Any] | None) -> dict[str, dict[str, list[str]]] | None:
+    """Per gateway, its `roles` table from a plan document (`toolAccess`); {} for no document (a
+    stack file that did not exist), None for a plan that does not report tool access."""
+    if doc is None:
+        return {}
+    if "toolAccess" not in doc:
+        return None
+    return {str(v["gateway"]): {str(r): list(t) for r, t in v["roles"].items()} for v in doc["toolAccess"]}
+
+
+def access_changes_between(
+    old_doc: dict[str, Any] | None, new_doc: dict[str, Any]
+) -> list[tuple[str, toolaccess.AccessChange]] | None:
+    """What each role gains and loses per gateway between two plans; None when the old plan does
+    not report tool access (a revision from before it)."""
+    old, new = access_tables(old_doc), access_tables(new_doc) or {}
+    if old is None:
+        # Nothing to compare when neither side has targets; else say it was not compared.
+        return None if new else []
+    return [
+        (gateway, change)
+        for gateway in sorted(set(old) | set(new))
+        for change in toolaccess.access_changes(old.get(gateway, {}), new.get(gateway, {}))
+    ]
