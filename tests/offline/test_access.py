@@ -112,3 +112,21 @@ def test_a_target_with_an_api_key_names_the_secret_not_its_value(
     assert weather["credential"]["secret"] == "mcpauth:targetSecrets.weatherKey"
     assert weather["credential"]["provider"] == "gw-tools-targets-weather-apikey"
     assert tools["ungranted"] == ["weather___forecast"]
+
+
+def test_without_tool_access_every_role_may_call_every_tool_and_the_plan_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    block = (
+        "      toolAccess:\n        mode: ENFORCE\n        grants:\n"
+        "          execute:tools: [search___*, ops___list_items]\n          write:resources: [ops___delete_item]\n"
+    )
+    dev_with(tmp_path, block, "")
+    code, out = run_main(capsys, "--stack", "dev", "--stack-dir", str(tmp_path), "--format", "json")
+    assert code == 0
+    (tools,) = json.loads(out)["toolAccess"]
+    every = ["ops___delete_item", "ops___list_items", "search___find", "search___get"]
+    assert tools["mode"] is None and tools["warnings"] == []
+    assert tools["roles"] == {"MCP User": every, "MCP Admin": every}
+    _, text = run_main(capsys, "--stack", "dev", "--stack-dir", str(tmp_path))
+    assert "tool access: none configured (every tool is open to whoever the authorizer lets in)" in text
