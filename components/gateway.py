@@ -70,6 +70,7 @@ class McpGateway(pulumi.ComponentResource):
     resource: AgentCoreGateway
     api: McpApi
     targets: GatewayTargets | None
+    policy_engine_id: pulumi.Output[str] | None
 
     def _targets(
         self, name: str, args: McpGatewayArgs, physical: str, role: aws.iam.Role | None, partition: str
@@ -194,6 +195,7 @@ class McpGateway(pulumi.ComponentResource):
             identifier=self.resource_url,
         )
         self.targets = targets
+        self.policy_engine_id = engine.policy_engine_id if engine is not None else None
         self.register_outputs(
             {
                 "gatewayId": self.gateway_id,

@@ -120,6 +120,57 @@ _UP_ROLE = (
 )
 
 
+# A gateway's targets, credential providers and policy engine (issue 26), declared with pulumi-aws's
+# resources: each one's Create/Get/Update/Delete operation (service model, bedrock-agentcore-control
+# 2023-06-05: CreateGatewayTarget … DeletePolicy); the IAM action of each has the operation's name
+# (Service Authorization Reference, "Actions defined by Amazon Bedrock AgentCore").
+_PREVIEW_TARGETS = (
+    "bedrock-agentcore:GetGatewayTarget",
+    "bedrock-agentcore:ListGatewayTargets",
+    "bedrock-agentcore:GetOauth2CredentialProvider",
+    "bedrock-agentcore:GetApiKeyCredentialProvider",
+    "bedrock-agentcore:GetPolicyEngine",
+    "bedrock-agentcore:GetPolicy",
+)
+_UP_TARGETS = (
+    "bedrock-agentcore:CreateGatewayTarget",
+    "bedrock-agentcore:UpdateGatewayTarget",
+    "bedrock-agentcore:DeleteGatewayTarget",
+    # Optional for `up`: what `aws bedrock-agentcore-control synchronize-gateway-targets` calls when
+    # an upstream's tools change (docs/targets.md).
+    "bedrock-agentcore:SynchronizeGatewayTargets",
+    "bedrock-agentcore:CreateOauth2CredentialProvider",
+    "bedrock-agentcore:UpdateOauth2CredentialProvider",
+    "bedrock-agentcore:DeleteOauth2CredentialProvider",
+    "bedrock-agentcore:CreateApiKeyCredentialProvider",
+    "bedrock-agentcore:UpdateApiKeyCredentialProvider",
+    "bedrock-agentcore:DeleteApiKeyCredentialProvider",
+    # The first credential provider of an account creates its default token vault. Not in AWS's
+    # docs as a caller requirement; public deploy examples grant it (CreateTokenVault, GetTokenVault)
+    # beside the provider's own actions (docs/deploying.md#aws-permissions says so).
+    "bedrock-agentcore:CreateTokenVault",
+    "bedrock-agentcore:GetTokenVault",
+    "bedrock-agentcore:CreatePolicyEngine",
+    "bedrock-agentcore:UpdatePolicyEngine",
+    "bedrock-agentcore:DeletePolicyEngine",
+    "bedrock-agentcore:CreatePolicy",
+    "bedrock-agentcore:UpdatePolicy",
+    "bedrock-agentcore:DeletePolicy",
+)
+# AgentCore Identity keeps a provider's client secret or API key in a Secrets Manager secret it
+# creates in the caller's account ("a token vault that automatically create[s] and manage[s] a secret
+# in AWS Secrets Manager in your account for each Outbound credential provider": AWS ML blog,
+# "Reference your own AWS Secrets Manager secrets in Amazon Bedrock AgentCore Identity"). Which
+# secretsmanager actions the caller needs is not in AWS's docs; these are the ones public deploy
+# examples grant, on any secret of the account (the secret's name prefix is not confirmed).
+_UP_SECRETS = ("secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret")
+_PREVIEW_SECRETS = ("secretsmanager:DescribeSecret",)
+# The gateway role's inline policy (pulumi-aws iam.RolePolicy: PutRolePolicy, GetRolePolicy,
+# DeleteRolePolicy in the IAM API).
+_PREVIEW_ROLE_POLICY = ("iam:GetRolePolicy",)
+_UP_ROLE_POLICY = ("iam:PutRolePolicy", "iam:DeleteRolePolicy")
+
+
 def deployer_policy(
     account_id: str, partition: str = "aws", *, assume_role_arns: tuple[str, ...] = (), preview: bool = False
 ) -> dict[str, Any]:
@@ -135,7 +186,26 @@ def deployer_policy(
             "Action": list(_PREVIEW_GATEWAY if preview else _PREVIEW_GATEWAY + _UP_GATEWAY),
             "Resource": "*",
         },
-        {"Effect": "Allow", "Action": list(_PREVIEW_ROLE if preview else _PREVIEW_ROLE + _UP_ROLE), "Resource": roles},
+        # Targets, credential providers, policy engines and policies: `*` as for the gateway.
+        {
+            "Effect": "Allow",
+            "Action": list(_PREVIEW_TARGETS if preview else _PREVIEW_TARGETS + _UP_TARGETS),
+            "Resource": "*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": list(_PREVIEW_SECRETS if preview else _PREVIEW_SECRETS + _UP_SECRETS),
+            "Resource": f"arn:{partition}:secretsmanager:*:{account_id}:secret:*",
+        },
+        {
+            "Effect": "Allow",
+            "Action": list(
+                _PREVIEW_ROLE + _PREVIEW_ROLE_POLICY
+                if preview
+                else _PREVIEW_ROLE + _PREVIEW_ROLE_POLICY + _UP_ROLE + _UP_ROLE_POLICY
+            ),
+            "Resource": roles,
+        },
         {"Effect": "Allow", "Action": ["sts:GetCallerIdentity"], "Resource": "*"},
     ]
     if not preview:

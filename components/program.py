@@ -34,7 +34,7 @@ from components.references import (
 )
 from components.tenant import TenantBaseline, TenantBaselineArgs
 from rules.naming import client_component, gateway_component, gateway_physical_name
-from rules.outputs import StackOutputs
+from rules.outputs import GatewayOutputs, StackOutputs
 from rules.urls import aws_gateway_url, domain_resource_url, resource_url
 from stackconfig.aws import HONOURED, REFUSED
 from stackconfig.model import NAMESPACE, PROJECT_KEYS, TARGET_SECRETS, ConfigError
@@ -315,6 +315,26 @@ def _machine_clients(settings: Settings, gateways: dict[str, McpGateway]) -> dic
     }
 
 
+def _gateway_outputs(
+    gw: McpGateway, required_permissions: list[str]
+) -> GatewayOutputs[pulumi.Input[str], pulumi.Input[list[str]]]:
+    out: GatewayOutputs[pulumi.Input[str], pulumi.Input[list[str]]] = {
+        "gatewayId": gw.gateway_id,
+        "gatewayUrl": gw.gateway_url,
+        "resourceUrl": gw.resource_url,
+        "apiIdentifier": gw.api.identifier,
+        "allowedAudiences": gw.allowed_audiences,
+        "requiredPermissions": required_permissions,
+    }
+    # Each target's id, for `aws bedrock-agentcore-control synchronize-gateway-targets` and for
+    # verify; absent without targets so that other stacks' outputs stay as they were.
+    if gw.targets is not None:
+        out["targets"] = dict(gw.targets.target_ids)
+    if gw.policy_engine_id is not None:
+        out["policyEngineId"] = gw.policy_engine_id
+    return out
+
+
 def build(settings: Settings) -> StackOutputs[pulumi.Input[str], pulumi.Input[list[str]]]:
     """Declare every resource for a validated stack; return the stack outputs."""
     cfg = settings.project
@@ -340,15 +360,7 @@ def build(settings: Settings) -> StackOutputs[pulumi.Input[str], pulumi.Input[li
             "dynamicMetadataDocuments": cfg.tenant.cimd_dynamic,
         },
         "gateways": {
-            gw.name: {
-                "gatewayId": gateways[gw.name].gateway_id,
-                "gatewayUrl": gateways[gw.name].gateway_url,
-                "resourceUrl": gateways[gw.name].resource_url,
-                "apiIdentifier": gateways[gw.name].api.identifier,
-                "allowedAudiences": gateways[gw.name].allowed_audiences,
-                "requiredPermissions": list(gw.required_permissions),
-            }
-            for gw in cfg.gateways
+            gw.name: _gateway_outputs(gateways[gw.name], list(gw.required_permissions)) for gw in cfg.gateways
         },
         "machineClients": {
             mc.name: {

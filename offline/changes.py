@@ -32,7 +32,9 @@ from pathlib import Path
 from typing import Any
 
 from components.gateway_resource import _REPLACES as GATEWAY_REPLACES
+from offline.access import access_changes_between
 from offline.engine import ROOT
+from rules.toolaccess import AccessChange
 from rules.types import (
     ACTION,
     API,
@@ -124,6 +126,9 @@ class Changes:
     commit: str
     changes: list[Change]
     note: str | None = None
+    # Per gateway, what each role gains and loses among the tools it may call (rules/toolaccess.py);
+    # None when the revision's plan does not report tool access.
+    access: list[tuple[str, AccessChange]] | None = field(default_factory=list)
 
     def of(self, action: str) -> list[Change]:
         return [c for c in self.changes if c.action == action]
@@ -237,7 +242,7 @@ def compare(old_doc: dict[str, Any] | None, new_doc: dict[str, Any], against: st
         r = old[urn]
         protected = bool(r.get("protect"))
         changes.append(Change(urn, r["type"], r["name"], "delete", [], _stateful(r, protected), None, protected))
-    return Changes(against, commit, changes)
+    return Changes(against, commit, changes, access=access_changes_between(old_doc, new_doc))
 
 
 # ---------------------------------------------------------------- the plan at a revision
@@ -344,7 +349,22 @@ def to_document(ch: Changes) -> dict[str, Any]:
             for c in ch.changes
         ],
         "refused": [{"action": c.action, "urn": c.urn, "name": c.name} for c in ch.refused],
+        "access": None
+        if ch.access is None
+        else [
+            {"gateway": g, "role": a.role, "tool": a.tool, "change": "gains" if a.gained else "loses", "text": str(a)}
+            for g, a in ch.access
+        ],
     }
+
+
+def access_lines(ch: Changes) -> list[str]:
+    """Who gains and who loses which tool, per gateway: what a reviewer of a grant change reads."""
+    if ch.access is None:
+        return ["  Tool access: not compared (the revision's plan does not report it)"]
+    if not ch.access:
+        return []
+    return ["  Tool access (per role, the tools it may call):"] + [f"    {g}: {a}" for g, a in ch.access]
 
 
 def render_text(ch: Changes) -> str:
@@ -359,6 +379,7 @@ def render_text(ch: Changes) -> str:
     if loses:
         lines.append("  Stateful resources deleted or replaced:")
         lines += [f"    ⚠ {c.action} {c.type} {c.name}: {c.stateful}" for c in loses]
+    lines += access_lines(ch)
     if not ch.changes:
         lines.append("  no changes")
     for c in ch.changes:
@@ -437,6 +458,7 @@ def summary(against: str) -> tuple[str, bool]:
             for c in ch.changes
             if c.stateful and c.action in ("delete", "replace")
         ]
+        lines += [f"- {g}: {a}" for g, a in ch.access or []]
         if ch.changes:
             lines += ["", "<details><summary>every change</summary>", "", "```", render_text(ch), "```", "</details>"]
         lines.append("")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from offline.access import GatewayAccess
 from offline.engine import Evaluation
 from offline.tenants import TenantView
 from offline.wiring import WiringRow
@@ -34,6 +35,8 @@ class Plan:
     early_access: list[str] = field(default_factory=list)
     # Where the stack, with the others on its tenant, goes past Auth0's free-plan entity limits.
     limits: list[str] = field(default_factory=list)
+    # Per gateway with targets: each target's credential, and which role may call which tool.
+    tool_access: list[GatewayAccess] = field(default_factory=list)
 
     @property
     def failed(self) -> bool:

@@ -32,6 +32,7 @@ from typing import Any
 
 import pulumi
 
+from offline.access import gateway_access
 from offline.adopt import reset_notes
 from offline.deployer_scopes import scopes_for
 from offline.engine import ROOT, Evaluation, OutputHook, run_program
@@ -71,7 +72,10 @@ def make_plan(
     sc = load_stack(ROOT, stack, stack_dir)
     settings = load_settings(sc.values, stack, sc.secret_keys)
     references = referenced_outputs(settings, sc.project, stack_dir)
-    ev = run_program(sc.values, stack, hook=hook, project=sc.project, references=references.outputs)
+    # The program is told which keys are `secure:` as Pulumi tells it (mcpauth:targetSecrets must be).
+    ev = run_program(
+        sc.values, stack, hook=hook, project=sc.project, references=references.outputs, secret_keys=sc.secret_keys
+    )
     runner = policies or _default_policies()
     tenant = stacks_on_tenant(stack, stack_dir)
     others = {name: s for name, s in tenant.items() if name != stack}
@@ -90,6 +94,7 @@ def make_plan(
         pack_found=runner is not None,
         early_access=early_access(settings),
         limits=free_plan_warnings(stack, ev, settings.auth0_domain, others),
+        tool_access=gateway_access(ev, settings),
     )
 
 

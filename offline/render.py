@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from offline.access import render_lines
 from offline.engine import Registered
 from offline.model import Plan
 from rules.types import (
@@ -120,6 +121,7 @@ def to_document(plan: Plan) -> dict[str, Any]:
         "notes": plan.notes,
         "earlyAccess": plan.early_access,
         "limits": plan.limits,
+        "toolAccess": [v.to_document() for v in plan.tool_access],
         "auth0Scopes": {"up": plan.auth0_scopes, "previewRefresh": plan.auth0_read_scopes},
         "ok": not plan.failed,
     }
@@ -199,6 +201,10 @@ def render_text(plan: Plan) -> str:
             lines.append(f"    default audience   {w.default_audience}")
         for p in w.problems:
             lines.append(f"    ✗ {p}")
+
+    if plan.tool_access:
+        lines += ["", "Targets and tool access (per role, the tools its permissions grant)"]
+        lines += render_lines(plan.tool_access)
 
     lines += ["", f"Critical path ({len(plan.critical_path)} resources in sequence)"]
     for u in plan.critical_path:

@@ -16,6 +16,11 @@ class GatewayOutputs(TypedDict, Generic[S, L]):
     apiIdentifier: S
     allowedAudiences: L
     requiredPermissions: list[str]
+    # Only for a gateway with targets (issue 26), so that a stack without any keeps its outputs:
+    # {target name: AgentCore targetId}, what `synchronize-gateway-targets --target-id-list` takes.
+    targets: NotRequired[dict[str, S]]
+    # Only when the gateway has tool access (grants): its AgentCore Policy engine.
+    policyEngineId: NotRequired[S]
 
 
 class MachineClientOutputs(TypedDict, Generic[S]):

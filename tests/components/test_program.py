@@ -731,6 +731,10 @@ def test_the_exported_outputs_are_the_typed_stack_outputs_verify_reads(dev_eval:
     out = dev_eval.outputs
     assert StackOutputs.__required_keys__ <= set(out) <= StackOutputs.__required_keys__ | {"tenant"}
     assert set(out["clientRegistration"]) == ClientRegistration.__required_keys__
-    assert out["gateways"] and all(set(g) == GatewayOutputs.__required_keys__ for g in out["gateways"].values())
+    gateways = out["gateways"].values()
+    every = GatewayOutputs.__required_keys__ | GatewayOutputs.__optional_keys__
+    assert gateways and all(GatewayOutputs.__required_keys__ <= set(g) <= every for g in gateways)
+    # The dev stack's `tools` gateway has targets and tool access: both optional keys are exported.
+    assert {"targets", "policyEngineId"} <= set(out["gateways"]["tools"])
     clients = out["machineClients"].values()
     assert clients and all(set(c) == MachineClientOutputs.__required_keys__ for c in clients)

@@ -200,3 +200,22 @@ def test_openapi_and_smithy_targets_carry_their_schema_inline_or_from_s3() -> No
     assert declared["api"].inputs["credentialProviderConfiguration"]["oauth"]["customParameters"] == {
         "audience": "https://api.example.com"
     }
+
+
+def test_the_outputs_name_each_target_id_and_the_policy_engine_for_a_resync() -> None:
+    """`synchronize-gateway-targets --target-id-list` takes the ids AWS gave the targets: the
+    outputs carry them by target name, with the engine's id, only for a gateway that has them."""
+    ev = evaluate([SEARCH, OPS, WEATHER])
+    out = ev.outputs["gateways"]["tools"]
+    targets = by_name(ev, GATEWAY_TARGET)
+    assert out["targets"] == {name: targets[name].outputs["targetId"] for name in ("search", "ops", "weather")}
+    assert len(set(out["targets"].values())) == 3
+    (engine,) = ev.of_type(POLICY_ENGINE)
+    assert out["policyEngineId"] == engine.outputs["policyEngineId"]
+    # Targets without tool access: the ids, and no engine.
+    no_grants = evaluate([SEARCH], grants={})
+    assert set(no_grants.outputs["gateways"]["tools"]["targets"]) == {"search"}
+    assert "policyEngineId" not in no_grants.outputs["gateways"]["tools"]
+    # A gateway without targets keeps its outputs as they were.
+    plain = run_program(make_config(), "test").outputs["gateways"]
+    assert all("targets" not in g and "policyEngineId" not in g for g in plain.values())

@@ -147,6 +147,27 @@ def test_a_description_is_an_update_in_place(repo: Path, capsys: pytest.CaptureF
 
 
 @pytest.mark.slow  # git, and plans in child processes
+def test_moving_a_tool_to_another_permission_says_which_role_loses_and_gains_it(repo: Path) -> None:
+    """Granting delete_item with execute:tools (MCP User has it) instead of write:resources
+    (only MCP Admin's) gives it to MCP User; the reverse takes it away."""
+    grants = "          execute:tools: [search___*, ops___list_items]\n          write:resources: [ops___delete_item]\n"
+    to_users = "          execute:tools: [search___*, ops___list_items, ops___delete_item]\n"
+    code, doc, err = plan_against(repo, {"Pulumi.dev.yaml": (grants, to_users)})
+    assert code == 0, err
+    assert [a["text"] for a in doc["changes"]["access"]] == ["MCP User gains `ops___delete_item`"]
+    assert {a["gateway"] for a in doc["changes"]["access"]} == {"tools"}
+    # The policies are what changes in AWS: the execute:tools one updated, the write:resources one deleted.
+    assert set(by_action(doc).get("delete", {})) == {"gw-tools-targets-policy-write-resources"}
+    dropped = grants.replace(", ops___list_items]", "]")
+    code, doc, err = plan_against(repo, {"Pulumi.dev.yaml": (grants, dropped)})
+    assert code == 0, err
+    assert [a["text"] for a in doc["changes"]["access"]] == [
+        "MCP Admin loses `ops___list_items`",
+        "MCP User loses `ops___list_items`",
+    ]
+
+
+@pytest.mark.slow  # git, and plans in child processes
 def test_a_stack_file_new_at_head_is_all_creates(repo: Path) -> None:
     fresh = (repo / "Pulumi.dev.yaml").read_text().replace("mcpauth-dev.us.auth0.com", "fresh.us.auth0.com")
     (repo / "Pulumi.fresh.yaml").write_text(fresh)

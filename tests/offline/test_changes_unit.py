@@ -356,3 +356,54 @@ def test_changes_against_carries_the_note(repo: Path) -> None:
     result = ch.changes_against("HEAD", "nosuch", repo, {"resources": []})
     assert result.note and result.note.startswith("Pulumi.nosuch.yaml does not exist at")
     assert result.commit == _git(repo, "rev-parse", "HEAD") and result.changes == []
+
+
+def access_doc(**roles: list[str]) -> dict[str, Any]:
+    """A plan document whose `tools` gateway lets each role call the tools given."""
+    return {**doc(), "toolAccess": [{"gateway": "tools", "mode": "ENFORCE", "roles": roles}]}
+
+
+def test_a_grant_change_says_which_role_gains_and_which_loses_which_tool() -> None:
+    everything = ["ops___delete_item", "ops___list_items"]
+    old = access_doc(**{"MCP User": everything, "MCP Admin": ["ops___list_items"]})
+    new = access_doc(**{"MCP User": ["ops___list_items"], "MCP Admin": everything})
+    result = ch.compare(old, new, "main", "a" * 40)
+    assert [f"{g}: {a}" for g, a in result.access or []] == [
+        "tools: MCP Admin gains `ops___delete_item`",
+        "tools: MCP User loses `ops___delete_item`",
+    ]
+    text = ch.render_text(result)
+    assert "  Tool access (per role, the tools it may call):" in text
+    assert "    tools: MCP User loses `ops___delete_item`" in text
+    assert "    tools: MCP Admin gains `ops___delete_item`" in text
+    assert ch.to_document(result)["access"] == [
+        {
+            "gateway": "tools",
+            "role": "MCP Admin",
+            "tool": "ops___delete_item",
+            "change": "gains",
+            "text": "MCP Admin gains `ops___delete_item`",
+        },
+        {
+            "gateway": "tools",
+            "role": "MCP User",
+            "tool": "ops___delete_item",
+            "change": "loses",
+            "text": "MCP User loses `ops___delete_item`",
+        },
+    ]
+    # No change to the grants: nothing said; a new stack file: every role gains its tools.
+    assert ch.compare(old, old, "main", "a" * 40).access == []
+    created = ch.compare(None, new, "main", "a" * 40).access or []
+    assert [str(a) for _, a in created] == [
+        "MCP Admin gains `ops___delete_item`",
+        "MCP Admin gains `ops___list_items`",
+        "MCP User gains `ops___list_items`",
+    ]
+
+
+def test_a_revision_whose_plan_does_not_report_tool_access_is_said_not_compared() -> None:
+    result = ch.compare(doc(), access_doc(**{"MCP User": ["ops___list_items"]}), "main", "a" * 40)
+    assert result.access is None
+    assert "Tool access: not compared (the revision's plan does not report it)" in ch.render_text(result)
+    assert ch.to_document(result)["access"] is None

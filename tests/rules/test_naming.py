@@ -250,3 +250,57 @@ def test_the_preview_set_reads_only_and_assumes_the_configured_role() -> None:
     ):
         assert not _allows(preview, action, "*") and not _allows(preview, action, gateway), action
     assert not _allows(deployer_policy("111122223333", preview=True), "sts:AssumeRole", chain[0])
+
+
+def test_the_deployer_may_call_every_operation_the_programs_agentcore_resources_need() -> None:
+    """Each pulumi-aws AgentCore resource the program declares (a gateway's targets, its credential
+    providers, its policy engine and policies) is created, read, updated and deleted through the
+    operations of its name in the service model; the role's inline policy through IAM's
+    Put/Get/DeleteRolePolicy; a credential provider's secret is created in Secrets Manager."""
+    import botocore.loaders
+
+    from rules.types import API_KEY_PROVIDER, IAM_ROLE, IAM_ROLE_POLICY, OAUTH2_PROVIDER
+    from tests.components.test_targets_program import OPS, SEARCH, WEATHER, evaluate
+
+    operations = set(
+        botocore.loaders.Loader().load_service_model("bedrock-agentcore-control", "service-2")["operations"]
+    )
+    ev = evaluate([SEARCH, OPS, WEATHER])
+    policy = deployer_policy_for_test()
+    preview = deployer_policy_for_test(preview=True)
+    types = {r.type for r in ev.resources if r.custom and r.type.startswith("aws:bedrock/agentcore")}
+    assert {t.rsplit(":", 1)[-1] for t in types} == {
+        "AgentcoreGatewayTarget",
+        "AgentcoreOauth2CredentialProvider",
+        "AgentcoreApiKeyCredentialProvider",
+        "AgentcorePolicyEngine",
+        "AgentcorePolicy",
+    }
+    for typ in types:
+        noun = typ.rsplit(":", 1)[-1].removeprefix("Agentcore")
+        for verb in ("Create", "Get", "Update", "Delete"):
+            op = verb + noun
+            assert op in operations, op
+            assert _allows(policy, f"bedrock-agentcore:{op}", "*"), op
+        assert _allows(preview, f"bedrock-agentcore:Get{noun}", "*"), noun
+        assert not _allows(preview, f"bedrock-agentcore:Delete{noun}", "*"), noun
+    assert "SynchronizeGatewayTargets" in operations
+    assert _allows(policy, "bedrock-agentcore:SynchronizeGatewayTargets", "*")
+    (role,) = [r for r in ev.of_type(IAM_ROLE)]
+    assert ev.of_type(IAM_ROLE_POLICY)
+    for action in ("iam:PutRolePolicy", "iam:GetRolePolicy", "iam:DeleteRolePolicy"):
+        assert _allows(policy, action, role.outputs["arn"]), action
+    assert _allows(preview, "iam:GetRolePolicy", role.outputs["arn"])
+    assert not _allows(preview, "iam:PutRolePolicy", role.outputs["arn"])
+    for provider in [*ev.of_type(OAUTH2_PROVIDER), *ev.of_type(API_KEY_PROVIDER)]:
+        secrets = provider.outputs.get("clientSecretArns") or provider.outputs.get("apiKeySecretArns")
+        secret = secrets[0]["secretArn"]
+        for action in ("secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"):
+            assert _allows(policy, action, secret), (action, secret)
+    assert _allows(policy, "bedrock-agentcore:CreateTokenVault", "*")
+
+
+def deployer_policy_for_test(preview: bool = False) -> dict[str, Any]:
+    from components.iam import deployer_policy
+
+    return deployer_policy("111122223333", preview=preview)
