@@ -8,6 +8,7 @@ reads these fields and never a record, a type string or a resource name.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -48,8 +49,7 @@ class TargetView:
     kind: str  # the targetConfiguration.mcp member: mcpServer, lambda, openApiSchema, smithyModel
     endpoint: str  # mcpServer: the upstream's URL, as configured; "" for the others
     # lambda: its declared tools as MCP lists them (name, description, inputSchema as JSON Schema);
-    # mcpServer: the tools the gateway's policies name for it (the upstream lists its own, and the
-    # plan does not hold that list).
+    # mcpServer: the tools the config names (stack output `targets`), else those its policies name.
     tools: tuple[Mapping[str, Any], ...]
     credential: str  # the credentialProviderConfiguration member: oauth, apiKey, gatewayIamRole
     # oauth: the gateway's own machine client for the upstream, and what it asks for.
@@ -199,7 +199,11 @@ def _gateways(ev: Evaluation, outputs: Mapping[str, Any]) -> tuple[GatewayView, 
                 custom_claims=tuple(g.inputs.get("customClaims") or ()),
                 required_permissions=tuple(out.get("requiredPermissions") or ()),
                 gateway_arn=str(g.outputs.get("gatewayArn") or ""),
-                targets=tuple(t for t in targets if t.gateway_id == str(out["gatewayId"])),
+                targets=tuple(
+                    _listed(t, (out.get("targets") or {}).get(t.name))
+                    for t in targets
+                    if t.gateway_id == str(out["gatewayId"])
+                ),
                 policy_mode=str((g.inputs.get("policyEngine") or {}).get("mode") or ""),
                 policies=_policies(ev, (g.inputs.get("policyEngine") or {}).get("arn")),
             )
@@ -284,6 +288,14 @@ def _targets(ev: Evaluation) -> list[_Target]:
             )
         )
     return views
+
+
+def _listed(target: _Target, names: Any) -> _Target:
+    """An MCP server's tools as the stack outputs name them (`targets`), where they do."""
+    if target.kind != "mcpServer" or not isinstance(names, list):
+        return target
+    tools = tuple({"name": str(n), "description": "", "inputSchema": {"type": "object"}} for n in names)
+    return dataclasses.replace(target, tools=tools)
 
 
 def _policies(ev: Evaluation, engine_arn: object) -> tuple[str, ...]:

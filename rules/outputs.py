@@ -16,6 +16,11 @@ class GatewayOutputs(TypedDict, Generic[S, L]):
     apiIdentifier: S
     allowedAudiences: L
     requiredPermissions: list[str]
+    # With targets: each target's tools as the config names them, and (with toolAccess) each
+    # permission's tools as the gateway names them (`<target>___<tool>`, wildcards expanded). What
+    # `make verify` expects `tools/list` to show a caller, and which calls to expect refused.
+    targets: NotRequired[dict[str, list[str]]]
+    toolGrants: NotRequired[dict[str, list[str]]]
 
 
 class MachineClientOutputs(TypedDict, Generic[S]):

@@ -731,6 +731,15 @@ def test_the_exported_outputs_are_the_typed_stack_outputs_verify_reads(dev_eval:
     out = dev_eval.outputs
     assert StackOutputs.__required_keys__ <= set(out) <= StackOutputs.__required_keys__ | {"tenant"}
     assert set(out["clientRegistration"]) == ClientRegistration.__required_keys__
-    assert out["gateways"] and all(set(g) == GatewayOutputs.__required_keys__ for g in out["gateways"].values())
+    assert out["gateways"] and all(
+        GatewayOutputs.__required_keys__
+        <= set(g)
+        <= GatewayOutputs.__required_keys__ | GatewayOutputs.__optional_keys__
+        for g in out["gateways"].values()
+    )
+    # A gateway with targets says which tools they serve and who may call which; one without, neither.
+    assert out["gateways"]["tools"]["targets"] == {"search": ["find", "get"], "ops": ["list_items", "delete_item"]}
+    assert out["gateways"]["tools"]["toolGrants"]["write:resources"] == ["ops___delete_item"]
+    assert "targets" not in out["gateways"]["docs"]
     clients = out["machineClients"].values()
     assert clients and all(set(c) == MachineClientOutputs.__required_keys__ for c in clients)
