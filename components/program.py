@@ -370,6 +370,7 @@ def build(settings: Settings) -> StackOutputs[pulumi.Input[str], pulumi.Input[li
             outputs["gateways"][gw.name]["targets"] = tools
             if gw.tool_access.grants:
                 outputs["gateways"][gw.name]["toolGrants"] = toolaccess.expand_grants(gw.tool_access.grants, tools)
+                outputs["gateways"][gw.name]["toolAccessMode"] = gw.tool_access.mode
     if cfg.tenant.manage:
         # What team stacks on this tenant read through a StackReference (mcpauth:tenant.owner).
         outputs[TENANT_OUTPUT] = tenant_output(role_ids, cfg.tenant)

@@ -21,6 +21,7 @@ class GatewayOutputs(TypedDict, Generic[S, L]):
     # `make verify` expects `tools/list` to show a caller, and which calls to expect refused.
     targets: NotRequired[dict[str, list[str]]]
     toolGrants: NotRequired[dict[str, list[str]]]
+    toolAccessMode: NotRequired[str]  # ENFORCE, or LOG_ONLY (which refuses nothing)
 
 
 class MachineClientOutputs(TypedDict, Generic[S]):

@@ -47,7 +47,7 @@ from offline.plan import make_plan
 from offline.view import PlanView, plan_view
 from sandbox.authserver import AuthServer, Tenant, User, load_users
 from sandbox.gatekeeper import Refused, admit
-from sandbox.targets import TargetError, Targets, TargetSpec, Upstream
+from sandbox.targets import SEEN_PATH, TargetError, Targets, TargetSpec, Upstream
 
 PRM_PATH = "/.well-known/oauth-protected-resource"
 # The routes that answer whatever the method (discovery, the JWKS, registration, the gateway's
@@ -76,10 +76,19 @@ AUTH0_SCOPES_SUPPORTED = (
 )
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port free now, and never handed out before in this process: the OS may give the
+    same ephemeral port to two binds in a row, and a spec takes its ports before any is bound."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @dataclass
@@ -268,6 +277,15 @@ def spec_from_view(view: PlanView, owner: PlanView | None = None) -> SandboxSpec
     _loopback_only(outputs)
     # The gateways' own clients for their upstreams are no stack output: their secrets stay in
     # AgentCore Identity's credential providers (the sandbox's gateways read them from the spec).
+    # Only in a sandbox's outputs: where each upstream says which tokens it was shown, so that
+    # `make verify --outputs` can check the callers' tokens never reached it.
+    seen = {
+        gw: {t.name: f"http://127.0.0.1:{t.port}{SEEN_PATH}" for t in ts if t.kind == "mcpServer"}
+        for gw, ts in targets.items()
+        if any(t.kind == "mcpServer" for t in ts)
+    }
+    if seen:
+        outputs["sandbox"] = {"upstreamTokens": seen}
     outputs["machineClientSecrets"] = {c.name: c.secret for c in clients.values() if c.client_id not in target_clients}
     # The tenant as the stack that owns it sets it up: profile, DCR and CIMD, the domain-level
     # connection, the Action (whose config names every team's API: the team's rebased here too).

@@ -32,8 +32,8 @@ from mcp.shared.exceptions import MCPError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Mount
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from rules.toolaccess import action_name, claim_tags, split_action
@@ -56,6 +56,8 @@ DENIED = (
     "[Policy evaluation denied due to no determining policies]"
 )
 POLICY_DENIED_CODE = -32002
+# Where a sandbox upstream tells which tokens it was shown (claims only).
+SEEN_PATH = "/.sandbox/seen"
 
 
 class TargetError(Exception):
@@ -124,9 +126,18 @@ class Upstream:
             streamable_http_path=urlsplit(target.url).path or "/", stateless_http=True, json_response=True
         )
         self.app = Starlette(
-            routes=[Mount("", app=inner, middleware=[Middleware(_Bearer, upstream=self)])],
+            routes=[
+                # The sandbox's own window on what it was shown, for `make verify` against the
+                # sandbox: each token's `aud`, `azp` and `sub`, never the token.
+                Route(SEEN_PATH, self._seen, methods=["GET"]),
+                Mount("", app=inner, middleware=[Middleware(_Bearer, upstream=self)]),
+            ],
             lifespan=lambda _: inner.router.lifespan_context(inner),
         )
+
+    async def _seen(self, request: Request) -> Response:
+        seen = [{k: c.get(k) for k in ("aud", "azp", "sub")} for c in self.seen]
+        return JSONResponse({"url": self.target.url, "seen": seen})
 
     def check(self, authorization: str) -> dict[str, Any]:
         scheme, _, token = authorization.strip().partition(" ")

@@ -58,6 +58,8 @@ class Target:
     secrets: dict[str, str] = field(repr=False, default_factory=dict)
     # The stack's DCR setting (output `clientRegistration`); None when verify is given flags.
     dynamic_registration: bool | None = None
+    # A sandbox's outputs only: per gateway, per target, where its upstream tells the tokens it saw.
+    upstream_tokens: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_outputs(cls, out: dict[str, Any]) -> Target:
@@ -91,6 +93,7 @@ class Target:
             clients=dict(out.get("machineClients") or {}),
             secrets=dict(out.get("machineClientSecrets") or {}),
             dynamic_registration=(out.get("clientRegistration") or {}).get("dynamic"),
+            upstream_tokens=dict((out.get("sandbox") or {}).get("upstreamTokens") or {}),
         )
 
 
@@ -770,6 +773,7 @@ def run_all(
     show_claims: Callable[[str, dict[str, Any]], None] | None = None,
     register: bool = False,
     login: tuple[str, str] | None = None,
+    call_tools: bool = False,
 ) -> list[Check]:
     checks: list[Check] = []
     for url in [target.issuer, target.token_endpoint] + [g["resourceUrl"] for g in target.gateways.values()]:
@@ -839,6 +843,18 @@ def run_all(
             expect = gateway_rules(target.issuer, cgw)
             checks.append(check_mcp(http, cgw["resourceUrl"], token, expect, jwks, subject=prefix))
             checks.append(check_jsonrpc(http, cgw["resourceUrl"], token, None, expect, jwks, subject=prefix))
+            if cgw.get("targets"):
+                from verify.tools import tool_checks
+
+                checks += tool_checks(
+                    http,
+                    cgw,
+                    token,
+                    client["clientId"],
+                    subject=prefix,
+                    call_tools=call_tools,
+                    upstream_tokens=target.upstream_tokens.get(client["gateway"]),
+                )
         for name, gw in target.gateways.items():
             checks.append(check_unauthenticated(http, gw["resourceUrl"], subject=name))
         if register:

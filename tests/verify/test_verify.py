@@ -66,7 +66,7 @@ def test_every_check_passes_for_every_gateway_and_client(sandbox: Any) -> None:
             "MCP initialize + tools/list",
         ):
             assert f"{client} → {gw}: {check}" in names
-    assert len(checks) == 23
+    assert len(checks) == 25  # with the targets of tools: their tools listed, the upstream's tokens
     assert "issuer: metadata for MCP clients" in names
     mcp = next(c for c in checks if c.name == "smoke-tools → tools: MCP initialize + tools/list")
     # dev's tools gateway fronts its targets (sandbox/targets.py); what smoke-tools' grant allows.
