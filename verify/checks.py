@@ -841,9 +841,11 @@ def run_all(
             if show_claims:
                 show_claims(cname, describe_token(token))
             expect = gateway_rules(target.issuer, cgw)
-            checks.append(check_mcp(http, cgw["resourceUrl"], token, expect, jwks, subject=prefix))
+            listed = check_mcp(http, cgw["resourceUrl"], token, expect, jwks, subject=prefix)
+            checks.append(listed)
             checks.append(check_jsonrpc(http, cgw["resourceUrl"], token, None, expect, jwks, subject=prefix))
-            if cgw.get("targets"):
+            # The targets' checks need a gateway that answers tools/list (the check above diagnosed why not).
+            if cgw.get("targets") and listed.ok:
                 from verify.tools import tool_checks
 
                 checks += tool_checks(

@@ -128,3 +128,12 @@ def test_the_flag_is_on_the_command_line(dev: SandboxSpec, tmp_path: Any, capsys
     outputs.write_text(json.dumps(dev.outputs))
     assert cli.main(["--outputs", str(outputs), "--call-tools"]) == 0
     assert "tools/call ops___delete_item (not granted)" in capsys.readouterr().out
+
+
+def test_make_demo_shows_per_tool_access_on_dev(capsys: Any) -> None:
+    from sandbox import demo
+
+    assert demo.main(["--stack", "dev"]) == 0
+    out = capsys.readouterr().out
+    assert "✓ smoke-tools → tools: tools/call ops___delete_item (not granted): refused" in out
+    assert "✓ tools: user@mcp.test (MCP User): 3 tool(s): ops___list_items, search___find, search___get" in out
