@@ -491,8 +491,11 @@ def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
         secrets = json.loads(path.read_text())["machineClientSecrets"]
         assert {"indexer", "smoke-tools"} <= set(secrets)
         assert sorted(announced["machineClients"]) == ["indexer", "smoke-tools"]
+        search = announced["targets"]["tools"]["search"]
+        assert search["url"] == "https://search.dev.example.com/mcp"
+        assert search["servedAt"].startswith("http://127.0.0.1:")
         done = subprocess.run(
-            [sys.executable, "-m", "verify", "--outputs", str(path)],
+            [sys.executable, "-m", "verify", "--outputs", str(path), "--call-tools"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -500,6 +503,8 @@ def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
             env={**os.environ},
         )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        assert "✓ smoke-tools → tools: upstream search never sees the caller's token" in done.stdout
+        assert "✓ smoke-tools → tools: tools/call ops___delete_item (not granted): refused" in done.stdout
         for secret in secrets.values():
             assert secret not in line and secret not in done.stdout and secret not in done.stderr
     finally:
