@@ -298,7 +298,7 @@ def test_cli_json_exit_codes_and_no_secret_in_output(sandbox: Any, tmp_path: Any
     assert cli.main(["--outputs", str(path), "--json", "--show-claims"]) == 0
     out = capsys.readouterr().out
     doc = json.loads(out)
-    assert doc["ok"] is True and len(doc["checks"]) == 23
+    assert doc["ok"] is True and len(doc["checks"]) == 25  # with tools' targets: listed, upstream tokens
     assert {t["client"] for t in doc["tokens"]} == {"smoke-tools", "indexer"}
     assert all(set(t) == {"client", "header", "claims"} for t in doc["tokens"])
     for secret in spec.outputs["machineClientSecrets"].values():
