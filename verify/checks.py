@@ -735,10 +735,11 @@ def check_authorize(http: httpx2.Client, issuer: str, client_id: str, gateway: s
     )
 
 
-def check_login(gateway: str, url: str, username: str, password: str) -> Check:
+def check_login(gateway: str, url: str, username: str, password: str, tokens: list[str] | None = None) -> Check:
     """The whole interactive path in a real headless Chromium (`make verify --login`): the MCP
     Python SDK's client registers itself by DCR, the browser logs in as `username` and accepts
-    consent, and the client lists tools through the gateway."""
+    consent, and the client lists tools through the gateway. The user's access token is appended to
+    `tokens` when given (for the targets' checks), never printed."""
     from verify.interactive import BrowserPerson, MemoryStorage, list_tools, provider_for
 
     name = f"{gateway}: interactive login in Chromium (--login)"
@@ -759,6 +760,8 @@ def check_login(gateway: str, url: str, username: str, password: str) -> Check:
             "run `make verify ARGS=--register` for the /authorize diagnosis; check the test user's role",
         )
     cid = storage.client.client_id if storage.client else "?"
+    if tokens is not None and storage.tokens is not None:
+        tokens.append(storage.tokens.access_token)
     return Check(
         name,
         True,
@@ -867,5 +870,20 @@ def run_all(
                     checks.append(check_authorize(http, target.issuer, client_id, name, gw["apiIdentifier"]))
     if login is not None:
         for name, gw in target.gateways.items():
-            checks.append(check_login(name, gw.get("gatewayUrl") or gw["resourceUrl"], *login))
+            user_tokens: list[str] = []
+            checks.append(check_login(name, gw.get("gatewayUrl") or gw["resourceUrl"], *login, tokens=user_tokens))
+            if gw.get("targets") and user_tokens:
+                from verify.tools import tool_checks
+
+                azp = str(describe_token(user_tokens[0])["claims"].get("azp") or "")
+                with httpx2.Client(timeout=TIMEOUT) as http:
+                    checks += tool_checks(
+                        http,
+                        gw,
+                        user_tokens[0],
+                        azp,
+                        subject=f"{login[0]} → {name}",
+                        call_tools=call_tools,
+                        upstream_tokens=target.upstream_tokens.get(name),
+                    )
     return checks
