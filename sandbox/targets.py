@@ -104,6 +104,21 @@ def _missing(schema: dict[str, Any], arguments: dict[str, Any]) -> list[str]:
     return [name for name in schema.get("required", []) if name not in arguments]
 
 
+def _upstream_error(target: TargetSpec, e: BaseException) -> TargetError:
+    """What went wrong talking to an upstream, named as `make verify` diagnoses it."""
+    while isinstance(e, BaseExceptionGroup) and e.exceptions:
+        e = e.exceptions[0]
+    if isinstance(e, TargetError):
+        return e
+    if isinstance(e, httpx2.HTTPStatusError) and e.response.status_code == 401:
+        return TargetError(f"outbound credential refused by the upstream {target.url} (401)")
+    if isinstance(e, httpx2.HTTPStatusError):
+        return TargetError(f"upstream {target.url} answered {e.response.status_code}")
+    if isinstance(e, httpx2.TransportError | OSError):
+        return TargetError(f"upstream unreachable: {target.url}")
+    return TargetError(f"upstream {target.url}: {type(e).__name__}: {e}")
+
+
 class Upstream:
     """An MCP server behind its own bearer check, as the service a target names would be."""
 
@@ -228,14 +243,8 @@ class Targets:
                 if method == "tools/list":
                     return (await asyncio.wait_for(session.list_tools(), 10)).tools
                 return await asyncio.wait_for(session.call_tool(params["name"], params.get("arguments")), 10)
-        except httpx2.HTTPStatusError as e:
-            if e.response.status_code == 401:
-                raise TargetError(f"outbound credential refused by the upstream {target.url} (401)") from None
-            raise TargetError(f"upstream {target.url} answered {e.response.status_code}") from None
-        except (httpx2.TransportError, OSError):
-            raise TargetError(f"upstream unreachable: {target.url}") from None
-        except BaseExceptionGroup as group:
-            raise TargetError(f"upstream {target.url}: {group.exceptions[0]}") from None
+        except (Exception, BaseExceptionGroup) as e:  # noqa: BLE001 - the SDK wraps transport errors in task groups
+            raise _upstream_error(target, e) from None
 
     def sync(self) -> None:
         """List every target's tools (what CreateGatewayTarget and SynchronizeGatewayTargets do)."""

@@ -161,3 +161,24 @@ def test_a_policy_for_a_tool_the_upstream_does_not_list_fails_at_start(tmp_path:
     search.tools = [t for t in search.tools if t["name"] != "get"]  # the upstream no longer has `get`
     with pytest.raises(SandboxError, match="search___get"):
         running.start()
+
+
+@pytest.mark.parametrize(
+    ("knob", "problem"),
+    [
+        (("outbound_secret_wrong", True), "outbound credential refused: the issuer answered 401"),
+        (("serve", False), f"upstream unreachable: {SEARCH_URL}"),
+        (("synced", False), "target not synced"),
+    ],
+    ids=["credential refused", "upstream down", "not synced"],
+)
+def test_a_target_that_cannot_be_listed_says_why_and_its_tools_are_absent(
+    tmp_path: Path, knob: tuple[str, bool], problem: str
+) -> None:
+    running = _sandbox(tmp_path)
+    search = next(t for t in running.spec.gateways["tools"].targets if t.name == "search")
+    setattr(search, *knob)
+    with running:
+        targets = running.targets["tools"]
+        assert targets.problems["search"].startswith(problem)
+        assert sorted(targets.tools) == ["ops___delete_item", "ops___list_items"]
