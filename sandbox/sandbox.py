@@ -275,8 +275,6 @@ def spec_from_view(view: PlanView, owner: PlanView | None = None) -> SandboxSpec
     }
     outputs = rebase({k: v for k, v in view.outputs.items() if k != "machineClientSecrets"})
     _loopback_only(outputs)
-    # The gateways' own clients for their upstreams are no stack output: their secrets stay in
-    # AgentCore Identity's credential providers (the sandbox's gateways read them from the spec).
     # Only in a sandbox's outputs: where each upstream says which tokens it was shown, so that
     # `make verify --outputs` can check the callers' tokens never reached it.
     seen = {
@@ -286,6 +284,8 @@ def spec_from_view(view: PlanView, owner: PlanView | None = None) -> SandboxSpec
     }
     if seen:
         outputs["sandbox"] = {"upstreamTokens": seen}
+    # The gateways' own clients for their upstreams are no stack output: their secrets stay in
+    # AgentCore Identity's credential providers (the sandbox's gateways read them from the spec).
     outputs["machineClientSecrets"] = {c.name: c.secret for c in clients.values() if c.client_id not in target_clients}
     # The tenant as the stack that owns it sets it up: profile, DCR and CIMD, the domain-level
     # connection, the Action (whose config names every team's API: the team's rebased here too).
