@@ -33,6 +33,7 @@ from components.references import (
     tenant_output,
 )
 from components.tenant import TenantBaseline, TenantBaselineArgs
+from rules import toolaccess
 from rules.naming import client_component, gateway_component, gateway_physical_name
 from rules.outputs import GatewayOutputs, StackOutputs
 from rules.urls import aws_gateway_url, domain_resource_url, resource_url
@@ -374,6 +375,14 @@ def build(settings: Settings) -> StackOutputs[pulumi.Input[str], pulumi.Input[li
         # Secrets in their own output, so `pulumi stack output` shows the rest in plain text.
         "machineClientSecrets": pulumi.Output.secret({name: c.client_secret for name, c in clients.items()}),
     }
+    for gw in cfg.gateways:
+        # With targets: their tools and who may call which, for `make verify` (rules/outputs.py).
+        if gw.targets:
+            tools = {t.name: list(t.tool_names) for t in gw.targets}
+            outputs["gateways"][gw.name]["targetTools"] = tools
+            if gw.tool_access.grants:
+                outputs["gateways"][gw.name]["toolGrants"] = toolaccess.expand_grants(gw.tool_access.grants, tools)
+                outputs["gateways"][gw.name]["toolAccessMode"] = gw.tool_access.mode
     if cfg.tenant.manage:
         # What team stacks on this tenant read through a StackReference (mcpauth:tenant.owner).
         outputs[TENANT_OUTPUT] = tenant_output(role_ids, cfg.tenant)

@@ -8,12 +8,15 @@ reads these fields and never a record, a type string or a resource name.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from offline.engine import SECRET, Evaluation
 from offline.model import Plan
+from rules.toolaccess import TOOL_SEPARATOR
 from rules.types import (
     ACTION,
     API,
@@ -22,6 +25,9 @@ from rules.types import (
     CLIENT_CIMD,
     CLIENT_GRANT,
     CONNECTION,
+    GATEWAY_TARGET,
+    OAUTH2_PROVIDER,
+    POLICY,
     ROLE,
     ROLE_PERMISSION,
     TENANT,
@@ -33,6 +39,23 @@ from rules.types import MCP_GATEWAY as GATEWAY
 ACTION_CONFIG = "MCPAUTH_CONFIG"
 # A client grant that is the API's default for third-party (DCR and CIMD) clients.
 THIRD_PARTY = "third_party_clients"
+
+
+@dataclass(frozen=True)
+class TargetView:
+    """One gateway target as CreateGatewayTarget receives it (components/targets.py)."""
+
+    name: str
+    kind: str  # the targetConfiguration.mcp member: mcpServer, lambda, openApiSchema, smithyModel
+    endpoint: str  # mcpServer: the upstream's URL, as configured; "" for the others
+    # lambda: its declared tools as MCP lists them (name, description, inputSchema as JSON Schema);
+    # mcpServer: the tools the config names (stack output `targets`), else those its policies name.
+    tools: tuple[Mapping[str, Any], ...]
+    credential: str  # the credentialProviderConfiguration member: oauth, apiKey, gatewayIamRole
+    # oauth: the gateway's own machine client for the upstream, and what it asks for.
+    client_id: str = ""
+    audience: str = ""
+    scopes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +73,12 @@ class GatewayView:
     allowed_scopes: tuple[str, ...]
     custom_claims: tuple[Mapping[str, Any], ...]  # AgentCore's claim rules (rules/claims.py)
     required_permissions: tuple[str, ...]
+    gateway_arn: str = ""
+    targets: tuple[TargetView, ...] = ()
+    # The policy engine's mode (ENFORCE, LOG_ONLY; "" without an engine) and its Cedar statements,
+    # as the AgentcorePolicy resources hold them (the gateway's ARN already in them).
+    policy_mode: str = ""
+    policies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +180,7 @@ def _gateways(ev: Evaluation, outputs: Mapping[str, Any]) -> tuple[GatewayView, 
     # Which gateway resource is which output: by the id AWS gave it (the stack outputs name it), not
     # by how the program names its components.
     named = {str(out["gatewayId"]): name for name, out in outputs["gateways"].items()}
+    targets = _targets(ev)
     views = []
     for g in ev.of_type(GATEWAY):
         name = named[str(g.outputs["gatewayId"])]
@@ -168,12 +198,116 @@ def _gateways(ev: Evaluation, outputs: Mapping[str, Any]) -> tuple[GatewayView, 
                 allowed_scopes=tuple(g.inputs.get("allowedScopes") or ()),
                 custom_claims=tuple(g.inputs.get("customClaims") or ()),
                 required_permissions=tuple(out.get("requiredPermissions") or ()),
+                gateway_arn=str(g.outputs.get("gatewayArn") or ""),
+                targets=tuple(
+                    _listed(t, (out.get("targetTools") or {}).get(t.name))
+                    for t in targets
+                    if t.gateway_id == str(out["gatewayId"])
+                ),
+                policy_mode=str((g.inputs.get("policyEngine") or {}).get("mode") or ""),
+                policies=_policies(ev, (g.inputs.get("policyEngine") or {}).get("arn")),
             )
         )
     # In config order (the outputs'), not in the order the engine registered them: a gateway
     # with targets waits for its role's permissions first.
     order = list(outputs["gateways"])
     return tuple(sorted(views, key=lambda v: order.index(v.name)))
+
+
+@dataclass(frozen=True)
+class _Target(TargetView):
+    gateway_id: str = ""
+
+
+def _json_schema(declared: Mapping[str, Any]) -> dict[str, Any]:
+    """A declared tool's inputSchema as JSON Schema: pulumi-aws's SchemaDefinition lists
+    `properties` as items with `name` and `required` (the AWS model's map, as a list)."""
+    schema: dict[str, Any] = {"type": declared.get("type", "object")}
+    if declared.get("description"):
+        schema["description"] = declared["description"]
+    props = declared.get("properties")
+    if isinstance(props, list):
+        schema["properties"] = {
+            p["name"]: _json_schema({k: v for k, v in p.items() if k not in ("name", "required")}) for p in props
+        }
+        required = [p["name"] for p in props if p.get("required")]
+        if required:
+            schema["required"] = required
+    elif isinstance(props, dict):
+        schema["properties"] = {k: _json_schema(v) for k, v in props.items()}
+    if isinstance(declared.get("items"), dict):
+        schema["items"] = _json_schema(declared["items"])
+    return schema
+
+
+def _targets(ev: Evaluation) -> list[_Target]:
+    providers = {str(p.outputs.get("credentialProviderArn")): p for p in ev.of_type(OAUTH2_PROVIDER)}
+    # What the policies name per target: an MCP server's tools are the upstream's to list.
+    granted: dict[str, set[str]] = {}
+    for p in ev.of_type(POLICY):
+        statement = str(((p.inputs.get("definition") or {}).get("cedar") or {}).get("statement") or "")
+        for action in re.findall(r'AgentCore::Action::"([^"]+)"', statement):
+            target, _, tool = action.partition(TOOL_SEPARATOR)
+            granted.setdefault(target, set()).add(tool)
+    views = []
+    for t in ev.of_type(GATEWAY_TARGET):
+        mcp = (t.inputs.get("targetConfiguration") or {}).get("mcp") or {}
+        kind = next(iter(mcp), "")
+        member = mcp.get(kind) or {}
+        credential_config = t.inputs.get("credentialProviderConfiguration") or {}
+        credential = next(iter(credential_config), "")
+        oauth = credential_config.get("oauth") or {}
+        provider = providers.get(str(oauth.get("providerArn")))
+        custom = ((provider.inputs.get("oauth2ProviderConfig") or {}) if provider else {}).get(
+            "customOauth2ProviderConfig"
+        ) or {}
+        if kind == "lambda":
+            inline = (member.get("toolSchema") or {}).get("inlinePayloads") or []
+            tools: tuple[Mapping[str, Any], ...] = tuple(
+                {
+                    "name": d["name"],
+                    "description": d.get("description", ""),
+                    "inputSchema": _json_schema(d.get("inputSchema") or {}),
+                }
+                for d in inline
+            )
+        else:
+            names = sorted(granted.get(str(t.inputs["name"]), ()))
+            tools = tuple({"name": n, "description": "", "inputSchema": {"type": "object"}} for n in names)
+        views.append(
+            _Target(
+                name=str(t.inputs["name"]),
+                kind=kind,
+                endpoint=str(member.get("endpoint") or ""),
+                tools=tools,
+                credential=credential,
+                client_id=str(custom.get("clientId") or ""),
+                audience=str((oauth.get("customParameters") or {}).get("audience") or ""),
+                scopes=tuple(oauth.get("scopes") or ()),
+                gateway_id=str(t.inputs.get("gatewayIdentifier") or ""),
+            )
+        )
+    return views
+
+
+def _listed(target: _Target, names: Any) -> _Target:
+    """An MCP server's tools as the stack outputs name them (`targetTools`), where they do."""
+    if target.kind != "mcpServer" or not isinstance(names, list):
+        return target
+    tools = tuple({"name": str(n), "description": "", "inputSchema": {"type": "object"}} for n in names)
+    return dataclasses.replace(target, tools=tools)
+
+
+def _policies(ev: Evaluation, engine_arn: object) -> tuple[str, ...]:
+    """The Cedar statements of the policies in the engine `engine_arn` (its id ends the ARN)."""
+    if not isinstance(engine_arn, str) or not engine_arn:
+        return ()
+    engine_id = engine_arn.rsplit("/", 1)[-1]
+    return tuple(
+        str(p.inputs["definition"]["cedar"]["statement"])
+        for p in ev.of_type(POLICY)
+        if p.inputs.get("policyEngineId") == engine_id
+    )
 
 
 def _apis(ev: Evaluation) -> tuple[ApiView, ...]:

@@ -21,6 +21,12 @@ class GatewayOutputs(TypedDict, Generic[S, L]):
     targets: NotRequired[dict[str, S]]
     # Only when the gateway has tool access (grants): its AgentCore Policy engine.
     policyEngineId: NotRequired[S]
+    # With targets: each target's tools as the config names them, and (with toolAccess) each
+    # permission's tools as the gateway names them (`<target>___<tool>`, wildcards expanded). What
+    # `make verify` expects `tools/list` to show a caller, and which calls to expect refused.
+    targetTools: NotRequired[dict[str, list[str]]]
+    toolGrants: NotRequired[dict[str, list[str]]]
+    toolAccessMode: NotRequired[str]  # ENFORCE, or LOG_ONLY (which refuses nothing)
 
 
 class MachineClientOutputs(TypedDict, Generic[S]):

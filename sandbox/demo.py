@@ -2,8 +2,9 @@
 exactly what `pulumi up` would create, run every verify check; then break one thing the way it
 breaks in real life (a trailing slash on the gateway's allowed audience) and show the diagnosis.
 In between, the interactive path: an MCP client (the MCP Python SDK's) registers itself, a test
-user logs in and consents, and the client lists tools through each gateway; the user without a
-role is refused, and the refusal is diagnosed from the token."""
+user logs in and consents, and the client lists tools through each gateway (a gateway's targets'
+tools, as the user's role may call them); the user without a role is refused, and the refusal is
+diagnosed from the token."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from sandbox.sandbox import Sandbox, SandboxError, SandboxSpec, owner_plan, spec
 from verify.checks import Check, Target, run_all
 
 
-def _run(title: str, spec: SandboxSpec) -> list[Check]:
+def _run(title: str, spec: SandboxSpec, call_tools: bool = False) -> list[Check]:
     print(f"\n== {title}")
     with Sandbox(spec):
-        checks = run_all(Target.from_outputs(spec.outputs))
+        checks = run_all(Target.from_outputs(spec.outputs), call_tools=call_tools)
     for c in checks:
         print(c.line())
     passed = sum(c.ok for c in checks)
@@ -46,7 +47,8 @@ def _interactive(spec: SandboxSpec) -> bool:
     with Sandbox(spec) as sandbox, httpx2.Client(timeout=5) as http:
         jwks = http.get(spec.issuer + ".well-known/jwks.json").json()
         for name, gw in spec.outputs["gateways"].items():
-            for username in ("user@mcp.test", "norole@mcp.test"):
+            # MCP User and MCP Admin list what their roles may call (AgentCore Policy filters tools/list).
+            for username in ("user@mcp.test", "admin@mcp.test", "norole@mcp.test"):
                 user = sandbox.issuer.users[username]
                 storage = MemoryStorage()
                 person = Person(user.username, user.password)
@@ -101,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
         f"demo: stack {args.stack}: {len(plan.wiring)} gateway(s), sandbox on 127.0.0.1"
         + (f"; the tenant as its owner {owner.stack} sets it up" if owner else "")
     )
-    good = _run("as planned: every check should pass", spec)
+    # Gateways with targets: a granted tool called, one not granted refused by policy, and the
+    # upstream shown only the gateway's own token (the sandbox's tools are harmless to call).
+    good = _run("as planned: every check should pass", spec, call_tools=True)
     interactive_ok = _interactive(spec_from_plan(plan, owner))
 
     broken = spec_from_plan(plan, owner)

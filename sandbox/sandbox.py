@@ -47,6 +47,7 @@ from offline.plan import make_plan
 from offline.view import PlanView, plan_view
 from sandbox.authserver import AuthServer, Tenant, User, load_users
 from sandbox.gatekeeper import Refused, admit
+from sandbox.targets import SEEN_PATH, TargetError, Targets, TargetSpec, Upstream
 
 PRM_PATH = "/.well-known/oauth-protected-resource"
 # The routes that answer whatever the method (discovery, the JWKS, registration, the gateway's
@@ -75,10 +76,19 @@ AUTH0_SCOPES_SUPPORTED = (
 )
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port free now, and never handed out before in this process: the OS may give the
+    same ephemeral port to two binds in a row, and a spec takes its ports before any is bound."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @dataclass
@@ -100,6 +110,12 @@ class GatewaySpec:
     allowed_clients: list[str] = field(default_factory=list)
     allowed_scopes: list[str] = field(default_factory=list)
     custom_claims: list[dict[str, Any]] = field(default_factory=list)
+    # Its targets and its policy engine (sandbox/targets.py): none, and the gateway serves the
+    # sandbox's own few tools instead.
+    arn: str = ""
+    targets: list[TargetSpec] = field(default_factory=list)
+    policies: list[str] = field(default_factory=list)
+    policy_mode: str = ""
 
     @property
     def origin(self) -> str:
@@ -210,6 +226,26 @@ def spec_from_view(view: PlanView, owner: PlanView | None = None) -> SandboxSpec
         mapping["https://" + urlsplit(gw.resource_url).netloc] = f"http://127.0.0.1:{gw_ports[gw.name]}"
     rebase = _rebaser(mapping)
 
+    # A target's upstream keeps its configured URL (its token's `aud` must be that URL, never a
+    # loopback one); only the connection goes to a loopback port.
+    targets = {
+        gw.name: [
+            TargetSpec(
+                name=t.name,
+                kind=t.kind,
+                url=t.endpoint,
+                port=free_port() if t.kind == "mcpServer" else 0,
+                tools=[dict(tool) for tool in t.tools],
+                credential=t.credential,
+                client_id=t.client_id,
+                audience=t.audience,
+                scopes=list(t.scopes),
+            )
+            for t in gw.targets
+        ]
+        for gw in view.gateways
+    }
+    target_clients = {t.client_id for ts in targets.values() for t in ts if t.client_id}
     clients = {
         c.client_id: ClientSpec(
             c.name,
@@ -230,19 +266,36 @@ def spec_from_view(view: PlanView, owner: PlanView | None = None) -> SandboxSpec
             allowed_clients=list(gw.allowed_clients),
             allowed_scopes=list(gw.allowed_scopes),
             custom_claims=[dict(rule) for rule in gw.custom_claims],
+            arn=gw.gateway_arn,
+            targets=targets[gw.name],
+            policies=list(gw.policies),
+            policy_mode=gw.policy_mode,
         )
         for gw in view.gateways
     }
     outputs = rebase({k: v for k, v in view.outputs.items() if k != "machineClientSecrets"})
     _loopback_only(outputs)
-    outputs["machineClientSecrets"] = {c.name: c.secret for c in clients.values()}
+    # Only in a sandbox's outputs: where each upstream says which tokens it was shown, so that
+    # `make verify --outputs` can check the callers' tokens never reached it.
+    seen = {
+        gw: {t.name: f"http://127.0.0.1:{t.port}{SEEN_PATH}" for t in ts if t.kind == "mcpServer"}
+        for gw, ts in targets.items()
+        if any(t.kind == "mcpServer" for t in ts)
+    }
+    if seen:
+        outputs["sandbox"] = {"upstreamTokens": seen}
+    # The gateways' own clients for their upstreams are no stack output: their secrets stay in
+    # AgentCore Identity's credential providers (the sandbox's gateways read them from the spec).
+    outputs["machineClientSecrets"] = {c.name: c.secret for c in clients.values() if c.client_id not in target_clients}
     # The tenant as the stack that owns it sets it up: profile, DCR and CIMD, the domain-level
     # connection, the Action (whose config names every team's API: the team's rebased here too).
     tenant = view.tenant if owner is None else owner.tenant
     role_names = {} if owner is None else {r.role_id: r.name for r in owner.roles if r.role_id}
     return SandboxSpec(
         issuer_port=issuer_port,
-        apis={rebase(api.identifier): list(api.scopes) for api in view.apis},
+        apis={rebase(api.identifier): list(api.scopes) for api in view.apis}
+        # The upstreams' APIs, unrebased: the audience of the gateway's outbound token.
+        | {t.audience: list(t.scopes) for ts in targets.values() for t in ts if t.audience},
         clients=clients,
         gateways=gateways,
         outputs=outputs,
@@ -559,7 +612,8 @@ class Gateway:
                 {"www-authenticate": 'Bearer error="invalid_request"'},
             )
         try:
-            await asyncio.to_thread(self.check, request.headers.get("authorization", ""))
+            # The admitted claims, for the policy engine's decisions (sandbox/targets.py).
+            request.state.claims = await asyncio.to_thread(self.check, request.headers.get("authorization", ""))
         except Refused as e:
             # RFC 6750's attributes only: what the stand-in found stays here, so that `make verify`
             # diagnoses from the token and the stack, as it must with AgentCore. No error code when
@@ -640,6 +694,8 @@ class Sandbox:
         self.issuer = Issuer(spec)
         self._servers: list[tuple[uvicorn.Server, threading.Thread]] = []
         self._gateways: list[Gateway] = []
+        self.upstreams: dict[tuple[str, str], Upstream] = {}  # (gateway, target) -> its MCP server
+        self.targets: dict[str, Targets] = {}  # gateway -> its targets, tools and decisions
 
     def _serve(self, app: Any, port: int) -> None:
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="auto")
@@ -655,8 +711,31 @@ class Sandbox:
 
     def start(self) -> Sandbox:
         self._serve(self.issuer.app, self.spec.issuer_port)
+        token_endpoint = self.spec.issuer + "oauth/token"
+        secrets_by_id = {c.client_id: c.secret for c in self.spec.clients.values()}
         for gw in self.spec.gateways.values():
-            gateway = Gateway(gw, mcp_app())
+            for target in gw.targets:
+                if target.kind == "mcpServer" and target.serve:
+                    upstream = Upstream(target, self.spec.issuer)
+                    self.upstreams[(gw.name, target.name)] = upstream
+                    self._serve(upstream.app, target.port)
+            inner = mcp_app()
+            if gw.targets:
+                targets = Targets(gw.targets, gw.arn, gw.policies, gw.policy_mode, token_endpoint, secrets_by_id)
+                targets.sync()
+                # As a deploy does: the policies are created after the targets, and only when every
+                # target listed its tools (a failed target stops `pulumi up` before them).
+                if not targets.problems:
+                    try:
+                        targets.validate()
+                    except TargetError as e:
+                        self.stop()
+                        raise SandboxError(f"gateway {gw.name}: {e}") from None
+                self.targets[gw.name] = targets
+                inner = targets.server().streamable_http_app(
+                    streamable_http_path=urlsplit(gw.resource_url).path or "/", stateless_http=True, json_response=True
+                )
+            gateway = Gateway(gw, inner)
             self._gateways.append(gateway)
             self._serve(gateway.app, gw.port)
         return self
@@ -668,6 +747,10 @@ class Sandbox:
             thread.join(timeout=5)
         for gateway in self._gateways:
             gateway.http.close()
+        for upstream in self.upstreams.values():
+            upstream.http.close()
+        self.upstreams.clear()
+        self.targets.clear()
         self._servers.clear()
         self._gateways.clear()
 

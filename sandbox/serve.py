@@ -2,7 +2,8 @@
 
 Prints one JSON line first: the issuer, each gateway's URL, the test users' names, roles and
 passwords (made up at each start; the sandbox is loopback-only and holds no real secret), each
-machine client's id and gateway, and `outputs`: the path of a file holding the stack outputs as
+machine client's id and gateway, each MCP server target's URL and where it is served, and
+`outputs`: the path of a file holding the stack outputs as
 `pulumi stack output --json --show-secrets` gives them, the machine clients' secrets included, so
 that `make verify ARGS="--outputs <path>"` checks the sandbox. Those secrets go to that file only
 (owner-only, removed when the sandbox stops), never to stdout or stderr: they are made up at start
@@ -41,6 +42,12 @@ def announcement(sandbox: Sandbox, outputs_file: Path) -> dict[str, Any]:
         "machineClients": {
             name: {"clientId": c["clientId"], "gateway": c["gateway"]}
             for name, c in (out.get("machineClients") or {}).items()
+        },
+        # Each MCP server target: its configured URL (its tokens' `aud`) and where the sandbox serves it.
+        "targets": {
+            gw.name: {t.name: {"url": t.url, "servedAt": t.local_url} for t in gw.targets if t.kind == "mcpServer"}
+            for gw in sandbox.spec.gateways.values()
+            if any(t.kind == "mcpServer" for t in gw.targets)
         },
         "outputs": str(outputs_file),
     }

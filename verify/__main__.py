@@ -95,6 +95,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also run the whole interactive flow in a headless Chromium as the test user in "
         "MCPAUTH_TEST_USERNAME / MCPAUTH_TEST_PASSWORD (registers a client by DCR: delete it afterwards)",
     )
+    ap.add_argument(
+        "--call-tools",
+        action="store_true",
+        help="also call tools through gateways with targets: one each caller is granted (it runs: a real "
+        "tool with placeholder arguments) and one it is not (it must be refused by policy)",
+    )
     a = ap.parse_args(argv)
     login = None
     if a.login:
@@ -128,7 +134,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"-- token of {name} (header and claims; signature never shown)")
             print(json.dumps(doc, indent=2, sort_keys=True))
 
-    checks = run_all(target, show_claims=show if a.show_claims else None, register=a.register, login=login)
+    checks = run_all(
+        target, show_claims=show if a.show_claims else None, register=a.register, login=login, call_tools=a.call_tools
+    )
     ok = all(c.ok for c in checks)
     if a.json:
         doc: dict[str, Any] = {"ok": ok, "checks": [c.__dict__ for c in checks]}

@@ -58,6 +58,8 @@ class Target:
     secrets: dict[str, str] = field(repr=False, default_factory=dict)
     # The stack's DCR setting (output `clientRegistration`); None when verify is given flags.
     dynamic_registration: bool | None = None
+    # A sandbox's outputs only: per gateway, per target, where its upstream tells the tokens it saw.
+    upstream_tokens: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_outputs(cls, out: dict[str, Any]) -> Target:
@@ -91,6 +93,7 @@ class Target:
             clients=dict(out.get("machineClients") or {}),
             secrets=dict(out.get("machineClientSecrets") or {}),
             dynamic_registration=(out.get("clientRegistration") or {}).get("dynamic"),
+            upstream_tokens=dict((out.get("sandbox") or {}).get("upstreamTokens") or {}),
         )
 
 
@@ -732,10 +735,11 @@ def check_authorize(http: httpx2.Client, issuer: str, client_id: str, gateway: s
     )
 
 
-def check_login(gateway: str, url: str, username: str, password: str) -> Check:
+def check_login(gateway: str, url: str, username: str, password: str, tokens: list[str] | None = None) -> Check:
     """The whole interactive path in a real headless Chromium (`make verify --login`): the MCP
     Python SDK's client registers itself by DCR, the browser logs in as `username` and accepts
-    consent, and the client lists tools through the gateway."""
+    consent, and the client lists tools through the gateway. The user's access token is appended to
+    `tokens` when given (for the targets' checks), never printed."""
     from verify.interactive import BrowserPerson, MemoryStorage, list_tools, provider_for
 
     name = f"{gateway}: interactive login in Chromium (--login)"
@@ -756,6 +760,8 @@ def check_login(gateway: str, url: str, username: str, password: str) -> Check:
             "run `make verify ARGS=--register` for the /authorize diagnosis; check the test user's role",
         )
     cid = storage.client.client_id if storage.client else "?"
+    if tokens is not None and storage.tokens is not None:
+        tokens.append(storage.tokens.access_token)
     return Check(
         name,
         True,
@@ -770,6 +776,7 @@ def run_all(
     show_claims: Callable[[str, dict[str, Any]], None] | None = None,
     register: bool = False,
     login: tuple[str, str] | None = None,
+    call_tools: bool = False,
 ) -> list[Check]:
     checks: list[Check] = []
     for url in [target.issuer, target.token_endpoint] + [g["resourceUrl"] for g in target.gateways.values()]:
@@ -837,8 +844,22 @@ def run_all(
             if show_claims:
                 show_claims(cname, describe_token(token))
             expect = gateway_rules(target.issuer, cgw)
-            checks.append(check_mcp(http, cgw["resourceUrl"], token, expect, jwks, subject=prefix))
+            listed = check_mcp(http, cgw["resourceUrl"], token, expect, jwks, subject=prefix)
+            checks.append(listed)
             checks.append(check_jsonrpc(http, cgw["resourceUrl"], token, None, expect, jwks, subject=prefix))
+            # The targets' checks need a gateway that answers tools/list (the check above diagnosed why not).
+            if cgw.get("targetTools") and listed.ok:
+                from verify.tools import tool_checks
+
+                checks += tool_checks(
+                    http,
+                    cgw,
+                    token,
+                    client["clientId"],
+                    subject=prefix,
+                    call_tools=call_tools,
+                    upstream_tokens=target.upstream_tokens.get(client["gateway"]),
+                )
         for name, gw in target.gateways.items():
             checks.append(check_unauthenticated(http, gw["resourceUrl"], subject=name))
         if register:
@@ -849,5 +870,20 @@ def run_all(
                     checks.append(check_authorize(http, target.issuer, client_id, name, gw["apiIdentifier"]))
     if login is not None:
         for name, gw in target.gateways.items():
-            checks.append(check_login(name, gw.get("gatewayUrl") or gw["resourceUrl"], *login))
+            user_tokens: list[str] = []
+            checks.append(check_login(name, gw.get("gatewayUrl") or gw["resourceUrl"], *login, tokens=user_tokens))
+            if gw.get("targetTools") and user_tokens:
+                from verify.tools import tool_checks
+
+                azp = str(describe_token(user_tokens[0])["claims"].get("azp") or "")
+                with httpx2.Client(timeout=TIMEOUT) as http:
+                    checks += tool_checks(
+                        http,
+                        gw,
+                        user_tokens[0],
+                        azp,
+                        subject=f"{login[0]} → {name}",
+                        call_tools=call_tools,
+                        upstream_tokens=target.upstream_tokens.get(name),
+                    )
     return checks

@@ -736,5 +736,9 @@ def test_the_exported_outputs_are_the_typed_stack_outputs_verify_reads(dev_eval:
     assert gateways and all(GatewayOutputs.__required_keys__ <= set(g) <= every for g in gateways)
     # The dev stack's `tools` gateway has targets and tool access: both optional keys are exported.
     assert {"targets", "policyEngineId"} <= set(out["gateways"]["tools"])
+    # A gateway with targets says which tools they serve and who may call which; one without, neither.
+    assert out["gateways"]["tools"]["targetTools"] == {"search": ["find", "get"], "ops": ["list_items", "delete_item"]}
+    assert out["gateways"]["tools"]["toolGrants"]["write:resources"] == ["ops___delete_item"]
+    assert "targets" not in out["gateways"]["docs"] and "targetTools" not in out["gateways"]["docs"]
     clients = out["machineClients"].values()
     assert clients and all(set(c) == MachineClientOutputs.__required_keys__ for c in clients)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -125,10 +126,28 @@ def test_a_person_in_chromium_lists_tools_through_a_running_make_sandbox(served:
         person = BrowserPerson(user["username"], user["password"])
         storage = MemoryStorage()
         tools = asyncio.run(list_tools(url, provider_for(url, person, storage, name=f"browser test ({name})")))
-        assert tools == ["echo", "add", "utc_now"], name
+        # dev's tools gateway fronts its targets (what an MCP User may call); docs, the sandbox's tools.
+        expected = {"tools": ["ops___list_items", "search___find", "search___get"], "docs": ["echo", "add", "utc_now"]}
+        assert tools == expected[name], name
         assert any(p.startswith(issuer + "authorize") for p in person.pages), (name, person.pages)
         assert storage.tokens is not None and storage.client is not None
         claims = pyjwt.decode(storage.tokens.access_token, options={"verify_signature": False})
         assert claims["iss"] == issuer and claims["azp"] == storage.client.client_id
         audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
         assert url in audiences, "the gateway URL is the resource URL: the API identifier, byte for byte"
+
+
+def test_verify_login_checks_a_test_users_tool_access_through_make_sandbox(served: dict[str, Any]) -> None:
+    """`make verify --login --call-tools` against `make sandbox STACK=dev`: the MCP User logged in
+    through Chromium lists what the role may call, a granted call answers, ops___delete_item (the MCP
+    Admin's) is refused by policy, and the upstream never saw the user's token."""
+    from verify.checks import Target, run_all
+
+    user = next(u for u in served["users"] if u["username"] == "user@mcp.test")
+    outputs = json.loads(Path(served["outputs"]).read_text())
+    checks = run_all(Target.from_outputs(outputs), login=(user["username"], user["password"]), call_tools=True)
+    mine = {c.name: c for c in checks if c.name.startswith("user@mcp.test → tools")}
+    assert all(c.ok for c in mine.values()), [c.line() for c in mine.values() if not c.ok]
+    assert mine["user@mcp.test → tools: targets' tools listed"].detail.startswith("3 tool(s)")
+    assert "Tool Execution Denied" in mine["user@mcp.test → tools: tools/call ops___delete_item (not granted)"].detail
+    assert "upstream search never sees the caller's token" in " ".join(mine)

@@ -81,7 +81,8 @@ def test_the_typescript_sdk_registers_logs_in_and_lists_tools(served: dict[str, 
     done = _tsclient(url, user)
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout)
-    assert result["tools"] == ["echo", "add", "utc_now"]
+    # dev's tools gateway fronts its targets: what an MCP User may call (sandbox/targets.py).
+    assert result["tools"] == ["ops___list_items", "search___find", "search___get"]
     # The SDK's own choices on the way: DCR gave it a client id, it asked with PKCE S256 for the
     # gateway's resource and the scope its 401 advertised, and the token is for that resource.
     sent = result["authorize"]

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
+import secrets
+import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx2
+import yaml
 
 from offline.plan import make_plan
-from sandbox.sandbox import SandboxSpec, spec_from_plan
+from sandbox.sandbox import Sandbox, SandboxSpec, spec_from_plan
 from tests.helpers.stack import ROOT
+from verify.interactive import Person
+
+REDIRECT = "http://127.0.0.1:9/callback"
 
 FIXTURES = ROOT / "tests" / "fixtures" / "interactive"
 
@@ -14,3 +28,54 @@ FIXTURES = ROOT / "tests" / "fixtures" / "interactive"
 def sandbox_spec(stack: str, stack_dir: Path | None = None) -> SandboxSpec:
     plan = make_plan(stack, stack_dir=stack_dir, policies=lambda *_: []) if stack_dir else make_plan(stack)
     return spec_from_plan(plan)
+
+
+def stack_copy(directory: Path, stack: str, edit: Callable[[dict[str, Any]], None]) -> Path:
+    """`directory` holding the project file and a copy of `stack`'s stack file with `edit` applied to
+    its `config:` map: a stack as a user would change it."""
+    shutil.copy(ROOT / "Pulumi.yaml", directory / "Pulumi.yaml")
+    doc = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text())
+    edit(doc["config"])
+    (directory / f"Pulumi.{stack}.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    return directory
+
+
+def user_token(sandbox: Sandbox, username: str, gateway: str, scope: str) -> str:
+    """A test user's access token for a gateway's API, as an MCP client gets it: registered by DCR,
+    the login form and the consent page (verify.interactive.Person), the code exchanged with PKCE."""
+    client = httpx2.post(
+        sandbox.spec.issuer + "oidc/register",
+        json={
+            "redirect_uris": [REDIRECT],
+            "token_endpoint_auth_method": "none",
+            "grant_types": ["authorization_code", "refresh_token"],
+        },
+    ).json()["client_id"]
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    params = {
+        "response_type": "code",
+        "client_id": client,
+        "redirect_uri": REDIRECT,
+        "state": "s",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "scope": scope,
+        "resource": sandbox.spec.outputs["gateways"][gateway]["apiIdentifier"],
+    }
+    user = sandbox.issuer.users[username]
+    code = asyncio.run(
+        Person(user.username, user.password).authorize(sandbox.spec.issuer + "authorize?" + urlencode(params))
+    ).code
+    answer = httpx2.post(
+        sandbox.spec.issuer + "oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "client_id": client,
+            "redirect_uri": REDIRECT,
+            "code_verifier": verifier,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["access_token"])

@@ -412,6 +412,6 @@ def test_make_demo_says_in_one_line_why_a_person_cannot_log_in(capsys: pytest.Ca
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err and "╭─" not in out + err
     refused = [line for line in out.splitlines() if "cause:" in line]
-    # Two gateways, two users each: three lines each, and the heading.
-    assert len(refused) == 4 and all("no connections enabled for the client" in line for line in refused), out
-    assert len((out + err).strip().splitlines()) == 1 + 4 * 3, out + err
+    # Two gateways, three users each (MCP User, MCP Admin, no role): three lines each, and the heading.
+    assert len(refused) == 6 and all("no connections enabled for the client" in line for line in refused), out
+    assert len((out + err).strip().splitlines()) == 1 + 6 * 3, out + err

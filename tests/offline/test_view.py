@@ -56,3 +56,27 @@ def test_claim_rules_come_through_and_the_view_is_frozen() -> None:
     assert rules and all(r["inboundTokenClaimName"] == "permissions" for r in rules)
     with pytest.raises(dataclasses.FrozenInstanceError):
         view.gateway("tools").name = "other"  # type: ignore[misc]
+
+
+def test_a_gateways_targets_and_policies_as_the_program_declares_them(dev: PlanView) -> None:
+    """What the sandbox stands up for `tools`: each target's kind, URL, tools and outbound client, and
+    the Cedar statements of its policy engine with the gateway's ARN in them."""
+    tools = dev.gateway("tools")
+    search, ops = (next(t for t in tools.targets if t.name == n) for n in ("search", "ops"))
+    assert (search.kind, search.endpoint, search.credential) == (
+        "mcpServer",
+        "https://search.dev.example.com/mcp",
+        "oauth",
+    )
+    assert [t["name"] for t in search.tools] == ["find", "get"]  # the config's `tools` (output `targets`)
+    assert (search.audience, search.scopes) == ("https://search.dev.example.com/mcp", ("search:read",))
+    # The gateway's own machine client for the upstream, granted on the upstream's API only.
+    client = next(c for c in dev.clients if c.client_id == search.client_id)
+    assert dict(client.grants) == {"https://search.dev.example.com/mcp": ("search:read",)}
+    assert (ops.kind, ops.credential, ops.endpoint) == ("lambda", "gatewayIamRole", "")
+    delete = next(t for t in ops.tools if t["name"] == "delete_item")
+    assert delete["inputSchema"]["required"] == ["id"] and delete["inputSchema"]["properties"]["id"]["type"] == "string"
+    assert tools.policy_mode == "ENFORCE" and len(tools.policies) == 2
+    assert all(f'AgentCore::Gateway::"{tools.gateway_arn}"' in p for p in tools.policies)
+    assert tools.gateway_arn.startswith("arn:aws:bedrock-agentcore:us-east-1:")
+    assert dev.gateway("docs").targets == () and dev.gateway("docs").policies == ()

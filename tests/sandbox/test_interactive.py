@@ -167,7 +167,8 @@ def test_a_scope_rule_works_because_the_gateway_advertises_its_scope() -> None:
 
     with Sandbox(_spec("dev")) as sandbox:
         tools, storage, _ = _login(sandbox, "tools", "user@mcp.test")
-        assert tools == ["echo", "add", "utc_now"]
+        # dev's tools gateway fronts its targets: what an MCP User may call (sandbox/targets.py).
+        assert tools == ["ops___list_items", "search___find", "search___get"]
         assert "read:tools" in _claims_of(storage)["scope"].split()
         challenge = httpx2.post(sandbox.spec.outputs["gateways"]["tools"]["gatewayUrl"], json={}).headers
         assert 'scope="read:tools"' in challenge["www-authenticate"]

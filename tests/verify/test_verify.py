@@ -66,10 +66,11 @@ def test_every_check_passes_for_every_gateway_and_client(sandbox: Any) -> None:
             "MCP initialize + tools/list",
         ):
             assert f"{client} → {gw}: {check}" in names
-    assert len(checks) == 23
+    assert len(checks) == 25  # with the targets of tools: their tools listed, the upstream's tokens
     assert "issuer: metadata for MCP clients" in names
     mcp = next(c for c in checks if c.name == "smoke-tools → tools: MCP initialize + tools/list")
-    assert "echo" in mcp.detail
+    # dev's tools gateway fronts its targets (sandbox/targets.py); what smoke-tools' grant allows.
+    assert "search___find" in mcp.detail and "ops___delete_item" not in mcp.detail
 
 
 def only(checks: list[Check], *, contains: str) -> list[Check]:
@@ -297,7 +298,7 @@ def test_cli_json_exit_codes_and_no_secret_in_output(sandbox: Any, tmp_path: Any
     assert cli.main(["--outputs", str(path), "--json", "--show-claims"]) == 0
     out = capsys.readouterr().out
     doc = json.loads(out)
-    assert doc["ok"] is True and len(doc["checks"]) == 23
+    assert doc["ok"] is True and len(doc["checks"]) == 25  # with tools' targets: listed, upstream tokens
     assert {t["client"] for t in doc["tokens"]} == {"smoke-tools", "indexer"}
     assert all(set(t) == {"client", "header", "claims"} for t in doc["tokens"])
     for secret in spec.outputs["machineClientSecrets"].values():
@@ -491,8 +492,11 @@ def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
         secrets = json.loads(path.read_text())["machineClientSecrets"]
         assert {"indexer", "smoke-tools"} <= set(secrets)
         assert sorted(announced["machineClients"]) == ["indexer", "smoke-tools"]
+        search = announced["targets"]["tools"]["search"]
+        assert search["url"] == "https://search.dev.example.com/mcp"
+        assert search["servedAt"].startswith("http://127.0.0.1:")
         done = subprocess.run(
-            [sys.executable, "-m", "verify", "--outputs", str(path)],
+            [sys.executable, "-m", "verify", "--outputs", str(path), "--call-tools"],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -500,6 +504,8 @@ def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
             env={**os.environ},
         )
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+        assert "✓ smoke-tools → tools: upstream search never sees the caller's token" in done.stdout
+        assert "✓ smoke-tools → tools: tools/call ops___delete_item (not granted): refused" in done.stdout
         for secret in secrets.values():
             assert secret not in line and secret not in done.stdout and secret not in done.stderr
     finally:
