@@ -148,7 +148,8 @@ def test_third_party_clients_get_a_default_grant_per_api(dev_eval: Evaluation) -
         assert g.inputs["subjectType"] == "user"
         assert "admin" not in g.inputs["scopes"]
     tools = next(g for g in defaults if "tools" in g.inputs["audience"])
-    assert tools.inputs["scopes"] == ["read:tools", "execute:tools", "read:resources"]
+    # dev lets DCR clients ask for write:resources on `tools`: its Admin-only tool (docs/targets.md).
+    assert tools.inputs["scopes"] == ["read:tools", "execute:tools", "read:resources", "write:resources"]
 
 
 def test_tenant_settings_turn_on_dcr_and_resource_parameter(dev_eval: Evaluation) -> None:

@@ -276,7 +276,7 @@ def test_invalid_config_exits_2_with_the_key_path_and_prints_no_plan(
     stack = (
         (ROOT / "Pulumi.dev.yaml")
         .read_text()
-        .replace("- read:tools\n      thirdParty", "- read:tool\n      thirdParty")
+        .replace("requiredPermissions:\n        - read:tools\n", "requiredPermissions:\n        - read:tool\n", 1)
     )
     write_stack(tmp_path, "broken", stack)
     code, out, err = run_main(capsys, "--stack", "broken", "--stack-dir", str(tmp_path))
