@@ -49,6 +49,10 @@ IAM_SERVICE_REQUIRED: tuple[TargetKind, ...] = ("mcpServer", "openApiSchema")
 _GATEWAY_ID = "placeholder-abcde12345"
 _PROVIDER_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:token-vault/default/oauth2credentialprovider/x"
 _CONFIG_KEY_RE = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# The longest gateway ARN: the longest partition and region names, and a 48-character gateway name
+# with its 10-character suffix (model: GatewayName, GatewayId).
+_LONGEST_GATEWAY_ARN = "arn:aws-us-gov:bedrock-agentcore:us-gov-west-1:123456789012:gateway/" + "g" * 48 + "-abcde12345"
+_POLICY_ENGINE_ID = "e_placeholder-abcde12345"  # model: ResourceId [A-Za-z][A-Za-z0-9_]*-[a-z0-9_]{10}
 
 
 class _Model(BaseModel):
@@ -280,4 +284,20 @@ def check_targets(key: str, targets: list[TargetConfig], access: ToolAccessConfi
         for permission, actions in expanded.items():
             if not actions:
                 problems.append(f"{key}.toolAccess.grants.{permission}: grants no tool")
+                continue
+            # The CreatePolicy request the grant becomes, with the longest ARN a gateway can have:
+            # the model bounds a Cedar statement (35-10,000 characters) and the policy's name.
+            request = {
+                "name": toolaccess.policy_name(key, permission),
+                "definition": {
+                    "cedar": {"statement": toolaccess.permit_policy(_LONGEST_GATEWAY_ARN, actions, permission)}
+                },
+                "policyEngineId": _POLICY_ENGINE_ID,
+                "validationMode": "FAIL_ON_ANY_FINDINGS",
+            }
+            for violation in awsmodel.validate("CreatePolicy", request):
+                problems.append(
+                    f"{key}.toolAccess.grants.{permission}: AWS would refuse its policy: {violation}; "
+                    "split the grant's tools between two permissions"
+                )
     return problems

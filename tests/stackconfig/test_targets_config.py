@@ -166,3 +166,15 @@ def test_an_offline_plan_that_cannot_read_the_names_does_not_refuse_them() -> No
     config = make_config([{"name": "tools", "targets": [KEYED]}], targetSecrets="[secret]")
     settings = load_settings(config, "test", frozenset({"mcpauth:targetSecrets"}))
     assert settings.target_secret_names is None
+
+
+def test_a_grant_whose_policy_aws_would_refuse_as_too_long_is_refused_before_anything_exists() -> None:
+    """CreatePolicy's statement is at most 10,000 characters (model: Statement): 400 tools in one
+    grant make a longer policy, found at config time with the longest ARN a gateway can have."""
+    many = {"name": "big", "mcpServer": "https://big.example.com/mcp", "tools": [f"tool_{i:04d}" for i in range(400)]}
+    found = problems({"name": "tools", "targets": [many], "toolAccess": {"grants": {"read:tools": ["big___*"]}}})
+    assert len(found) == 1, found
+    assert found[0].startswith("mcpauth:gateways[0].toolAccess.grants.read:tools: AWS would refuse its policy:")
+    assert "above max 10000 (Statement)" in found[0] and "split the grant's tools" in found[0]
+    few = {"name": "tools", "targets": [many], "toolAccess": {"grants": {"read:tools": ["big___tool_0001"]}}}
+    load_settings(make_config([few]), "test")
