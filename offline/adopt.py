@@ -20,6 +20,7 @@ from rules.types import (
     CLIENT,
     CLIENT_CREDENTIALS,
     CONNECTION,
+    GATEWAY_TARGET,
     IAM_ROLE,
     ROLE,
     ROLE_PERMISSION,
@@ -79,6 +80,20 @@ def _import_id(r: Registered, plan: Plan, by_urn: dict[str, Registered]) -> str 
         )
     if r.type == BINDING:
         return f"{r.inputs.get('trigger')}::" + _hint("the id of that Action")
+    if r.type == GATEWAY_TARGET:
+        # An adopted gateway's targets can exist already (a new gateway has none). pulumi-aws
+        # imports one as `<gatewayIdentifier>,<targetId>` (its AgentcoreGatewayTarget docs).
+        gateway_id = r.inputs.get("gatewayIdentifier")
+        adopted = any(
+            g.type == GATEWAY and g.inputs.get("existingGatewayId") and g.outputs.get("gatewayId") == gateway_id
+            for g in by_urn.values()
+        )
+        if not adopted:
+            return None
+        return f"{gateway_id}," + _hint(
+            f"the targetId of target {name!r}, if it exists "
+            f"(aws bedrock-agentcore-control list-gateway-targets --gateway-identifier {gateway_id})"
+        )
     identifier = _known_identifier(r, by_urn)
     if identifier is None:
         return None

@@ -415,3 +415,22 @@ def test_make_demo_says_in_one_line_why_a_person_cannot_log_in(capsys: pytest.Ca
     # Two gateways, three users each (MCP User, MCP Admin, no role): three lines each, and the heading.
     assert len(refused) == 6 and all("no connections enabled for the client" in line for line in refused), out
     assert len((out + err).strip().splitlines()) == 1 + 6 * 3, out + err
+
+
+def test_an_adopted_gateways_targets_are_in_the_import_file_and_a_new_gateways_are_not(tmp_path: Path) -> None:
+    """A target of an adopted gateway may exist already: its entry names the gateway and where to
+    find the target's id (pulumi-aws imports `<gatewayIdentifier>,<targetId>`), on the URN the
+    program declares. A new gateway has no targets yet, so dev's are not in its file."""
+    config = yaml.safe_load((ADOPT / "Pulumi.adopt.yaml").read_text())
+    gateway = config["config"]["mcpauth:gateways"][0]
+    gateway["targets"] = [{"name": "search", "mcpServer": "https://search.legacy.example/mcp", "tools": ["find"]}]
+    (tmp_path / "Pulumi.adopt.yaml").write_text(yaml.safe_dump(config))
+    plan = make_plan("adopt", stack_dir=tmp_path, hook=adopted_gateway_reports)
+    doc = import_file(plan)
+    (entry,) = [e for e in doc["resources"] if e["type"] == "aws:bedrock/agentcoreGatewayTarget:AgentcoreGatewayTarget"]
+    assert entry["id"].startswith("tools-gateway-k3j9x2m1ab,<the targetId of target 'search'")
+    assert "list-gateway-targets --gateway-identifier tools-gateway-k3j9x2m1ab" in entry["id"]
+    declared = {r.urn for r in plan.evaluation.resources}
+    assert import_urns(doc, "adopt")[entry["name"]] in declared
+    dev = import_file(make_plan("dev"))
+    assert not [e for e in dev["resources"] if e["type"].startswith("aws:bedrock/agentcoreGatewayTarget")]
