@@ -5,6 +5,8 @@ partition, and the preview set free of every write."""
 
 from __future__ import annotations
 
+import re
+
 from components.iam import deployer_policy
 
 ACCOUNT = "111122223333"
@@ -32,11 +34,17 @@ def test_up_can_write_and_preview_cannot() -> None:
 
     up, preview = actions(False), actions(True)
     assert {"bedrock-agentcore:CreateGateway", "bedrock-agentcore:DeleteGateway", "iam:CreateRole"} <= up
-    assert preview == {
-        "bedrock-agentcore:GetGateway",
-        "bedrock-agentcore:ListTagsForResource",
-        "iam:GetRole",
-        "iam:ListRolePolicies",
-        "iam:ListAttachedRolePolicies",
-        "sts:GetCallerIdentity",
-    }
+    # The preview set reads only (Get/List/Describe), and holds what every preview reads.
+    assert all(re.fullmatch(r"[a-z0-9-]+:(Get|List|Describe)[A-Za-z0-9]*", a) for a in preview), preview
+    assert (
+        {
+            "bedrock-agentcore:GetGateway",
+            "bedrock-agentcore:ListTagsForResource",
+            "iam:GetRole",
+            "iam:ListRolePolicies",
+            "iam:ListAttachedRolePolicies",
+            "sts:GetCallerIdentity",
+        }
+        <= preview
+        <= up
+    )
