@@ -50,9 +50,10 @@ def sandbox_token(outputs: dict[str, Any], client: str) -> str:
     return token
 
 
-def problems(cfg: dict[str, Any]) -> list[str]:
+def problems(cfg: dict[str, Any], *secret_keys: str) -> list[str]:
+    """The problems loading `cfg` reports, with `secret_keys` set as secrets (`pulumi config set --secret`)."""
     with pytest.raises(ConfigError) as info:
-        load_settings(cfg, "test")
+        load_settings(cfg, "test", frozenset(secret_keys))
     return info.value.problems
 
 
