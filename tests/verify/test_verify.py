@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2
@@ -16,28 +15,6 @@ from sandbox.sandbox import Sandbox, SandboxSpec, spec_from_plan
 from tests.helpers.stack import sandbox_token
 from verify import __main__ as cli
 from verify.checks import Check, Target, check_jsonrpc, run_all
-
-
-@pytest.fixture(scope="module")
-def dev_plan() -> Any:
-    return make_plan("dev")
-
-
-@pytest.fixture
-def sandbox(dev_plan: Any) -> Iterator[Callable[..., SandboxSpec]]:
-    """Start a sandbox for the dev plan after `change(spec)` breaks something; stop it after."""
-    running: list[Sandbox] = []
-
-    def start(change: Callable[[SandboxSpec], None] | None = None) -> SandboxSpec:
-        spec = spec_from_plan(dev_plan)
-        if change:
-            change(spec)
-        running.append(Sandbox(spec).start())
-        return spec
-
-    yield start
-    for sb in running:
-        sb.stop()
 
 
 def verify(spec: SandboxSpec) -> list[Check]:
