@@ -40,19 +40,30 @@ def stack_copy(directory: Path, stack: str, edit: Callable[[dict[str, Any]], Non
     return directory
 
 
-def user_token(sandbox: Sandbox, username: str, gateway: str, scope: str) -> str:
-    """A test user's access token for a gateway's API, as an MCP client gets it: registered by DCR,
-    the login form and the consent page (verify.interactive.Person), the code exchanged with PKCE."""
-    client = httpx2.post(
+def register_client(sandbox: Sandbox) -> str:
+    """A public client registered by DCR, as an MCP client registers itself."""
+    answer = httpx2.post(
         sandbox.spec.issuer + "oidc/register",
         json={
             "redirect_uris": [REDIRECT],
             "token_endpoint_auth_method": "none",
             "grant_types": ["authorization_code", "refresh_token"],
         },
-    ).json()["client_id"]
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["client_id"])
+
+
+def user_tokens(
+    sandbox: Sandbox, username: str, gateway: str = "tools", scope: str = "openid offline_access", resource: bool = True
+) -> dict[str, Any]:
+    """A test user's token response for a gateway's API, as an MCP client gets it: registered by DCR,
+    the login form and the consent page (verify.interactive.Person), the code exchanged with PKCE;
+    `resource` (the API's identifier) asked for unless told not to."""
+    client = register_client(sandbox)
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    api = sandbox.spec.outputs["gateways"][gateway]["apiIdentifier"]
     params = {
         "response_type": "code",
         "client_id": client,
@@ -61,7 +72,7 @@ def user_token(sandbox: Sandbox, username: str, gateway: str, scope: str) -> str
         "code_challenge": challenge,
         "code_challenge_method": "S256",
         "scope": scope,
-        "resource": sandbox.spec.outputs["gateways"][gateway]["apiIdentifier"],
+        **({"resource": api} if resource else {}),
     }
     user = sandbox.issuer.users[username]
     code = asyncio.run(
@@ -78,4 +89,9 @@ def user_token(sandbox: Sandbox, username: str, gateway: str, scope: str) -> str
         },
     )
     assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
+    return dict(answer.json())
+
+
+def user_token(sandbox: Sandbox, *args: Any, **kw: Any) -> str:
+    """The access token of `user_tokens` (same arguments)."""
+    return str(user_tokens(sandbox, *args, **kw)["access_token"])
