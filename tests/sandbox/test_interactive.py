@@ -16,7 +16,7 @@ import jwt as pyjwt
 import pytest
 
 from sandbox.sandbox import Sandbox, SandboxSpec
-from tests.helpers.sandbox import FIXTURES, register_client, user_token, user_tokens
+from tests.helpers.sandbox import FIXTURES, make_sandbox, register_client, user_token, user_tokens
 from tests.helpers.sandbox import sandbox_spec as _spec
 from verify.interactive import REDIRECT_URI, MemoryStorage, Person, list_tools, provider_for
 
@@ -286,22 +286,8 @@ def test_a_wrong_password_shows_the_form_again_and_declining_consent_returns_acc
 
 
 def test_make_sandbox_prints_one_json_line_and_serves_until_stopped() -> None:
-    import signal
-    import subprocess
-    import sys
-
-    from tests.helpers.stack import ROOT
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.serve", "--stack", "claims", "--stack-dir", str(FIXTURES)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = json.loads(proc.stdout.readline())
+    with make_sandbox("--stack", "claims", "--stack-dir", str(FIXTURES)) as served:
+        line = served.announced
         assert sorted(u["username"] for u in line["users"]) == ["admin@mcp.test", "norole@mcp.test", "user@mcp.test"]
         assert all(u["password"] for u in line["users"])
         discovery = httpx2.get(line["issuer"] + ".well-known/openid-configuration").json()
@@ -312,9 +298,7 @@ def test_make_sandbox_prints_one_json_line_and_serves_until_stopped() -> None:
             list_tools(url, provider_for(url, Person(user["username"], user["password"]), MemoryStorage()))
         )
         assert tools == ["echo", "add", "utc_now"]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        assert served.stop() == 0
 
 
 @pytest.fixture(scope="module")

@@ -445,25 +445,16 @@ def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
     secrets (readable by its owner only, removed when it stops): `make verify ARGS="--outputs <it>"`
     then passes, and no client secret is printed on the way."""
     import os
-    import signal
     import stat
     import subprocess
     import sys
     from pathlib import Path
 
     from tests.conftest import ROOT
+    from tests.helpers.sandbox import make_sandbox
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.serve", "--stack", "dev"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        announced = json.loads(line)
+    with make_sandbox("--stack", "dev") as served:
+        line, announced = served.line, served.announced
         path = Path(announced["outputs"])
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         secrets = json.loads(path.read_text())["machineClientSecrets"]
@@ -485,10 +476,8 @@ def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
         assert "✓ smoke-tools → tools: tools/call ops___delete_item (not granted): refused" in done.stdout
         for secret in secrets.values():
             assert secret not in line and secret not in done.stdout and secret not in done.stderr
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
-        err = proc.stderr.read() if proc.stderr else ""
+        assert served.stop() == 0
+        err = served.stderr()
     assert not path.exists(), "the outputs file outlives the sandbox"
     assert all(s not in err for s in secrets.values())
 
