@@ -63,6 +63,7 @@ def one_problem(cfg: dict[str, Any]) -> str:
     return found[0]
 
 
-def plan_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m offline.plan ARGS` (what `make plan` runs), in its own process, from the root."""
-    return subprocess.run([sys.executable, "-m", "offline.plan", *args], cwd=ROOT, capture_output=True, text=True)
+def plan_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`python -m offline.plan ARGS` (what `make plan` runs), in its own process, from `cwd` (the root,
+    or a copy of the project)."""
+    return subprocess.run([sys.executable, "-m", "offline.plan", *args], cwd=cwd, capture_output=True, text=True)
