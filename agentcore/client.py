@@ -19,7 +19,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from agentcore import awsmodel
 from rules.naming import TAG_GATEWAY, TAG_PROJECT, TAG_QUALIFIED_STACK, TAG_STACK, is_gateway_role, placeholder_audience
@@ -86,6 +86,19 @@ def wait_timeout(timeout: float | None = None) -> float:
     if not value > 0:
         raise AgentCoreError(f"{TIMEOUT_SECONDS_ENV}: got {raw!r}; a number of seconds above 0, e.g. 3600")
     return value
+
+
+class Waits(TypedDict, total=False):
+    """How every wait on a gateway here is paced, all by keyword and all optional."""
+
+    timeout: float | None  # seconds per wait; None: wait_timeout()'s default
+    interval: float | None  # seconds between polls; None: poll_seconds()'s default
+    sleep: Callable[[float], None]  # time.sleep; the tests pass a recorder
+    clock: Callable[[], float]  # time.monotonic; the tests pass a scripted clock
+
+
+def _pace(waits: Waits) -> tuple[Callable[[float], None], Callable[[], float]]:
+    return waits.get("sleep", time.sleep), waits.get("clock", time.monotonic)
 
 
 class AgentCoreError(Exception):
@@ -364,18 +377,11 @@ def _reasons(gw: Mapping[str, Any]) -> str:
     return "; ".join(gw.get("statusReasons") or []) or "no reason given"
 
 
-def wait_settled(
-    client: Any,
-    gateway_id: str,
-    *,
-    timeout: float | None = None,
-    interval: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> dict[str, Any]:
+def wait_settled(client: Any, gateway_id: str, **waits: Unpack[Waits]) -> dict[str, Any]:
     """Poll until the gateway leaves CREATING/UPDATING/DELETING. FAILED is an error; READY and
     UPDATE_UNSUCCESSFUL are returned for the caller to act on."""
-    timeout = wait_timeout(timeout)
+    timeout = wait_timeout(waits.get("timeout"))
+    sleep, clock = _pace(waits)
     deadline = clock() + timeout
     while True:
         gw = get_gateway(client, gateway_id)
@@ -388,7 +394,7 @@ def wait_settled(
             raise AgentCoreError(
                 f"gateway {gateway_id!r} still {status} after {timeout:.0f}s; run the same command again to resume"
             )
-        sleep(poll_seconds(interval))
+        sleep(poll_seconds(waits.get("interval")))
 
 
 # --- what to write ----------------------------------------------------------------------------------
@@ -483,23 +489,15 @@ class Converged:
         return str((jwt.get("allowedAudience") or [""])[0])
 
 
-def converge(
-    client: Any,
-    gateway_id: str,
-    spec: GatewaySpec,
-    *,
-    timeout: float | None = None,
-    interval: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-) -> Converged:
+def converge(client: Any, gateway_id: str, spec: GatewaySpec, **waits: Unpack[Waits]) -> Converged:
     """Make the live gateway what `spec` wants; no write when nothing we own differs and it is READY."""
-    live = wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
+    live = wait_settled(client, gateway_id, **waits)
     request = desired_request(live, spec)
     changed = differences(live, request)
     if not changed and live.get("status") == "READY":
         return Converged(live, [])
     _call(client, "UpdateGateway", gateway_id, "updating", **request)
-    after = wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep)
+    after = wait_settled(client, gateway_id, **waits)
     if after.get("status") == _RETRYABLE:
         raise AgentCoreError(
             f"gateway {gateway_id!r}: UpdateGateway did not apply (UPDATE_UNSUCCESSFUL: {_reasons(after)}); "
@@ -618,14 +616,7 @@ def _first_release(client: Any, found: Mapping[str, Any], spec: GatewaySpec) -> 
 
 
 def create(
-    client: Any,
-    spec: GatewaySpec,
-    *,
-    timeout: float | None = None,
-    interval: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-    role_wait: float = ROLE_PROPAGATION_SECONDS,
+    client: Any, spec: GatewaySpec, *, role_wait: float = ROLE_PROPAGATION_SECONDS, **waits: Unpack[Waits]
 ) -> Converged:
     """CreateGateway, then (when the URL was not known in advance) UpdateGateway with the final
     audience. Re-running after any failure converges: a gateway this stack already created (its
@@ -641,6 +632,7 @@ def create(
                 "then the same command again."
             )
     request = create_request(spec)
+    sleep, clock = _pace(waits)
     deadline = clock() + role_wait
     while True:
         try:
@@ -666,28 +658,21 @@ def create(
                 raise
             sleep(min(POLL_SECONDS, max(0.0, deadline - clock())) or 1.0)
     try:
-        wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
+        wait_settled(client, gateway_id, **waits)
     except GatewayFailed as e:
         # A FAILED gateway serves nothing and cannot be updated into shape: remove it so the
         # next run creates it afresh.
-        delete(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
+        delete(client, gateway_id, **waits)
         raise AgentCoreError(f"{e}; it was deleted, run the same command again to create it anew") from None
-    return converge(client, gateway_id, spec, timeout=timeout, interval=interval, sleep=sleep)
+    return converge(client, gateway_id, spec, **waits)
 
 
-def delete(
-    client: Any,
-    gateway_id: str,
-    *,
-    timeout: float | None = None,
-    interval: float | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
-) -> None:
+def delete(client: Any, gateway_id: str, **waits: Unpack[Waits]) -> None:
     """DeleteGateway and wait until it is gone. Already gone is success."""
-    timeout = wait_timeout(timeout)
+    timeout = wait_timeout(waits.get("timeout"))
+    sleep, clock = _pace(waits)
     try:
-        wait_settled(client, gateway_id, timeout=timeout, interval=interval, sleep=sleep, clock=clock)
+        wait_settled(client, gateway_id, **waits)
         _call(client, "DeleteGateway", gateway_id, "deleting", gatewayIdentifier=gateway_id)
     except GatewayGone:
         return
@@ -707,4 +692,4 @@ def delete(
             raise AgentCoreError(
                 f"gateway {gateway_id!r} still exists {timeout:.0f}s after DeleteGateway; run the same command again"
             )
-        sleep(poll_seconds(interval))
+        sleep(poll_seconds(waits.get("interval")))

@@ -85,28 +85,27 @@ def _by_output(ev: Evaluation, typ: str, key: str) -> dict[str, Registered]:
     return {str(r.outputs.get(key)): r for r in ev.of_type(typ) if r.outputs.get(key)}
 
 
+def _provider(ev: Evaluation, config: dict[str, Any], kind: str, typ: str) -> dict[str, Any]:
+    """The credential kind, the provider resource its `<kind>.providerArn` names, and that ARN."""
+    arn = (config.get(kind) or {}).get("providerArn")
+    found = _by_output(ev, typ, "credentialProviderArn").get(str(arn))
+    return {"kind": kind, "provider": found.name if found else None, "providerArn": arn}
+
+
 def _credential(
     target: TargetConfig, resource: Registered | None, ev: Evaluation, role: Registered | None
 ) -> dict[str, Any]:
     config = (resource.inputs.get("credentialProviderConfiguration") if resource else None) or {}
     out = target.outbound
     if target.credential == "oauth":
-        oauth = config.get("oauth") or {}
-        provider = _by_output(ev, OAUTH2_PROVIDER, "credentialProviderArn").get(str(oauth.get("providerArn")))
         return {
-            "kind": "oauth",
-            "provider": provider.name if provider else None,
-            "providerArn": oauth.get("providerArn"),
+            **_provider(ev, config, "oauth", OAUTH2_PROVIDER),
             "audience": target.audience,  # the upstream's Auth0 API identifier
             "scopes": list(out.scopes),
         }
     if target.credential == "apiKey":
-        key = config.get("apiKey") or {}
-        provider = _by_output(ev, API_KEY_PROVIDER, "credentialProviderArn").get(str(key.get("providerArn")))
         return {
-            "kind": "apiKey",
-            "provider": provider.name if provider else None,
-            "providerArn": key.get("providerArn"),
+            **_provider(ev, config, "apiKey", API_KEY_PROVIDER),
             "secret": f"mcpauth:targetSecrets.{out.api_key_secret}",  # its name, never its value
             "location": out.location,
             "parameterName": out.parameter_name,

@@ -17,9 +17,10 @@ import base64
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
@@ -28,6 +29,9 @@ from rules.outputs import DeployedClient, DeployedGateway
 from rules.urls import discovery_url
 from rules.wiring import api_identifier_problems, audience_problems, identifier_problems
 from verify.tokens import Rules, TokenError, header_of, validate
+
+if TYPE_CHECKING:
+    from mcp.client.session import ClientSession
 
 TIMEOUT = httpx2.Timeout(5.0, connect=3.0)
 RETRIES = 2  # connection failures retried by the transport (httpx2.HTTPTransport(retries=…)); bounded
@@ -402,7 +406,10 @@ def describe_token(token: str) -> dict[str, Any]:
     return {"header": header, "claims": claims}
 
 
-async def _mcp_tools(url: str, token: str) -> list[str]:
+@asynccontextmanager
+async def mcp_session(url: str, token: str) -> AsyncIterator[ClientSession]:
+    """An initialized MCP session with the gateway at `url`, every request carrying `token` as its
+    Bearer credential (the MCP SDK's streamable HTTP client, as an MCP client would connect)."""
     from mcp.client.session import ClientSession
     from mcp.client.streamable_http import streamable_http_client
 
@@ -412,6 +419,11 @@ async def _mcp_tools(url: str, token: str) -> list[str]:
         ClientSession(read, write) as session,
     ):
         await asyncio.wait_for(session.initialize(), 10)
+        yield session
+
+
+async def _mcp_tools(url: str, token: str) -> list[str]:
+    async with mcp_session(url, token) as session:
         tools = await asyncio.wait_for(session.list_tools(), 10)
         return [t.name for t in tools.tools]
 

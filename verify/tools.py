@@ -19,7 +19,7 @@ import httpx2
 
 from rules.outputs import DeployedGateway
 from rules.toolaccess import action_name, split_action
-from verify.checks import TIMEOUT, Check, _titled
+from verify.checks import Check, _titled, mcp_session
 
 NOT_LISTED_CAUSE = (
     "AgentCore lists a target's tools when it creates or synchronizes the target; none listed means one of: "
@@ -99,17 +99,10 @@ def sample_arguments(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _calls(url: str, token: str, allowed: str | None, refused: str | None) -> dict[str, Any]:
-    from mcp.client.session import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
     from mcp.shared.exceptions import MCPError
 
     out: dict[str, Any] = {}
-    async with (
-        httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=TIMEOUT) as hc,
-        streamable_http_client(url, http_client=hc) as (read, write),
-        ClientSession(read, write) as session,
-    ):
-        await asyncio.wait_for(session.initialize(), 10)
+    async with mcp_session(url, token) as session:
         schemas = {t.name: t.input_schema for t in (await asyncio.wait_for(session.list_tools(), 10)).tools}
         for key, tool in (("allowed", allowed), ("refused", refused)):
             if tool is None:

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from tests.helpers.stack import ROOT
+from tests.helpers.stack import ROOT, plan_cli
 
 _missing = [
     what
@@ -72,13 +70,8 @@ def test_preview_with_the_policy_pack(tmp_path) -> None:
     work = copy_project(tmp_path)
     env = {"PULUMI_BACKEND_URL": f"file://{tmp_path}", "PULUMI_CONFIG_PASSPHRASE": "mcpauth-test-only"}
     config = work / ".policy-config.dev.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "offline.plan", "--stack", "dev", "--policy-config"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = plan_cli("--stack", "dev", "--policy-config", cwd=work)
+    assert done.returncode == 0, done.stderr
     config.write_text(done.stdout)
     stack = auto.create_or_select_stack("dev", work_dir=str(work), opts=auto.LocalWorkspaceOptions(env_vars=env))
     stack.set_config("auth0:clientSecret", auto.ConfigValue(os.environ["AUTH0_CLIENT_SECRET"], secret=True))

@@ -9,11 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import select
-import signal
-import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +16,8 @@ from typing import Any
 import pytest
 
 from sandbox.sandbox import Sandbox
-from tests.helpers.sandbox import FIXTURES
+from tests.helpers.sandbox import FIXTURES, make_sandbox
 from tests.helpers.sandbox import sandbox_spec as _spec
-from tests.helpers.stack import ROOT
 from verify.interactive import CHROMIUM, BrowserPerson, MemoryStorage, list_tools, provider_for
 
 pytestmark = [
@@ -79,36 +73,14 @@ def test_make_verify_login_runs_the_flow_in_chromium_per_gateway(sandbox: Sandbo
 
 # --- against `make sandbox STACK=dev`, a process of its own -------------------------------------
 
-SERVE = [sys.executable, "-m", "sandbox.serve", "--stack", "dev"]  # what `make sandbox STACK=dev` runs
-STARTUP_SECONDS = 60
-
 
 @pytest.fixture
 def served() -> Iterator[dict[str, Any]]:
     """`make sandbox STACK=dev` as a separate process: its one JSON line (issuer, gateway URLs,
-    users). The process (and anything it started) is stopped whatever the test does: SIGTERM, as
-    an interrupt would, then SIGKILL to its process group if it has not exited."""
-    with tempfile.TemporaryFile(mode="w+") as errors:
-        proc = subprocess.Popen(
-            SERVE, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True, start_new_session=True
-        )
-        try:
-            assert proc.stdout is not None
-            ready, _, _ = select.select([proc.stdout], [], [], STARTUP_SECONDS)
-            line = proc.stdout.readline() if ready else ""
-            if not line:
-                errors.seek(0)
-                pytest.fail(f"make sandbox printed no line within {STARTUP_SECONDS} s: {errors.read()[-2000:]}")
-            yield json.loads(line)
-            assert proc.poll() is None, "the sandbox serves until it is stopped"
-        finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(timeout=10)
+    users), stopped whatever the test does."""
+    with make_sandbox("--stack", "dev") as sandbox:
+        yield sandbox.announced
+        assert sandbox.proc.poll() is None, "the sandbox serves until it is stopped"
 
 
 def test_a_person_in_chromium_lists_tools_through_a_running_make_sandbox(served: dict[str, Any]) -> None:

@@ -9,9 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +17,7 @@ import httpx2
 import pytest
 
 from tests.conftest import ROOT
+from tests.helpers.sandbox import make_sandbox
 
 TSCLIENT = ROOT / "tests" / "tsclient"
 SDK = TSCLIENT / "node_modules" / "@modelcontextprotocol" / "sdk" / "package.json"
@@ -39,19 +38,8 @@ OIDC_REQUIRED = (
 @pytest.fixture(scope="module")
 def served() -> Iterator[dict[str, Any]]:
     """`make sandbox` for the dev stack (what the target runs, in a subprocess); its JSON line."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.serve", "--stack", "dev"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        yield json.loads(proc.stdout.readline())
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+    with make_sandbox("--stack", "dev") as sandbox:
+        yield sandbox.announced
 
 
 def test_the_discovery_document_has_every_member_oidc_discovery_requires(served: dict[str, Any]) -> None:

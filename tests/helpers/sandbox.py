@@ -5,14 +5,24 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
+import os
 import secrets
+import select
 import shutil
-from collections.abc import Callable
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode
 
 import httpx2
+import pytest
 import yaml
 
 from offline.plan import make_plan
@@ -40,19 +50,30 @@ def stack_copy(directory: Path, stack: str, edit: Callable[[dict[str, Any]], Non
     return directory
 
 
-def user_token(sandbox: Sandbox, username: str, gateway: str, scope: str) -> str:
-    """A test user's access token for a gateway's API, as an MCP client gets it: registered by DCR,
-    the login form and the consent page (verify.interactive.Person), the code exchanged with PKCE."""
-    client = httpx2.post(
+def register_client(sandbox: Sandbox) -> str:
+    """A public client registered by DCR, as an MCP client registers itself."""
+    answer = httpx2.post(
         sandbox.spec.issuer + "oidc/register",
         json={
             "redirect_uris": [REDIRECT],
             "token_endpoint_auth_method": "none",
             "grant_types": ["authorization_code", "refresh_token"],
         },
-    ).json()["client_id"]
+    )
+    assert answer.status_code == 201, answer.text
+    return str(answer.json()["client_id"])
+
+
+def user_tokens(
+    sandbox: Sandbox, username: str, gateway: str = "tools", scope: str = "openid offline_access", resource: bool = True
+) -> dict[str, Any]:
+    """A test user's token response for a gateway's API, as an MCP client gets it: registered by DCR,
+    the login form and the consent page (verify.interactive.Person), the code exchanged with PKCE;
+    `resource` (the API's identifier) asked for unless told not to."""
+    client = register_client(sandbox)
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    api = sandbox.spec.outputs["gateways"][gateway]["apiIdentifier"]
     params = {
         "response_type": "code",
         "client_id": client,
@@ -61,7 +82,7 @@ def user_token(sandbox: Sandbox, username: str, gateway: str, scope: str) -> str
         "code_challenge": challenge,
         "code_challenge_method": "S256",
         "scope": scope,
-        "resource": sandbox.spec.outputs["gateways"][gateway]["apiIdentifier"],
+        **({"resource": api} if resource else {}),
     }
     user = sandbox.issuer.users[username]
     code = asyncio.run(
@@ -78,4 +99,65 @@ def user_token(sandbox: Sandbox, username: str, gateway: str, scope: str) -> str
         },
     )
     assert answer.status_code == 200, answer.text
-    return str(answer.json()["access_token"])
+    return dict(answer.json())
+
+
+def user_token(sandbox: Sandbox, *args: Any, **kw: Any) -> str:
+    """The access token of `user_tokens` (same arguments)."""
+    return str(user_tokens(sandbox, *args, **kw)["access_token"])
+
+
+STARTUP_SECONDS = 60
+
+
+@dataclass
+class Served:
+    """A `make sandbox` process: the JSON line it printed once ready, and its stderr so far."""
+
+    line: str
+    proc: subprocess.Popen[str]
+    errors: IO[str]
+
+    @property
+    def announced(self) -> dict[str, Any]:
+        return dict(json.loads(self.line))
+
+    def stderr(self) -> str:
+        self.errors.seek(0)
+        return self.errors.read()
+
+    def stop(self) -> int:
+        """SIGTERM, as an interrupt would; SIGKILL to its process group if it has not exited. Its exit code."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        return self.proc.returncode
+
+
+@contextmanager
+def make_sandbox(*args: str) -> Iterator[Served]:
+    """`make sandbox` (`python -m sandbox.serve ARGS`) as a process of its own, from its JSON line
+    on; stopped when the block ends, whatever the test does."""
+    with tempfile.TemporaryFile(mode="w+") as errors:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sandbox.serve", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            start_new_session=True,
+        )
+        served = Served("", proc, errors)
+        try:
+            assert proc.stdout is not None
+            ready, _, _ = select.select([proc.stdout], [], [], STARTUP_SECONDS)
+            served.line = proc.stdout.readline() if ready else ""
+            if not served.line:
+                pytest.fail(f"make sandbox printed no line within {STARTUP_SECONDS} s: {served.stderr()[-2000:]}")
+            yield served
+        finally:
+            served.stop()

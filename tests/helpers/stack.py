@@ -50,9 +50,10 @@ def sandbox_token(outputs: dict[str, Any], client: str) -> str:
     return token
 
 
-def problems(cfg: dict[str, Any]) -> list[str]:
+def problems(cfg: dict[str, Any], *secret_keys: str) -> list[str]:
+    """The problems loading `cfg` reports, with `secret_keys` set as secrets (`pulumi config set --secret`)."""
     with pytest.raises(ConfigError) as info:
-        load_settings(cfg, "test")
+        load_settings(cfg, "test", frozenset(secret_keys))
     return info.value.problems
 
 
@@ -62,6 +63,7 @@ def one_problem(cfg: dict[str, Any]) -> str:
     return found[0]
 
 
-def plan_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m offline.plan ARGS` (what `make plan` runs), in its own process, from the root."""
-    return subprocess.run([sys.executable, "-m", "offline.plan", *args], cwd=ROOT, capture_output=True, text=True)
+def plan_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """`python -m offline.plan ARGS` (what `make plan` runs), in its own process, from `cwd` (the root,
+    or a copy of the project)."""
+    return subprocess.run([sys.executable, "-m", "offline.plan", *args], cwd=cwd, capture_output=True, text=True)

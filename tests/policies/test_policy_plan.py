@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,13 +118,8 @@ def test_the_pack_is_what_the_cli_runs() -> None:
 def test_policy_config_for_the_cli_describes_the_stack() -> None:
     import json
 
-    done = subprocess.run(
-        [sys.executable, "-m", "offline.plan", "--stack", "dev", "--policy-config"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    done = plan_cli("--stack", "dev", "--policy-config")
+    assert done.returncode == 0, done.stderr
     cfg = json.loads(done.stdout)
     assert cfg["gateway-custom-jwt"] == {"issuer": "https://mcpauth-dev.us.auth0.com/"}
     assert "mcpauth-dev.us.auth0.com" in cfg["gateway-no-allowed-clients"]["auth0Hosts"]

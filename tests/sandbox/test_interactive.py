@@ -9,14 +9,14 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import jwt as pyjwt
 import pytest
 
 from sandbox.sandbox import Sandbox, SandboxSpec
-from tests.helpers.sandbox import FIXTURES
+from tests.helpers.sandbox import FIXTURES, make_sandbox, register_client, user_token, user_tokens
 from tests.helpers.sandbox import sandbox_spec as _spec
 from verify.interactive import REDIRECT_URI, MemoryStorage, Person, list_tools, provider_for
 
@@ -61,7 +61,7 @@ def test_an_mcp_user_registers_logs_in_and_lists_tools(claims: Sandbox) -> None:
 
 
 def test_a_refresh_narrows_scope_on_request_and_an_unknown_refresh_token_is_refused(claims: Sandbox) -> None:
-    tokens = _tokens_for(claims, "user@mcp.test", scope="openid offline_access tools.read tools.call")
+    tokens = user_tokens(claims, "user@mcp.test", scope="openid offline_access tools.read tools.call")
     client = _claims(tokens["access_token"])["azp"]
     form = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], "client_id": client}
     same = httpx2.post(claims.spec.issuer + "oauth/token", data=form).json()
@@ -104,7 +104,7 @@ def test_a_user_without_a_role_gets_a_token_the_gateway_refuses(claims: Sandbox)
     from verify.tokens import TokenError, validate
 
     gateway = next(g for g in claims._gateways if g.spec.name == "tools")
-    token = _token_for(claims, "norole@mcp.test")
+    token = user_token(claims, "norole@mcp.test")
     assert pyjwt.decode(token, options={"verify_signature": False})["permissions"] == []
     with pytest.raises(Refused) as refused:
         gateway.check("Bearer " + token)
@@ -140,7 +140,7 @@ def test_registration_is_refused_when_the_tenant_flag_is_off() -> None:
 
 
 def test_authorize_requires_pkce_and_a_known_api(claims: Sandbox) -> None:
-    client = _register(claims)
+    client = register_client(claims)
     issuer = claims.spec.issuer
     base = {"response_type": "code", "client_id": client, "redirect_uri": "http://127.0.0.1:9/callback", "state": "s"}
     no_pkce = httpx2.get(issuer + "authorize", params=base, follow_redirects=False)
@@ -174,7 +174,7 @@ def test_a_scope_rule_works_because_the_gateway_advertises_its_scope() -> None:
         assert 'scope="read:tools"' in challenge["www-authenticate"]
         assert "error=" not in challenge["www-authenticate"], "no error code without credentials (RFC 6750)"
         # A client that asks for no API scope gets a token the scope rule refuses.
-        token = _token_for(sandbox, "user@mcp.test", gateway="tools")
+        token = user_token(sandbox, "user@mcp.test", gateway="tools")
         decoded = pyjwt.decode(token, options={"verify_signature": False})
         assert "read:tools" in decoded["permissions"] and "read:tools" not in decoded["scope"].split()
         gateway = next(g for g in sandbox._gateways if g.spec.name == "tools")
@@ -191,25 +191,25 @@ def test_scope_holds_only_what_the_user_may_have(claims: Sandbox) -> None:
     """RBAC: requested API scopes the user's roles do not hold are dropped; a third-party client
     never gets `admin`, even for an MCP Admin who asks for it."""
     asked = "openid tools.read tools.call admin"
-    assert _claims(_token_for(claims, "user@mcp.test", scope=asked))["scope"].split() == [
+    assert _claims(user_token(claims, "user@mcp.test", scope=asked))["scope"].split() == [
         "openid",
         "tools.read",
         "tools.call",
     ]
-    assert _claims(_token_for(claims, "norole@mcp.test", scope=asked))["scope"].split() == ["openid"]
-    admin = _claims(_token_for(claims, "admin@mcp.test", scope=asked))
+    assert _claims(user_token(claims, "norole@mcp.test", scope=asked))["scope"].split() == ["openid"]
+    admin = _claims(user_token(claims, "admin@mcp.test", scope=asked))
     assert "admin" not in admin["scope"].split() and "admin" not in admin["permissions"]
 
 
 def test_a_refresh_token_only_with_offline_access_on_an_api_that_allows_it() -> None:
     spec = _spec("claims", FIXTURES)
     with Sandbox(spec) as sandbox:
-        assert "refresh_token" in _tokens_for(sandbox, "user@mcp.test", scope="openid offline_access")
-        assert "refresh_token" not in _tokens_for(sandbox, "user@mcp.test", scope="openid")
+        assert "refresh_token" in user_tokens(sandbox, "user@mcp.test", scope="openid offline_access")
+        assert "refresh_token" not in user_tokens(sandbox, "user@mcp.test", scope="openid")
     spec = _spec("claims", FIXTURES)
     spec.offline_access = dict.fromkeys(spec.offline_access, False)
     with Sandbox(spec) as sandbox:
-        assert "refresh_token" not in _tokens_for(sandbox, "user@mcp.test", scope="openid offline_access")
+        assert "refresh_token" not in user_tokens(sandbox, "user@mcp.test", scope="openid offline_access")
 
 
 def test_without_audience_or_resource_the_tenant_default_audience_is_used() -> None:
@@ -217,7 +217,7 @@ def test_without_audience_or_resource_the_tenant_default_audience_is_used() -> N
     api = spec.outputs["gateways"]["tools"]["apiIdentifier"]
     spec.default_audience = api
     with Sandbox(spec) as sandbox:
-        token = _claims(_token_for(sandbox, "user@mcp.test", scope="tools.read", resource=False))
+        token = _claims(user_token(sandbox, "user@mcp.test", scope="tools.read", resource=False))
         assert token["aud"] == api and token["scope"] == "tools.read"
 
 
@@ -227,11 +227,11 @@ def test_resource_is_ignored_under_the_audience_profile() -> None:
     spec = _spec("claims", FIXTURES)
     api = spec.outputs["gateways"]["tools"]["apiIdentifier"]
     with Sandbox(spec) as sandbox:
-        assert _claims(_token_for(sandbox, "user@mcp.test"))["aud"][0] == api
+        assert _claims(user_token(sandbox, "user@mcp.test"))["aud"][0] == api
     spec = _spec("claims", FIXTURES)
     spec.resource_parameter_profile = "audience"
     with Sandbox(spec) as sandbox:
-        opaque = _token_for(sandbox, "user@mcp.test")
+        opaque = user_token(sandbox, "user@mcp.test")
         assert opaque.count(".") != 2, "not a JWT"
         url = sandbox.spec.outputs["gateways"]["tools"]["gatewayUrl"]
         refused = httpx2.post(url, json={}, headers={"Authorization": f"Bearer {opaque}"})
@@ -242,7 +242,7 @@ def test_a_third_party_client_logs_in_only_through_a_domain_level_connection() -
     spec = _spec("claims", FIXTURES)
     spec.domain_connection = False
     with Sandbox(spec) as sandbox:
-        client = _register(sandbox)
+        client = register_client(sandbox)
         page = _authorize(sandbox, client)
         assert page.status_code == 400 and "no connections enabled for the client" in page.text
 
@@ -269,64 +269,6 @@ def _authorize(sandbox: Sandbox, client_id: str, **extra: str) -> httpx2.Respons
     return httpx2.get(sandbox.spec.issuer + "authorize", params=params, follow_redirects=False)
 
 
-def _register(sandbox: Sandbox) -> str:
-    answer = httpx2.post(
-        sandbox.spec.issuer + "oidc/register",
-        json={
-            "redirect_uris": ["http://127.0.0.1:9/callback"],
-            "token_endpoint_auth_method": "none",
-            "grant_types": ["authorization_code", "refresh_token"],
-        },
-    )
-    assert answer.status_code == 201, answer.text
-    return str(answer.json()["client_id"])
-
-
-def _token_for(sandbox: Sandbox, username: str, gateway: str = "tools", **kw: Any) -> str:
-    return str(_tokens_for(sandbox, username, gateway, **kw)["access_token"])
-
-
-def _tokens_for(
-    sandbox: Sandbox, username: str, gateway: str = "tools", scope: str = "openid offline_access", resource: bool = True
-) -> dict[str, Any]:
-    """A user's token response for a gateway's API, by the same pages, without the SDK (which stops
-    at the gateway's refusal and keeps no token)."""
-    import base64
-    import hashlib
-    import secrets
-
-    client = _register(sandbox)
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-    api = sandbox.spec.outputs["gateways"][gateway]["apiIdentifier"]
-    params = {
-        "response_type": "code",
-        "client_id": client,
-        "redirect_uri": "http://127.0.0.1:9/callback",
-        "state": "s",
-        "code_challenge": challenge,
-        "code_challenge_method": "S256",
-        "scope": scope,
-        **({"resource": api} if resource else {}),
-    }
-    user = sandbox.issuer.users[username]
-    person = Person(user.username, user.password)
-    url = sandbox.spec.issuer + "authorize?" + urlencode(params)
-    code = asyncio.run(person.authorize(url)).code
-    answer = httpx2.post(
-        sandbox.spec.issuer + "oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": code,
-            "client_id": client,
-            "redirect_uri": "http://127.0.0.1:9/callback",
-            "code_verifier": verifier,
-        },
-    )
-    assert answer.status_code == 200, answer.text
-    return dict(json.loads(answer.text))
-
-
 def test_a_wrong_password_shows_the_form_again_and_declining_consent_returns_access_denied(claims: Sandbox) -> None:
     from verify.interactive import LoginError
 
@@ -344,22 +286,8 @@ def test_a_wrong_password_shows_the_form_again_and_declining_consent_returns_acc
 
 
 def test_make_sandbox_prints_one_json_line_and_serves_until_stopped() -> None:
-    import signal
-    import subprocess
-    import sys
-
-    from tests.helpers.stack import ROOT
-
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.serve", "--stack", "claims", "--stack-dir", str(FIXTURES)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = json.loads(proc.stdout.readline())
+    with make_sandbox("--stack", "claims", "--stack-dir", str(FIXTURES)) as served:
+        line = served.announced
         assert sorted(u["username"] for u in line["users"]) == ["admin@mcp.test", "norole@mcp.test", "user@mcp.test"]
         assert all(u["password"] for u in line["users"])
         discovery = httpx2.get(line["issuer"] + ".well-known/openid-configuration").json()
@@ -370,9 +298,7 @@ def test_make_sandbox_prints_one_json_line_and_serves_until_stopped() -> None:
             list_tools(url, provider_for(url, Person(user["username"], user["password"]), MemoryStorage()))
         )
         assert tools == ["echo", "add", "utc_now"]
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
+        assert served.stop() == 0
 
 
 @pytest.fixture(scope="module")
@@ -560,11 +486,11 @@ def test_verify_says_a_refused_user_lacks_a_role_from_the_token_alone() -> None:
         gw = sandbox.spec.outputs["gateways"]["tools"]
         jwks = http.get(sandbox.spec.issuer + ".well-known/jwks.json").json()
         rules = gateway_rules(sandbox.spec.issuer, gw)
-        token = _token_for(sandbox, "norole@mcp.test", scope="openid read:tools")
+        token = user_token(sandbox, "norole@mcp.test", scope="openid read:tools")
         cause, fix = diagnose_refusal(http, gw["resourceUrl"], token, rules, jwks)
         assert "lack ['read:tools'] (none of their roles holds it)" in cause and "defaultRole" in fix
         # The MCP User who did not ask for the scope: a different cause, and a different fix.
-        token = _token_for(sandbox, "user@mcp.test", scope="openid")
+        token = user_token(sandbox, "user@mcp.test", scope="openid")
         cause, fix = diagnose_refusal(http, gw["resourceUrl"], token, rules, jwks)
         assert "scope-not-allowed" in cause and "ask for the scope the gateway advertises" in fix
 

@@ -10,18 +10,12 @@ import pytest
 from offline.engine import Evaluation
 from offline.view import evaluation_view
 from rules.types import CLIENT_CIMD, TENANT
-from stackconfig.model import ConfigError
 from stackconfig.settings import load_settings
 from tests.conftest import make_config
+from tests.helpers.stack import problems
 
 KEY = "mcpauth:tenant.clientIdMetadataDocuments"
 CLIENT_URL = "https://client.example.com/oauth/metadata.json"
-
-
-def problems(cfg: dict[str, Any]) -> list[str]:
-    with pytest.raises(ConfigError) as info:
-        load_settings(cfg, "test")
-    return info.value.problems
 
 
 def _flag(ev: Evaluation) -> Any:

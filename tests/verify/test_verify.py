@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx2
@@ -16,28 +15,6 @@ from sandbox.sandbox import Sandbox, SandboxSpec, spec_from_plan
 from tests.helpers.stack import sandbox_token
 from verify import __main__ as cli
 from verify.checks import Check, Target, check_jsonrpc, run_all
-
-
-@pytest.fixture(scope="module")
-def dev_plan() -> Any:
-    return make_plan("dev")
-
-
-@pytest.fixture
-def sandbox(dev_plan: Any) -> Iterator[Callable[..., SandboxSpec]]:
-    """Start a sandbox for the dev plan after `change(spec)` breaks something; stop it after."""
-    running: list[Sandbox] = []
-
-    def start(change: Callable[[SandboxSpec], None] | None = None) -> SandboxSpec:
-        spec = spec_from_plan(dev_plan)
-        if change:
-            change(spec)
-        running.append(Sandbox(spec).start())
-        return spec
-
-    yield start
-    for sb in running:
-        sb.stop()
 
 
 def verify(spec: SandboxSpec) -> list[Check]:
@@ -468,25 +445,16 @@ def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
     secrets (readable by its owner only, removed when it stops): `make verify ARGS="--outputs <it>"`
     then passes, and no client secret is printed on the way."""
     import os
-    import signal
     import stat
     import subprocess
     import sys
     from pathlib import Path
 
     from tests.conftest import ROOT
+    from tests.helpers.sandbox import make_sandbox
 
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sandbox.serve", "--stack", "dev"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        announced = json.loads(line)
+    with make_sandbox("--stack", "dev") as served:
+        line, announced = served.line, served.announced
         path = Path(announced["outputs"])
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
         secrets = json.loads(path.read_text())["machineClientSecrets"]
@@ -508,10 +476,8 @@ def test_make_verify_can_be_pointed_at_make_sandbox() -> None:
         assert "✓ smoke-tools → tools: tools/call ops___delete_item (not granted): refused" in done.stdout
         for secret in secrets.values():
             assert secret not in line and secret not in done.stdout and secret not in done.stderr
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=20) == 0
-        err = proc.stderr.read() if proc.stderr else ""
+        assert served.stop() == 0
+        err = served.stderr()
     assert not path.exists(), "the outputs file outlives the sandbox"
     assert all(s not in err for s in secrets.values())
 

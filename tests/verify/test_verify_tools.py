@@ -10,7 +10,6 @@ from typing import Any
 import httpx2
 import pytest
 
-from offline.plan import make_plan
 from sandbox.sandbox import Sandbox, SandboxSpec, spec_from_plan
 from sandbox.targets import TargetSpec
 from tests.helpers.stack import sandbox_token
@@ -20,30 +19,9 @@ from verify.tools import NOT_LISTED_CAUSE
 
 
 @pytest.fixture(scope="module")
-def dev_plan() -> Any:
-    return make_plan("dev", policies=lambda *_: [])
-
-
-@pytest.fixture(scope="module")
 def dev(dev_plan: Any) -> Iterator[SandboxSpec]:
     with Sandbox(spec_from_plan(dev_plan)) as running:
         yield running.spec
-
-
-@pytest.fixture
-def broken(dev_plan: Any) -> Iterator[Callable[..., SandboxSpec]]:
-    """A dev sandbox started after `change(spec)` breaks something; stopped after."""
-    running: list[Sandbox] = []
-
-    def start(change: Callable[[SandboxSpec], None]) -> SandboxSpec:
-        spec = spec_from_plan(dev_plan)
-        change(spec)
-        running.append(Sandbox(spec).start())
-        return spec
-
-    yield start
-    for sb in running:
-        sb.stop()
 
 
 def tool_checks(spec: SandboxSpec, call_tools: bool = False) -> list[Check]:
@@ -79,8 +57,8 @@ def _every_target(change: Callable[[TargetSpec], None]) -> Callable[[SandboxSpec
     return apply
 
 
-def test_a_gateway_with_targets_and_an_empty_list_is_diagnosed(broken: Any) -> None:
-    spec = broken(_every_target(lambda t: setattr(t, "synced", False)))
+def test_a_gateway_with_targets_and_an_empty_list_is_diagnosed(sandbox: Any) -> None:
+    spec = sandbox(_every_target(lambda t: setattr(t, "synced", False)))
     check = named(tool_checks(spec), "targets' tools listed")
     assert not check.ok
     assert check.detail == "the gateway lists no tool, though it has targets (ops, search)"
@@ -95,16 +73,16 @@ def test_a_gateway_with_targets_and_an_empty_list_is_diagnosed(broken: Any) -> N
     [("outbound_secret_wrong", True), ("serve", False), ("synced", False)],
     ids=["credential refused", "upstream down", "not synced"],
 )
-def test_a_target_whose_tools_are_missing_is_named(broken: Any, knob: tuple[str, bool]) -> None:
-    spec = broken(lambda s: setattr(search(s), *knob))
+def test_a_target_whose_tools_are_missing_is_named(sandbox: Any, knob: tuple[str, bool]) -> None:
+    spec = sandbox(lambda s: setattr(search(s), *knob))
     check = named(tool_checks(spec), "targets' tools listed")
     assert not check.ok
     assert check.detail.startswith("no tool of target(s) search is listed")
     assert check.cause == NOT_LISTED_CAUSE
 
 
-def test_a_gateway_without_its_policy_engine_fails_listing_and_the_refusal(broken: Any) -> None:
-    spec = broken(lambda s: setattr(s.gateways["tools"], "policy_mode", ""))
+def test_a_gateway_without_its_policy_engine_fails_listing_and_the_refusal(sandbox: Any) -> None:
+    spec = sandbox(lambda s: setattr(s.gateways["tools"], "policy_mode", ""))
     checks = tool_checks(spec, call_tools=True)
     listed = named(checks, "targets' tools listed")
     assert not listed.ok and listed.detail.startswith("lists ops___delete_item, which this caller's permissions")
@@ -112,8 +90,8 @@ def test_a_gateway_without_its_policy_engine_fails_listing_and_the_refusal(broke
     assert not refusal.ok and refusal.detail == "the gateway ran a tool this caller's permissions do not grant"
 
 
-def test_a_caller_token_shown_to_the_upstream_is_caught(broken: Any) -> None:
-    spec = broken(lambda s: None)
+def test_a_caller_token_shown_to_the_upstream_is_caught(sandbox: Any) -> None:
+    spec = sandbox(lambda s: None)
     token = sandbox_token(spec.outputs, "smoke-tools")
     httpx2.post(search(spec).local_url, headers={"Authorization": f"Bearer {token}"}, json={})
     check = named(tool_checks(spec), "upstream search")
