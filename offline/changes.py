@@ -264,7 +264,7 @@ JSON = ("--format", "json")
 # One stack's plan takes seconds; a stack file that makes it run for minutes is refused, not waited for.
 PLAN_TIMEOUT_SECONDS = 300
 # Several stacks' plans in one process (offline/plan_batch.py), run by its source in a tree.
-_BATCH = (Path(__file__).with_name("plan_batch.py").read_text(),)
+_BATCH = Path(__file__).with_name("plan_batch.py").read_text()
 
 
 def _plan_document(done: subprocess.CompletedProcess[str]) -> dict[str, Any] | None:
@@ -310,8 +310,11 @@ class _Batch:
         self.cwd, self.jobs = cwd, jobs
         self._lines: queue.Queue[tuple[float, str | None]] = queue.Queue()
         self._started = time.monotonic()
+        if not jobs:
+            self._proc = None
+            return
         self._proc = subprocess.Popen(
-            [sys.executable, "-c", *_BATCH, *(arg for job in jobs for arg in job)],
+            [sys.executable, "-c", _BATCH, *(arg for job in jobs for arg in job)],
             cwd=cwd,
             env=_env(),
             stdin=subprocess.DEVNULL,
@@ -322,12 +325,15 @@ class _Batch:
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self) -> None:
-        assert self._proc.stdout is not None
-        for line in self._proc.stdout:
-            self._lines.put((time.monotonic(), line))
+        assert self._proc is not None and self._proc.stdout is not None
+        with self._proc.stdout as lines:
+            for line in lines:
+                self._lines.put((time.monotonic(), line))
         self._lines.put((time.monotonic(), None))
 
     def stop(self) -> None:
+        if self._proc is None:
+            return
         if self._proc.poll() is None:
             self._proc.kill()
         self._proc.wait()
@@ -378,7 +384,7 @@ class _Revision:
         returns them, or the ChangesError it raises. Every plan runs in one process."""
         where = [(stack, *self.old_dir(stack_dir)) for stack, stack_dir in stacks]
         jobs = [(stack, str(d)) for stack, d, _ in where if (d / f"Pulumi.{stack}.yaml").is_file()]
-        results = iter(_Batch(self.tree, jobs).collect() if jobs else [])
+        results = iter(_Batch(self.tree, jobs).collect())
         short = self.commit[:12]
         for stack, d, note in where:
             if not (d / f"Pulumi.{stack}.yaml").is_file():
