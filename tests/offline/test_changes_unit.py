@@ -429,6 +429,10 @@ def test_a_stack_that_no_longer_plans_fails_the_summary(repo: Path, capsys: pyte
 def test_the_plan_at_a_revision(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(ch.ChangesError, match="AGAINST=zzz: not a commit in this repository"):
         ch.old_plan("zzz", "dev", repo)
+    # A committed link out of the tree (an absolute venv link) is not exported, nor in the way.
+    (repo / "venv").symlink_to(ROOT / "venv")
+    _git(repo, "add", "venv")
+    _git(repo, "commit", "-qm", "a link")
     commit, old, note = ch.old_plan("HEAD", "dev", repo)
     assert commit == _git(repo, "rev-parse", "HEAD") and note is None
     assert old is not None and any(r["name"] == "tenant-connection" for r in old["resources"])
