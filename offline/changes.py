@@ -1,8 +1,9 @@
 """`make plan STACK=<name> AGAINST=<git rev>`: what a change to the program or stack file would do.
 
-The stack file and the program at the revision are planned in their own process (the plan of
-that revision's own code, under this checkout's pinned packages), beside today's plan. The two
-are compared by URN, the way the engine matches a stack's state to a program:
+The stack file and the program at the revision are planned in a process of their own (the plan
+of that revision's own code, under this checkout's pinned packages; one process for every stack
+planned at that revision, offline/plan_batch.py), beside today's plan. The two are compared by
+URN, the way the engine matches a stack's state to a program:
 
 - a URN only today's plan declares is created, one only the old plan declares is deleted (an
   `aliases` entry naming an old URN makes it the same resource under a new name);
