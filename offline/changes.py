@@ -1,8 +1,9 @@
 """`make plan STACK=<name> AGAINST=<git rev>`: what a change to the program or stack file would do.
 
-The stack file and the program at the revision are planned in their own process (the plan of
-that revision's own code, under this checkout's pinned packages), beside today's plan. The two
-are compared by URN, the way the engine matches a stack's state to a program:
+The stack file and the program at the revision are planned in a process of their own (the plan
+of that revision's own code, under this checkout's pinned packages; one process for every stack
+planned at that revision, offline/plan_batch.py), beside today's plan. The two are compared by
+URN, the way the engine matches a stack's state to a program:
 
 - a URN only today's plan declares is created, one only the old plan declares is deleted (an
   `aliases` entry naming an old URN makes it the same resource under a new name);
@@ -20,13 +21,18 @@ the plan fails (exit 1) and lists it.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
+import queue
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,6 +264,8 @@ def _git(*args: str) -> bytes:
 JSON = ("--format", "json")
 # One stack's plan takes seconds; a stack file that makes it run for minutes is refused, not waited for.
 PLAN_TIMEOUT_SECONDS = 300
+# Several stacks' plans in one process (offline/plan_batch.py), run by its source in a tree.
+_BATCH = Path(__file__).with_name("plan_batch.py").read_text()
 
 
 def _plan_document(done: subprocess.CompletedProcess[str]) -> dict[str, Any] | None:
@@ -272,49 +280,172 @@ def _plan_document(done: subprocess.CompletedProcess[str]) -> dict[str, Any] | N
     return doc if isinstance(doc, dict) else None
 
 
-def old_plan(against: str, stack: str, stack_dir: Path) -> tuple[str, dict[str, Any] | None, str | None]:
-    """(commit, the plan document at `against`, a note). The document is None when the stack
-    file does not exist at that revision: every resource is then a create."""
+def _env() -> dict[str, str]:
+    # The tree's own modules, never another checkout's on PYTHONPATH.
+    return {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+
+
+def _plan_alone(cwd: Path, stack: str, stack_dir: str) -> subprocess.CompletedProcess[str] | None:
+    """`python -m offline.plan` for one stack in `cwd`'s tree; None when it did not finish in time."""
     try:
-        commit = _git("rev-parse", "--verify", "--quiet", f"{against}^{{commit}}").decode().strip()
+        return subprocess.run(
+            [sys.executable, "-m", "offline.plan", "--stack", stack, "--stack-dir", stack_dir, *JSON],
+            cwd=cwd,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=PLAN_TIMEOUT_SECONDS,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+
+
+class _Batch:
+    """The plans of several stacks of one tree, in one child process started at once (the SDKs
+    load once, and it runs while the caller does something else); `collect()` gives each as
+    `_plan_alone` would have: each stack still has PLAN_TIMEOUT_SECONDS, after which the
+    process is stopped and the rest start again in a new one, and what the batch cannot plan
+    (its process fails, or the tree's `offline.plan.main` takes no argv) is planned alone."""
+
+    def __init__(self, cwd: Path, jobs: list[tuple[str, str]]) -> None:
+        self.cwd, self.jobs = cwd, jobs
+        self._lines: queue.Queue[tuple[float, str | None]] = queue.Queue()
+        self._started = time.monotonic()
+        if not jobs:
+            self._proc = None
+            return
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _BATCH, *(arg for job in jobs for arg in job)],
+            cwd=cwd,
+            env=_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self._proc is not None and self._proc.stdout is not None
+        with self._proc.stdout as lines:
+            for line in lines:
+                self._lines.put((time.monotonic(), line))
+        self._lines.put((time.monotonic(), None))
+
+    def stop(self) -> None:
+        if self._proc is None:
+            return
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+
+    def collect(self) -> list[subprocess.CompletedProcess[str] | None]:
+        done: list[subprocess.CompletedProcess[str] | None] = []
+        last = self._started
+        try:
+            while len(done) < len(self.jobs):
+                try:
+                    at, line = self._lines.get(timeout=max(0.0, last + PLAN_TIMEOUT_SECONDS - time.monotonic()))
+                except queue.Empty:
+                    self.stop()
+                    done.append(None)  # the stack it was planning did not finish
+                    rest = self.jobs[len(done) :]
+                    return done + (_Batch(self.cwd, rest).collect() if rest else [])
+                if line is None:  # the process ended before planning them all
+                    return done + [_plan_alone(self.cwd, *job) for job in self.jobs[len(done) :]]
+                last = at
+                r = json.loads(line)
+                done.append(subprocess.CompletedProcess([], r["returncode"], r["stdout"], r["stderr"]))
+            return done
+        finally:
+            self.stop()
+
+
+# The plan document at a revision (None: no such stack file there) and a note on it.
+OldPlan = tuple[dict[str, Any] | None, str | None]
+
+
+@dataclass
+class _Revision:
+    """A revision's tree, exported once for every stack planned at it."""
+
+    against: str
+    commit: str
+    tree: Path
+
+    def old_dir(self, stack_dir: Path) -> tuple[Path, str | None]:
+        """Where `stack_dir`'s stack files are in the tree, and a note when that is not there."""
+        try:
+            return self.tree / stack_dir.resolve().relative_to(ROOT), None
+        except ValueError:  # a stack file outside the repository has no history here
+            return stack_dir, f"{stack_dir} is outside the repository: the same stack file is used on both sides"
+
+    def plans(self, stacks: list[tuple[str, Path]]) -> Iterator[OldPlan | ChangesError]:
+        """Per (stack, stack_dir), in order: (the plan document there, a note) as `old_plan`
+        returns them, or the ChangesError it raises. Every plan runs in one process."""
+        where = [(stack, *self.old_dir(stack_dir)) for stack, stack_dir in stacks]
+        jobs = [(stack, str(d)) for stack, d, _ in where if (d / f"Pulumi.{stack}.yaml").is_file()]
+        results = iter(_Batch(self.tree, jobs).collect())
+        short = self.commit[:12]
+        for stack, d, note in where:
+            if not (d / f"Pulumi.{stack}.yaml").is_file():
+                yield None, f"Pulumi.{stack}.yaml does not exist at {short}: everything is created"
+                continue
+            done = next(results)
+            if done is None:
+                yield ChangesError(
+                    f"AGAINST={self.against}: the stack's plan at {short} did not finish in {PLAN_TIMEOUT_SECONDS} s"
+                )
+                continue
+            doc = _plan_document(done)
+            if doc is None:
+                reason = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
+                yield ChangesError(f"AGAINST={self.against}: the stack does not plan at {short}: {reason[0]}")
+                continue
+            yield doc, note
+
+
+def _inside(member: tarfile.TarInfo, dest: str) -> tarfile.TarInfo | None:
+    """The "data" filter, skipping what it refuses (a committed link to an absolute path, such as
+    a venv link) instead of failing: a plan needs none of it. A filter returning None leaves the
+    member out (Python docs, tarfile, "Extraction filters")."""
+    try:
+        return tarfile.data_filter(member, dest)
+    except tarfile.FilterError:
+        return None
+
+
+@contextlib.contextmanager
+def _revision(against: str, commit: str) -> Iterator[_Revision]:
+    """`commit`'s tree, exported with `git archive` to a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="mcpauth-against-") as tmp:
+        tree = Path(tmp)
+        with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", commit))) as tar:
+            tar.extractall(tree, filter=_inside)  # noqa: S202 - every member through the "data" filter
+        if not (tree / "offline" / "plan.py").is_file():
+            raise ChangesError(f"AGAINST={against}: {commit[:12]} predates `make plan` (no offline/plan.py)")
+        yield _Revision(against, commit, tree)
+
+
+def _commit(against: str) -> str:
+    try:
+        return _git("rev-parse", "--verify", "--quiet", f"{against}^{{commit}}").decode().strip()
     except ChangesError:
         raise ChangesError(
             f"AGAINST={against}: not a commit in this repository (fetch it first, e.g. "
             "`git fetch origin main` and AGAINST=origin/main)"
         ) from None
-    with tempfile.TemporaryDirectory(prefix="mcpauth-against-") as tmp:
-        tree = Path(tmp)
-        with tarfile.open(fileobj=io.BytesIO(_git("archive", "--format=tar", commit))) as tar:
-            tar.extractall(tree, filter="data")
-        if not (tree / "offline" / "plan.py").is_file():
-            raise ChangesError(f"AGAINST={against}: {commit[:12]} predates `make plan` (no offline/plan.py)")
-        note = None
-        try:
-            old_dir = tree / stack_dir.resolve().relative_to(ROOT)
-        except ValueError:
-            old_dir = stack_dir  # a stack file outside the repository has no history here
-            note = f"{stack_dir} is outside the repository: the same stack file is used on both sides"
-        if not (old_dir / f"Pulumi.{stack}.yaml").is_file():
-            return commit, None, f"Pulumi.{stack}.yaml does not exist at {commit[:12]}: everything is created"
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "offline.plan", "--stack", stack, "--stack-dir", str(old_dir), *JSON],
-                cwd=tree,
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=PLAN_TIMEOUT_SECONDS,
-            )
-        except subprocess.TimeoutExpired:
-            raise ChangesError(
-                f"AGAINST={against}: the stack's plan at {commit[:12]} did not finish in {PLAN_TIMEOUT_SECONDS} s"
-            ) from None
-        doc = _plan_document(done)
-        if doc is None:
-            reason = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-            raise ChangesError(f"AGAINST={against}: the stack does not plan at {commit[:12]}: {reason[0]}")
-        return commit, doc, note
+
+
+def old_plan(against: str, stack: str, stack_dir: Path) -> tuple[str, dict[str, Any] | None, str | None]:
+    """(commit, the plan document at `against`, a note). The document is None when the stack
+    file does not exist at that revision: every resource is then a create."""
+    commit = _commit(against)
+    with _revision(against, commit) as rev:
+        (got,) = rev.plans([(stack, stack_dir)])
+    if isinstance(got, ChangesError):
+        raise got
+    return commit, *got
 
 
 def changes_against(against: str, stack: str, stack_dir: Path, new_doc: dict[str, Any]) -> Changes:
@@ -411,16 +542,9 @@ def stack_files(commit: str | None = None) -> list[tuple[str, str]]:
     return sorted(out)
 
 
-def _plan_now(stack: str, folder: str) -> tuple[int, str, dict[str, Any] | None]:
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "offline.plan", "--stack", stack, "--stack-dir", folder, "--format", "json"],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=PLAN_TIMEOUT_SECONDS,
-        )
-    except subprocess.TimeoutExpired:
+def _now(done: subprocess.CompletedProcess[str] | None) -> tuple[int, str, dict[str, Any] | None]:
+    """(exit status, stderr, plan document) of a plan of this checkout."""
+    if done is None:
         return -1, f"the plan did not finish in {PLAN_TIMEOUT_SECONDS} s and was stopped", None
     return done.returncode, done.stderr.strip(), _plan_document(done)
 
@@ -430,12 +554,24 @@ def summary(against: str) -> tuple[str, bool]:
     removes), what the change creates, deletes and replaces. Returns (markdown, all plans sound)."""
     commit = _git("rev-parse", "--verify", "--quiet", f"{against}^{{commit}}").decode().strip()
     now, before = stack_files(), stack_files(commit)
+    every = sorted(set(now) | set(before))
+    # Today's plans in one process, started first so they run beside the revision's (one more).
+    today = _Batch(ROOT, [(stack, folder) for folder, stack in now])
+    try:
+        try:
+            with _revision(against, commit) as rev:
+                old: list[OldPlan | ChangesError] = list(rev.plans([(stack, ROOT / folder) for folder, stack in every]))
+        except ChangesError as e:
+            old = [e] * len(every)
+        planned = dict(zip(now, map(_now, today.collect()), strict=True))
+    finally:
+        today.stop()
     lines = [f"## `make plan` against {against} ({commit[:12]})", ""]
     sound = True
-    for folder, stack in sorted(set(now) | set(before)):
+    for (folder, stack), then in zip(every, old, strict=True):
         where = f"{folder}/Pulumi.{stack}.yaml" if folder != "." else f"Pulumi.{stack}.yaml"
         if (folder, stack) in now:
-            code, err, doc = _plan_now(stack, folder)
+            code, err, doc = planned[folder, stack]
             if doc is None:
                 sound = False
                 lines += [f"### ✗ {where}: does not plan", "", "```", err, "```", ""]
@@ -443,11 +579,11 @@ def summary(against: str) -> tuple[str, bool]:
             sound = sound and code == 0
         else:
             doc = {"resources": []}
-        try:
-            ch = changes_against(against, stack, ROOT / folder, doc)
-        except ChangesError as e:
-            lines += [f"### {where}", "", f"not compared: {e}", ""]
+        if isinstance(then, ChangesError):
+            lines += [f"### {where}", "", f"not compared: {then}", ""]
             continue
+        ch = compare(then[0], doc, against, commit)
+        ch.note = then[1]
         counts = ", ".join(f"{len(ch.of(a))} to {a}" for a in ("create", "delete", "replace", "update"))
         sound = sound and not ch.refused
         mark = "✗ " if doc.get("ok") is False or ch.refused else ""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import io
 import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +17,7 @@ import pytest
 
 from offline import changes as ch
 from offline import plan as planmod
+from offline.changes import OldPlan
 from offline.render import to_document
 from tests.helpers.stack import ROOT
 
@@ -42,27 +46,64 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def run_on_a_commit(repo: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
-    """Commit what the test changed in `repo`, run `command` there (against HEAD~1), then undo."""
+@contextlib.contextmanager
+def committed(repo: Path) -> Iterator[None]:
+    """What the test changed in `repo`, committed while the block runs (against HEAD~1), then undone."""
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "change")
     try:
-        return subprocess.run(command, cwd=repo, capture_output=True, text=True)
+        yield
     finally:
         _git(repo, "reset", "-q", "--hard", "HEAD~1")
 
 
-def plan_against(repo: Path, edit: dict[str, tuple[str, str]], stack: str = "dev") -> tuple[int, dict[str, Any], str]:
-    """Apply `edit` (file -> (old, new) text) as a new commit and plan `stack` against the one before."""
-    for file, (old, new) in edit.items():
-        p = repo / file
-        text = p.read_text()
-        assert old in text, f"{old!r} not in {file}"
-        p.write_text(text.replace(old, new))
-    done = run_on_a_commit(
-        repo, [sys.executable, "-m", "offline.plan", "--stack", stack, "--format", "json", "--against", "HEAD~1"]
-    )
-    return done.returncode, json.loads(done.stdout) if done.stdout else {}, done.stderr
+def run_on_a_commit(repo: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
+    """Commit what the test changed in `repo`, run `command` there (against HEAD~1), then undo."""
+    with committed(repo):
+        return subprocess.run(command, cwd=repo, capture_output=True, text=True)
+
+
+PlanAgainst = Callable[..., tuple[int, dict[str, Any], str]]
+
+
+@pytest.fixture(scope="module")
+def old_plans() -> dict[tuple[str, str, str], OldPlan]:
+    """The plans at a revision, made once per module: every test plans against the same base."""
+    return {}
+
+
+@pytest.fixture
+def plan_against(
+    repo: Path, old_plans: dict[tuple[str, str, str], OldPlan], monkeypatch: pytest.MonkeyPatch
+) -> PlanAgainst:
+    """`make plan --format json AGAINST=HEAD~1` in `repo` after the edit, as a function of
+    (edit: file -> (old, new) text, stack="dev"): (exit status, JSON, stderr)."""
+    real = ch.old_plan
+
+    def once(against: str, stack: str, stack_dir: Path) -> tuple[str, dict[str, Any] | None, str | None]:
+        key = (ch._commit(against), stack, str(stack_dir))
+        if key not in old_plans:
+            _, doc, note = real(against, stack, stack_dir)
+            old_plans[key] = doc, note
+        doc, note = copy.deepcopy(old_plans[key])
+        return key[0], doc, note
+
+    monkeypatch.setattr(ch, "ROOT", repo)
+    monkeypatch.setattr(ch, "old_plan", once)
+
+    def plan(edit: dict[str, tuple[str, str]], stack: str = "dev") -> tuple[int, dict[str, Any], str]:
+        for file, (old, new) in edit.items():
+            p = repo / file
+            text = p.read_text()
+            assert old in text, f"{old!r} not in {file}"
+            p.write_text(text.replace(old, new))
+        out, err = io.StringIO(), io.StringIO()
+        with committed(repo), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            args = ["--stack", stack, "--stack-dir", str(repo), "--format", "json", "--against", "HEAD~1"]
+            code = planmod.main(args)
+        return code, json.loads(out.getvalue()) if out.getvalue() else {}, err.getvalue()
+
+    return plan
 
 
 def by_action(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -73,12 +114,14 @@ def by_action(doc: dict[str, Any]) -> dict[str, dict[str, dict[str, Any]]]:
 
 
 @pytest.mark.slow  # git, and plans in child processes
-def test_a_gateway_rename_is_every_one_of_its_resources_deleted_and_created(repo: Path) -> None:
+def test_a_gateway_rename_is_every_one_of_its_resources_deleted_and_created(
+    repo: Path, plan_against: PlanAgainst
+) -> None:
     stack = (repo / "Pulumi.dev.yaml").read_text()
     renamed = stack.replace("    - name: docs\n", "    - name: search\n").replace(
         "      gateway: docs\n", "      gateway: search\n"
     )
-    code, doc, err = plan_against(repo, {"Pulumi.dev.yaml": (stack, renamed)})
+    code, doc, err = plan_against({"Pulumi.dev.yaml": (stack, renamed)})
     assert code == 0, err
     acts = by_action(doc)
     counts = doc["changes"]["counts"]
@@ -99,8 +142,8 @@ def test_a_gateway_rename_is_every_one_of_its_resources_deleted_and_created(repo
 
 
 @pytest.mark.slow  # git, and plans in child processes
-def test_a_connection_rename_replaces_it_and_calls_out_its_users(repo: Path) -> None:
-    code, doc, _ = plan_against(repo, {"Pulumi.dev.yaml": ("name: mcp-users", "name: mcp-people")})
+def test_a_connection_rename_replaces_it_and_calls_out_its_users(plan_against: PlanAgainst) -> None:
+    code, doc, _ = plan_against({"Pulumi.dev.yaml": ("name: mcp-users", "name: mcp-people")})
     assert code == 0  # dev does not protect: `pulumi up` would do it
     acts = by_action(doc)
     assert set(acts) == {"replace", "update"}
@@ -125,10 +168,12 @@ def test_a_connection_rename_replaces_it_and_calls_out_its_users(repo: Path) -> 
     ],
     ids=["connection-rename", "short-form-role-rename"],
 )
-def test_losing_a_protected_connection_or_role_fails_the_plan(repo: Path, old: str, new: str, name: str) -> None:
+def test_losing_a_protected_connection_or_role_fails_the_plan(
+    plan_against: PlanAgainst, old: str, new: str, name: str
+) -> None:
     """`pulumi up` refuses to delete or replace a protected resource: the plan says so and exits 1,
     so a pull request that would lose every user's account or role assignment does not look green."""
-    code, doc, _ = plan_against(repo, {"Pulumi.prod.yaml": (old, new)}, stack="prod")
+    code, doc, _ = plan_against({"Pulumi.prod.yaml": (old, new)}, stack="prod")
     assert code == 1
     (refused,) = [c for c in doc["changes"]["changes"] if c["name"] == name]
     assert refused["action"] in ("delete", "replace") and refused["protected"] is True
@@ -137,29 +182,27 @@ def test_losing_a_protected_connection_or_role_fails_the_plan(repo: Path, old: s
 
 
 @pytest.mark.slow  # git, and plans in child processes
-def test_a_description_is_an_update_in_place(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, doc, _ = plan_against(
-        repo, {"Pulumi.dev.yaml": ("Internal tools MCP server (dev)", "Internal tools MCP server")}
-    )
+def test_a_description_is_an_update_in_place(plan_against: PlanAgainst) -> None:
+    code, doc, _ = plan_against({"Pulumi.dev.yaml": ("Internal tools MCP server (dev)", "Internal tools MCP server")})
     assert code == 0
     acts = by_action(doc)
     assert set(acts) == {"update"} and acts["update"]["gw-tools-gateway"]["because"] == ["description"]
 
 
 @pytest.mark.slow  # git, and plans in child processes
-def test_moving_a_tool_to_another_permission_says_which_role_loses_and_gains_it(repo: Path) -> None:
+def test_moving_a_tool_to_another_permission_says_which_role_loses_and_gains_it(plan_against: PlanAgainst) -> None:
     """Granting delete_item with execute:tools (MCP User has it) instead of write:resources
     (only MCP Admin's) gives it to MCP User; the reverse takes it away."""
     grants = "          execute:tools: [search___*, ops___list_items]\n          write:resources: [ops___delete_item]\n"
     to_users = "          execute:tools: [search___*, ops___list_items, ops___delete_item]\n"
-    code, doc, err = plan_against(repo, {"Pulumi.dev.yaml": (grants, to_users)})
+    code, doc, err = plan_against({"Pulumi.dev.yaml": (grants, to_users)})
     assert code == 0, err
     assert [a["text"] for a in doc["changes"]["access"]] == ["MCP User gains `ops___delete_item`"]
     assert {a["gateway"] for a in doc["changes"]["access"]} == {"tools"}
     # The policies are what changes in AWS: the execute:tools one updated, the write:resources one deleted.
     assert set(by_action(doc).get("delete", {})) == {"gw-tools-targets-policy-write-resources"}
     dropped = grants.replace(", ops___list_items]", "]")
-    code, doc, err = plan_against(repo, {"Pulumi.dev.yaml": (grants, dropped)})
+    code, doc, err = plan_against({"Pulumi.dev.yaml": (grants, dropped)})
     assert code == 0, err
     assert [a["text"] for a in doc["changes"]["access"]] == [
         "MCP Admin loses `ops___list_items`",

@@ -180,6 +180,107 @@ def test_the_json_has_every_field_of_every_change() -> None:
     assert d["refused"] == []
 
 
+# ------------------------------------------------------------ several plans in one process
+
+# A tree's `offline/plan.py` whose plan of a stack does what the stack's name says.
+FAKE_PLAN = """
+import json, os, sys, time
+
+def main(argv=None):
+    args = sys.argv[1:] if argv is None else argv
+    stack = args[args.index("--stack") + 1]
+    if stack == "hang":
+        time.sleep(60)
+    if stack == "crash":
+        raise MemoryError("out of memory")
+    if stack == "invalid":
+        print("plan: Pulumi.invalid.yaml: mcpauth:x: bad", file=sys.stderr)
+        return 2
+    if stack == "exit":
+        sys.exit("plan: stopped")
+    if stack == "list":
+        print("[1, 2]")
+        return 0
+    if stack == "die":
+        os._exit(9)
+    print("a warning", file=sys.stderr)
+    print(json.dumps({"resources": [], "stack": stack, "dir": args[args.index("--stack-dir") + 1]}))
+    return 1 if stack == "fails" else 0
+
+if __name__ == "__main__":
+    sys.exit(main())
+"""
+
+
+def fake_tree(path: Path, plan: str = FAKE_PLAN) -> Path:
+    (path / "offline").mkdir(parents=True)
+    (path / "offline" / "__init__.py").write_text("")
+    (path / "offline" / "plan.py").write_text(plan)
+    return path
+
+
+def outcome(done: subprocess.CompletedProcess[str] | None) -> tuple[int, str, dict[str, Any] | None] | None:
+    """What the summary reads of a plan: its exit status, its last stderr line and its document."""
+    if done is None:
+        return None
+    code, err, plan = ch._now(done)
+    return code, err.splitlines()[-1] if err else "", plan
+
+
+STACKS = ["ok", "fails", "crash", "invalid", "exit", "list", "hang", "ok2"]
+
+
+def test_plans_in_one_process_end_as_each_in_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exit status, document, the last stderr line: what `python -m offline.plan` gives per stack.
+    A stack that does not finish in time is stopped, and the ones after it are still planned."""
+    monkeypatch.setattr(ch, "PLAN_TIMEOUT_SECONDS", 2)
+    tree = fake_tree(tmp_path)
+    jobs = [(stack, f"dir-{stack}") for stack in STACKS]
+    batch = [outcome(done) for done in ch._Batch(tree, jobs).collect()]
+    alone = [outcome(ch._plan_alone(tree, *job)) for job in jobs]
+    assert batch == alone
+    assert [x and x[0] for x in batch] == [0, 1, 1, 2, 1, 0, None, 0]
+    assert batch[0] == (0, "a warning", {"resources": [], "stack": "ok", "dir": "dir-ok"})
+    assert batch[2] and batch[2][1] == "MemoryError: out of memory" and batch[4] == (1, "plan: stopped", None)
+
+
+def test_a_tree_the_batch_cannot_plan_is_planned_a_stack_a_process(tmp_path: Path) -> None:
+    """A revision whose `main()` reads sys.argv, a batch process that dies half-way, a plan module
+    that does not import: each stack is planned alone, as before batches."""
+    jobs = [("ok", "a"), ("fails", "b")]
+    expected = [
+        (0, "a warning", {"resources": [], "stack": "ok", "dir": "a"}),
+        (1, "a warning", {"resources": [], "stack": "fails", "dir": "b"}),
+    ]
+    no_argv = FAKE_PLAN.replace("def main(argv=None):", "def main():").replace("if argv is None else argv", "")
+    assert [outcome(d) for d in ch._Batch(fake_tree(tmp_path / "old", no_argv), jobs).collect()] == expected
+    died = ch._Batch(fake_tree(tmp_path / "dies"), [("ok", "a"), ("die", "x"), ("fails", "b")]).collect()
+    assert [outcome(d) for d in died] == [expected[0], (9, "", None), expected[1]]
+    broken = fake_tree(tmp_path / "broken", "import no_such_module\n")
+    ((code, err, plan),) = [ch._now(d) for d in ch._Batch(broken, [("ok", "a")]).collect() if d]
+    assert (code, err.splitlines()[-1], plan) == (1, "ModuleNotFoundError: No module named 'no_such_module'", None)
+
+
+def test_a_plan_that_crashed_is_not_read_as_a_json_document() -> None:
+    """A Python crash exits 1, the code a plan with failed checks also exits with."""
+    crash = "Traceback (most recent call last):\n  ...\nMemoryError"
+    _code, err, plan = ch._now(subprocess.CompletedProcess([], 1, "", crash))
+    assert plan is None and "MemoryError" in err
+    assert ch._now(subprocess.CompletedProcess([], 0, "[1, 2]", ""))[2] is None
+    assert ch._now(subprocess.CompletedProcess([], 1, '{"resources": []}', ""))[2] == {"resources": []}
+    assert ch._now(None) == (-1, "the plan did not finish in 300 s and was stopped", None)
+
+
+@pytest.mark.slow  # one process per stack file
+def test_every_stack_file_planned_in_one_process_is_the_plan_of_it_alone() -> None:
+    jobs = [(stack, folder) for folder, stack in ch.stack_files()]
+    batch = ch._Batch(ROOT, jobs).collect()
+    for job, done in zip(jobs, batch, strict=True):
+        alone = ch._plan_alone(ROOT, *job)
+        assert done and alone and ch._plan_document(alone), job
+        assert (done.returncode, done.stdout) == (alone.returncode, alone.stdout), job
+
+
 # ------------------------------------------------------------ in process, on a repository copy
 
 
@@ -328,6 +429,10 @@ def test_a_stack_that_no_longer_plans_fails_the_summary(repo: Path, capsys: pyte
 def test_the_plan_at_a_revision(repo: Path, tmp_path: Path) -> None:
     with pytest.raises(ch.ChangesError, match="AGAINST=zzz: not a commit in this repository"):
         ch.old_plan("zzz", "dev", repo)
+    # A committed link out of the tree (an absolute venv link) is not exported, nor in the way.
+    (repo / "venv").symlink_to(ROOT / "venv")
+    _git(repo, "add", "venv")
+    _git(repo, "commit", "-qm", "a link")
     commit, old, note = ch.old_plan("HEAD", "dev", repo)
     assert commit == _git(repo, "rev-parse", "HEAD") and note is None
     assert old is not None and any(r["name"] == "tenant-connection" for r in old["resources"])

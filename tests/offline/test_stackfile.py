@@ -4,14 +4,12 @@ or careless stack file must not do to `make plan` and `make plan-summary`."""
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from offline import changes as ch
 from offline.stackfile import StackFileError, load_stack
 from stackconfig.model import ConfigError
 from stackconfig.settings import load_settings
@@ -152,32 +150,3 @@ def load_problems(cfg: dict[str, Any]) -> list[str]:
     with pytest.raises(ConfigError) as info:
         load_settings(cfg, "test")
     return info.value.problems
-
-
-# --- plan-summary reads a plan's JSON only from a plan that printed it ---------------------------------
-
-
-def _done(code: int, out: str, err: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.CompletedProcess([], code, out, err)
-
-
-def test_a_plan_that_crashed_is_not_read_as_a_json_document(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A Python crash exits 1, the code a plan with failed checks also exits with."""
-    crash = "Traceback (most recent call last):\n  ...\nMemoryError"
-    monkeypatch.setattr(ch.subprocess, "run", lambda *a, **k: _done(1, "", crash))
-    _code, err, doc = ch._plan_now("dev", ".")
-    assert doc is None and "MemoryError" in err
-    monkeypatch.setattr(ch.subprocess, "run", lambda *a, **k: _done(0, "[1, 2]", ""))
-    assert ch._plan_now("dev", ".")[2] is None
-    monkeypatch.setattr(ch.subprocess, "run", lambda *a, **k: _done(1, '{"resources": []}', ""))
-    assert ch._plan_now("dev", ".")[2] == {"resources": []}
-
-
-def test_a_plan_that_never_ends_is_stopped_and_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    def hang(*a: Any, **k: Any) -> Any:
-        assert k.get("timeout"), "the plan runs without a time limit"
-        raise subprocess.TimeoutExpired(a[0], k["timeout"])
-
-    monkeypatch.setattr(ch.subprocess, "run", hang)
-    _code, err, doc = ch._plan_now("dev", ".")
-    assert doc is None and "did not finish" in err
