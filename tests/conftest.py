@@ -43,3 +43,5 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if e2e in item.path.parents:
             item.add_marker(pytest.mark.slow)
+    # The browser tests last: `make test` installs chromium while the others run (tests/helpers/browser.py).
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,17 +15,25 @@ from typing import Any
 import pytest
 
 from sandbox.sandbox import Sandbox
+from tests.helpers.browser import WAIT_SECONDS, chromium_missing
 from tests.helpers.sandbox import FIXTURES, make_sandbox
 from tests.helpers.sandbox import sandbox_spec as _spec
-from verify.interactive import CHROMIUM, BrowserPerson, MemoryStorage, list_tools, provider_for
+from verify.interactive import BrowserPerson, MemoryStorage, list_tools, provider_for
 
 pytestmark = [
     pytest.mark.slow,  # a browser, and the post-login Action under Node
-    pytest.mark.skipif(
-        not os.access(CHROMIUM, os.X_OK),
-        reason=f"no {CHROMIUM}: `make browser` installs Debian's chromium where it can (root with apt-get)",
-    ),
+    pytest.mark.browser,
+    # The wait for an install in progress (tests/helpers/browser.py) is within this limit.
+    pytest.mark.timeout(WAIT_SECONDS + 300),
 ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def chromium() -> None:
+    """Skips, saying why, where chromium is not there (after any `make browser` in progress)."""
+    reason = chromium_missing()
+    if reason:
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
