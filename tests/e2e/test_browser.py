@@ -83,11 +83,12 @@ SERVE = [sys.executable, "-m", "sandbox.serve", "--stack", "dev"]  # what `make 
 STARTUP_SECONDS = 60
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served() -> Iterator[dict[str, Any]]:
     """`make sandbox STACK=dev` as a separate process: its one JSON line (issuer, gateway URLs,
-    users). The process (and anything it started) is stopped whatever the test does: SIGTERM, as
-    an interrupt would, then SIGKILL to its process group if it has not exited."""
+    users). One for the module, as a person keeps one running and logs in again and again. The
+    process (and anything it started) is stopped whatever the tests do: SIGTERM, as an interrupt
+    would, then SIGKILL to its process group if it has not exited."""
     with tempfile.TemporaryFile(mode="w+") as errors:
         proc = subprocess.Popen(
             SERVE, cwd=ROOT, stdout=subprocess.PIPE, stderr=errors, text=True, start_new_session=True
