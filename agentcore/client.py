@@ -223,6 +223,25 @@ class GatewaySpec:
 # --- the client -------------------------------------------------------------------------------------
 
 
+_LOADERS: dict[str | None, Any] = {}
+
+
+def _share_loader(core: Any) -> None:
+    """Give a new botocore session the process's one data loader for its AWS_DATA_PATH. Each
+    session otherwise builds its own, which parses endpoints.json and the service model afresh
+    (~0.3 s of JSON per client; botocore/session.py `_register_data_loader`); the loader only
+    memoizes what it read from disk (botocore/loaders.py `instance_cache`), so sharing it is safe.
+    Called after boto3's Session is made: boto3 appends its resource-model path to the loader it
+    finds (boto3/session.py `_setup_loader`), which clients do not read and the shared one must
+    not gather once per client."""
+    from botocore.loaders import create_loader
+
+    path = core.get_config_variable("data_path")
+    if path not in _LOADERS:
+        _LOADERS[path] = create_loader(path)
+    core.register_component("data_loader", _LOADERS[path])
+
+
 def make_client(settings: ClientSettings) -> Any:
     """A bedrock-agentcore-control client for `settings`. boto3 resolves the base credentials
     (environment, profile, SSO, instance role) and honours AWS_ENDPOINT_URL itself."""
@@ -245,6 +264,7 @@ def make_client(settings: ClientSettings) -> Any:
             f"aws:profile {settings.profile!r} is not in the AWS config or credentials files; set aws:profile "
             "to one that is, or unset it to use the default credential chain"
         ) from None
+    _share_loader(core)
     sts_kw: dict[str, Any] = {}
     if settings.sts_endpoint:
         sts_kw["endpoint_url"] = settings.sts_endpoint
@@ -275,12 +295,15 @@ def make_client(settings: ClientSettings) -> Any:
             creds = session.client("sts", **sts_kw).assume_role(**kw)["Credentials"]
         except (ClientError, BotoCoreError) as e:
             raise AgentCoreError(f"aws:assumeRoles[{i}]: assuming {role['roleArn']!r} failed: {e}") from None
+        hop = botocore.session.Session()
         session = boto3.session.Session(
+            botocore_session=hop,
             aws_access_key_id=creds["AccessKeyId"],
             aws_secret_access_key=creds["SecretAccessKey"],
             aws_session_token=creds["SessionToken"],
             region_name=settings.region,
         )
+        _share_loader(hop)
     if settings.allowed_account_ids or settings.forbidden_account_ids:
         account = session.client("sts", **sts_kw).get_caller_identity()["Account"]
         if settings.allowed_account_ids and account not in settings.allowed_account_ids:

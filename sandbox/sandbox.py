@@ -20,6 +20,7 @@ port. Tests change the spec before `start()` to produce each failure of the trou
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import secrets
 import socket
@@ -360,7 +361,6 @@ class Issuer:
     def __init__(self, spec: SandboxSpec, users: dict[str, User] | None = None) -> None:
         self.spec = spec
         self.key = RSAKey.generate_key(2048, parameters={"kid": "sandbox-" + secrets.token_hex(4)})
-        self.unpublished = RSAKey.generate_key(2048, parameters={"kid": "rotated-" + secrets.token_hex(4)})
         self.users = users if users is not None else load_users()
         # The tenant's side of the spec, field for field (Tenant's fields are named as the spec's).
         tenant = Tenant(**{f.name: getattr(spec, f.name) for f in fields(Tenant)})
@@ -384,6 +384,12 @@ class Issuer:
             exception_handlers={404: _not_found, 405: self._wrong_method},
         )
         self.app.router.redirect_slashes = False  # `/oauth/token/` is not found, not redirected
+
+    @functools.cached_property
+    def unpublished(self) -> RSAKey:
+        """A key the JWKS does not hold, as after a rotation; made only for a spec that signs with
+        it (a 2048-bit key costs ~60 ms of CPU, and most sandboxes never use it)."""
+        return RSAKey.generate_key(2048, parameters={"kid": "rotated-" + secrets.token_hex(4)})
 
     def sign(self, claims: dict[str, Any]) -> str:
         key = self.unpublished if self.spec.sign_with_unpublished_key else self.key

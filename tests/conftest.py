@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import ssl
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +37,30 @@ def evaluate():
         return run_program(config, stack, **kw)
 
     return run
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_ssl_context_per_trust() -> Iterator[None]:
+    """Every httpx2 client builds an SSL context and reads the whole CA bundle into it (~30 ms of
+    CPU; httpcore2/_ssl.py `default_ssl_context`), and the tests make hundreds of clients that only
+    speak http to 127.0.0.1. One context per trust setting (the SSL_CERT_* variables it reads, and
+    the file's mtime) is what each would have built; httpx2 only reads it unless given `cert=`."""
+    import httpcore2
+
+    real = httpcore2.default_ssl_context
+    made: dict[tuple[object, ...], ssl.SSLContext] = {}
+
+    def shared(*, _trust_env: bool = True) -> ssl.SSLContext:
+        cafile, capath = os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR")
+        mtime = os.stat(cafile).st_mtime_ns if cafile and os.path.isfile(cafile) else None
+        key = (_trust_env, cafile, capath, mtime)
+        if key not in made:
+            made[key] = real(_trust_env=_trust_env)
+        return made[key]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(httpcore2, "default_ssl_context", shared)
+        yield
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -601,6 +601,32 @@ def test_the_client_honours_aws_profile(aws_env: str, tmp_path: Path, monkeypatc
         agentcore.make_client(ClientSettings(REGION, profile="nobody"))
 
 
+def test_a_second_client_reads_no_aws_data_file_again(aws_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The provider makes a client per operation: parsing endpoints.json and the service model
+    each time cost ~0.3 s of CPU per client."""
+    import threading
+
+    from botocore.loaders import JSONFileLoader
+
+    settings = ClientSettings.from_props(
+        REGION, {"assumeRoles": [{"roleArn": "arn:aws:iam::123456789012:role/deployer"}]}
+    )
+    agentcore.make_client(settings)
+    read: list[str] = []
+    real = JSONFileLoader.load_file
+    test_thread = threading.get_ident()
+
+    def counted(self: Any, file_path: str) -> Any:
+        if threading.get_ident() == test_thread:  # not the moto server's threads
+            read.append(file_path)
+        return real(self, file_path)
+
+    monkeypatch.setattr(JSONFileLoader, "load_file", counted)
+    c = agentcore.make_client(settings)
+    assert agentcore.find_by_name(c, "nothing-here") is None
+    assert read == []
+
+
 def test_the_client_assumes_aws_assume_roles_in_order(aws_env: str) -> None:
     settings = ClientSettings.from_props(
         REGION,

@@ -81,10 +81,11 @@ def test_make_verify_login_runs_the_flow_in_chromium_per_gateway(sandbox: Sandbo
 # --- against `make sandbox STACK=dev`, a process of its own -------------------------------------
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def served() -> Iterator[dict[str, Any]]:
     """`make sandbox STACK=dev` as a separate process: its one JSON line (issuer, gateway URLs,
-    users), stopped whatever the test does."""
+    users). One for the module, as a person keeps one running and logs in again and again; stopped
+    whatever the tests do."""
     with make_sandbox("--stack", "dev") as sandbox:
         yield sandbox.announced
         assert sandbox.proc.poll() is None, "the sandbox serves until it is stopped"

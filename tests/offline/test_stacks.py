@@ -249,8 +249,19 @@ def test_the_plan_says_what_the_first_up_resets_on_what_exists(capsys: pytest.Ca
     assert "On what already exists\n  ! tenant-connection:" in out and "\n  ! tenant-settings:" in out
 
 
+def _demo(capsys: pytest.CaptureFixture[str], stack: str, stack_dir: Path) -> tuple[int, str, str]:
+    """What `make demo STACK=… STACK_DIR=…` runs (`python -m sandbox.demo`), in this process: its
+    exit status, stdout and stderr. A process of its own would import the SDKs again (~1.5 s CPU)."""
+    from sandbox import demo
+
+    capsys.readouterr()
+    status = demo.main(["--stack", stack, "--stack-dir", str(stack_dir)])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
 @pytest.mark.slow  # make
-def test_stack_dir_reaches_policy_config_and_demo(tmp_path: Path) -> None:
+def test_stack_dir_reaches_policy_config_and_demo(capsys: pytest.CaptureFixture[str]) -> None:
     """`make policy-config` (and so preview and up) and `make demo` read STACK_DIR like `make plan`."""
     done = subprocess.run(
         ["make", "--no-print-directory", ".policy-config.adopt.json", "STACK=adopt", f"STACK_DIR={ADOPT}"],
@@ -265,14 +276,8 @@ def test_stack_dir_reaches_policy_config_and_demo(tmp_path: Path) -> None:
         assert cfg and "legacy-tenant" in json.dumps(cfg)
     finally:
         cfg_file.unlink(missing_ok=True)
-    demo = subprocess.run(
-        [sys.executable, "-m", "sandbox.demo", "--stack", "adopt", "--stack-dir", str(ADOPT)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert "demo: stack adopt" in demo.stdout, demo.stdout + demo.stderr
+    _, out, err = _demo(capsys, "adopt", ADOPT)
+    assert "demo: stack adopt" in out, out + err
 
 
 def test_tenant_domains_compare_case_insensitively(tmp_path: Path) -> None:
@@ -382,21 +387,15 @@ def test_the_reset_notes_word_for_word() -> None:
 
 @pytest.mark.slow  # `make demo`: logins through the post-login Action under Node
 @pytest.mark.parametrize("team", ["team-a", "team-b"])
-def test_make_demo_works_on_a_team_stack_of_the_shared_tenant(team: str) -> None:
+def test_make_demo_works_on_a_team_stack_of_the_shared_tenant(team: str, capsys: pytest.CaptureFixture[str]) -> None:
     """A team stack declares no connection, no roles and no Action: its tenant's owner does. The
     sandbox stands in for the whole tenant, so the demo takes those from the owner's stack file in
     the same folder, and a person logs in through the team's gateway."""
-    demo = subprocess.run(
-        [sys.executable, "-m", "sandbox.demo", "--stack", team, "--stack-dir", str(SHARED)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    out = demo.stdout + demo.stderr
-    assert demo.returncode == 0, out
+    status, stdout, stderr = _demo(capsys, team, SHARED)
+    out = stdout + stderr
+    assert status == 0, out
     assert "Traceback" not in out and "╭─" not in out
-    assert re.search(r"✓ \S+: user@mcp\.test \(MCP User\): 3 tool\(s\)", demo.stdout), demo.stdout
+    assert re.search(r"✓ \S+: user@mcp\.test \(MCP User\): 3 tool\(s\)", stdout), stdout
 
 
 @pytest.mark.slow  # logins through the post-login Action under Node

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import httpx2
@@ -17,6 +18,14 @@ from verify import __main__ as cli
 from verify.checks import Check, Target, check_jsonrpc, run_all
 
 
+@pytest.fixture(scope="module")
+def dev_sandbox(dev_plan: Any) -> Iterator[SandboxSpec]:
+    """The dev plan's sandbox as planned, for the tests that only read it (registering a client
+    through DCR included, as anyone may): one start for them all."""
+    with Sandbox(spec_from_plan(dev_plan)) as running:
+        yield running.spec
+
+
 def verify(spec: SandboxSpec) -> list[Check]:
     return run_all(Target.from_outputs(spec.outputs))
 
@@ -25,8 +34,8 @@ def failed(checks: list[Check]) -> list[Check]:
     return [c for c in checks if not c.ok]
 
 
-def test_every_check_passes_for_every_gateway_and_client(sandbox: Any) -> None:
-    checks = verify(sandbox())
+def test_every_check_passes_for_every_gateway_and_client(dev_sandbox: SandboxSpec) -> None:
+    checks = verify(dev_sandbox)
     assert failed(checks) == []
     names = [c.name for c in checks]
     for gw in ("tools", "docs"):
@@ -186,8 +195,8 @@ def test_outputs_missing_a_key_are_a_clear_error(outputs: dict[str, Any], says: 
     assert says in str(info.value)
 
 
-def test_the_gateway_takes_any_case_of_bearer_and_refuses_two_authorization_headers(sandbox: Any) -> None:
-    spec = sandbox()
+def test_the_gateway_takes_any_case_of_bearer_and_refuses_two_authorization_headers(dev_sandbox: SandboxSpec) -> None:
+    spec = dev_sandbox
     out = spec.outputs
     token = sandbox_token(out, "smoke-tools")
     url = out["gateways"]["tools"]["resourceUrl"]
@@ -215,8 +224,8 @@ def test_missing_required_permission(sandbox: Any) -> None:
     assert any("missing-permission" in c.cause for c in bad if "MCP" in c.name)
 
 
-def test_malformed_json_rpc(sandbox: Any) -> None:
-    spec = sandbox()
+def test_malformed_json_rpc(dev_sandbox: SandboxSpec) -> None:
+    spec = dev_sandbox
     out = spec.outputs
     token = sandbox_token(out, "smoke-tools")
     with httpx2.Client() as http:
@@ -268,8 +277,8 @@ def test_plain_http_to_a_real_host_is_refused_before_any_request() -> None:
 # --- the command line
 
 
-def test_cli_json_exit_codes_and_no_secret_in_output(sandbox: Any, tmp_path: Any, capsys: Any) -> None:
-    spec = sandbox()
+def test_cli_json_exit_codes_and_no_secret_in_output(dev_sandbox: SandboxSpec, tmp_path: Any, capsys: Any) -> None:
+    spec = dev_sandbox
     path = tmp_path / "outputs.json"
     path.write_text(json.dumps(spec.outputs))
     assert cli.main(["--outputs", str(path), "--json", "--show-claims"]) == 0
@@ -295,9 +304,9 @@ def test_cli_fails_with_1_and_prints_cause_and_fix(sandbox: Any, tmp_path: Any, 
 
 
 def test_cli_flags_take_the_secret_only_from_the_environment(
-    sandbox: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+    dev_sandbox: SandboxSpec, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    spec = sandbox()
+    spec = dev_sandbox
     out = spec.outputs
     args = [
         "--issuer",
@@ -352,7 +361,7 @@ def test_the_sandbox_refuses_an_output_on_a_host_it_does_not_stand_in_for() -> N
         spec_from_plan(stale)
 
 
-def test_mcp_clients_metadata_pkce_and_registration(sandbox: Any) -> None:
+def test_mcp_clients_metadata_pkce_and_registration(sandbox: Any, dev_sandbox: SandboxSpec) -> None:
     from verify.checks import check_client_metadata
 
     assert check_client_metadata({"code_challenge_methods_supported": ["S256"]}, False).ok
@@ -365,7 +374,7 @@ def test_mcp_clients_metadata_pkce_and_registration(sandbox: Any) -> None:
     )
     assert ok.ok and ok.detail == "PKCE S256; registration at https://a/oidc/register"
     # The dev stack turns DCR on; the sandbox issuer advertises it as Auth0 does.
-    checks = verify(sandbox())
+    checks = verify(dev_sandbox)
     (c,) = [c for c in checks if c.name == "issuer: metadata for MCP clients"]
     assert c.ok and c.detail.endswith("/oidc/register")
     spec = sandbox(lambda s: setattr(s, "dynamic_registration", False))
@@ -373,8 +382,8 @@ def test_mcp_clients_metadata_pkce_and_registration(sandbox: Any) -> None:
     assert not c.ok and "dynamic client registration is on in the stack" in c.cause
 
 
-def test_register_creates_a_client_and_authorize_reaches_the_login_page(sandbox: Any) -> None:
-    spec = sandbox()
+def test_register_creates_a_client_and_authorize_reaches_the_login_page(dev_sandbox: SandboxSpec) -> None:
+    spec = dev_sandbox
     checks = run_all(Target.from_outputs(spec.outputs), register=True)
     assert failed(checks) == []
     names = [c.name for c in checks]
@@ -411,12 +420,12 @@ def test_verify_login_without_the_test_user_in_the_environment_exits_2(monkeypat
     assert main(["--outputs", "/nonexistent.json", "--login"]) == 2
 
 
-def test_authorize_redirected_back_with_an_error_names_it(sandbox: Any) -> None:
+def test_authorize_redirected_back_with_an_error_names_it(dev_sandbox: SandboxSpec) -> None:
     import httpx2
 
     from verify.checks import check_authorize, register_client
 
-    spec = sandbox()
+    spec = dev_sandbox
     with httpx2.Client() as http:
         client_id, _ = register_client(http, spec.issuer)
         assert client_id is not None
