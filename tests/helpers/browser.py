@@ -46,7 +46,7 @@ def chromium_missing(
     deadline = time.monotonic() + wait_seconds
     while not os.access(executable, os.X_OK) and installing(pending):
         if time.monotonic() > deadline:
-            return f"no {executable}: `make browser` was still installing it after {wait_seconds:.0f} s"
+            return f"no {executable}: `make browser` was still installing it after {wait_seconds:g} s"
         time.sleep(0.5)
     if os.access(executable, os.X_OK):
         return None
