@@ -133,7 +133,7 @@ JOBS ?= 6
 test: ## everything CI runs: lint, types, the Action's node tests, pytest with the browser tests
 	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target browser lint types node-test pytest
 
-check: ## the fast loop: lint, types and the tests not marked slow (no make, git, Node or browser)
+check: ## the fast loop: lint, types and the tests not marked slow (no process or server of their own)
 	@$(MAKE) --no-print-directory -j$(JOBS) --output-sync=target lint types pytest PYTEST_ARGS='-m "not slow" $(PYTEST_ARGS)'
 
 plan: $(STAMP) ## the program evaluated offline for STACK (FORMAT=text|json; AGAINST=<git rev>: what changes)

@@ -64,8 +64,8 @@ def _one_ssl_context_per_trust() -> Iterator[None]:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Everything under tests/e2e/ drives make, git, Node.js or a browser: `slow`, so `make check`
-    (`-m "not slow"`) leaves it out without each file having to say so."""
+    """Everything under tests/e2e/ drives make, git, Node.js or a browser: `slow` (another process
+    or a server), so `make check` (`-m "not slow"`) leaves it out without each file saying so."""
     e2e = ROOT / "tests" / "e2e"
     for item in items:
         if e2e in item.path.parents:

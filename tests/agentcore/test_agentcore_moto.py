@@ -24,6 +24,8 @@ from rules.urls import resource_url
 from tests.helpers import agentcore_double
 from tests.helpers.stack import ROOT
 
+pytestmark = pytest.mark.slow  # a moto server on 127.0.0.1, and the provider under it
+
 REGION = "us-west-2"
 ROLE = "arn:aws:iam::123456789012:role/gw"
 DISCOVERY = "https://acme.us.auth0.com/.well-known/openid-configuration"

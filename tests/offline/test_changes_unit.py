@@ -230,6 +230,7 @@ def outcome(done: subprocess.CompletedProcess[str] | None) -> tuple[int, str, di
 STACKS = ["ok", "fails", "crash", "invalid", "exit", "list", "hang", "ok2"]
 
 
+@pytest.mark.slow  # Python processes, one that hangs until stopped
 def test_plans_in_one_process_end_as_each_in_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Exit status, document, the last stderr line: what `python -m offline.plan` gives per stack.
     A stack that does not finish in time is stopped, and the ones after it are still planned."""
@@ -244,6 +245,7 @@ def test_plans_in_one_process_end_as_each_in_its_own(tmp_path: Path, monkeypatch
     assert batch[2] and batch[2][1] == "MemoryError: out of memory" and batch[4] == (1, "plan: stopped", None)
 
 
+@pytest.mark.slow  # Python processes
 def test_a_tree_the_batch_cannot_plan_is_planned_a_stack_a_process(tmp_path: Path) -> None:
     """A revision whose `main()` reads sys.argv, a batch process that dies half-way, a plan module
     that does not import: each stack is planned alone, as before batches."""
@@ -261,6 +263,7 @@ def test_a_tree_the_batch_cannot_plan_is_planned_a_stack_a_process(tmp_path: Pat
     assert (code, err.splitlines()[-1], plan) == (1, "ModuleNotFoundError: No module named 'no_such_module'", None)
 
 
+@pytest.mark.slow  # Python processes
 def test_a_plan_that_crashed_is_not_read_as_a_json_document() -> None:
     """A Python crash exits 1, the code a plan with failed checks also exits with."""
     crash = "Traceback (most recent call last):\n  ...\nMemoryError"

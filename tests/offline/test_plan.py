@@ -136,6 +136,7 @@ def test_json_plan_has_the_documented_shape(capsys: pytest.CaptureFixture[str], 
         assert secret not in out
 
 
+@pytest.mark.slow  # two Python processes
 def test_two_plans_of_one_config_are_identical_across_processes() -> None:
     def plan_json() -> str:
         return subprocess.run(
@@ -345,6 +346,7 @@ def test_make_plan_reports_an_invalid_stack_as_make_failure() -> None:
     assert "Pulumi.does-not-exist.yaml: no such file" in done.stderr
 
 
+@pytest.mark.slow  # a Python process
 def test_the_offline_engine_refuses_two_resources_with_one_urn() -> None:
     """As the real engine does ("Duplicate resource URN"). In a child process: a program that fails
     half-way leaves registrations pending in the SDK's event loop."""

@@ -92,6 +92,7 @@ def test_a_default_audience_with_two_gateways_is_refused_before_anything_is_decl
         make_plan("aud", stack_dir=d)
 
 
+@pytest.mark.slow  # the plan command in a process of its own
 def test_a_mandatory_failure_exits_1_through_the_plan_command(tmp_path: Path) -> None:
     d = stack(tmp_path, "aud", tenant=tenant(resourceParameterProfile="audience"))
     done = plan_cli("--stack", "aud", "--stack-dir", str(d))

@@ -21,6 +21,8 @@ from sandbox.targets import DENIED
 from tests.helpers.sandbox import stack_copy, user_token
 from tests.helpers.stack import sandbox_token
 
+pytestmark = pytest.mark.slow  # MCP upstreams and the sandbox served on 127.0.0.1
+
 SEARCH_URL = "https://search.dev.example.com/mcp"
 # What an MCP client asks for on `tools`: the gateway requires read:tools; execute:tools and
 # write:resources are what the grants name.

@@ -17,6 +17,8 @@ from tests.helpers.stack import sandbox_token
 from verify import __main__ as cli
 from verify.checks import Check, Target, check_jsonrpc, run_all
 
+pytestmark = pytest.mark.slow  # sandboxes served on 127.0.0.1, make verify against them
+
 
 @pytest.fixture(scope="module")
 def dev_sandbox(dev_plan: Any) -> Iterator[SandboxSpec]:

@@ -17,6 +17,8 @@ from verify import __main__ as cli
 from verify.checks import Check, Target, run_all
 from verify.tools import NOT_LISTED_CAUSE
 
+pytestmark = pytest.mark.slow  # sandboxes and MCP upstreams served on 127.0.0.1
+
 
 @pytest.fixture(scope="module")
 def dev(dev_plan: Any) -> Iterator[SandboxSpec]:
