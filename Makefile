@@ -29,7 +29,10 @@ $(STAMP): requirements.txt requirements-dev.txt policies/requirements.txt constr
 	@echo "install: $(VENV) from requirements-dev.txt, pinned by constraints.txt" >&2
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) >&2
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -c constraints.txt uv >&2
-	@$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt -c constraints.txt >&2
+	@# uv reads no pip.conf: behind a mirror set UV_DEFAULT_INDEX; where uv fails, pip installs instead.
+	@$(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements-dev.txt -c constraints.txt >&2 \
+	  || { echo "install: uv failed (above); installing with pip instead" >&2; \
+	       $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt >&2; }
 	@touch $@
 
 install: $(STAMP) ## create ./venv (the one Pulumi.yaml names) and install everything pinned
