@@ -73,11 +73,21 @@ class McpGateway(pulumi.ComponentResource):
     policy_engine_id: pulumi.Output[str] | None
 
     def _targets(
-        self, name: str, args: McpGatewayArgs, physical: str, role: aws.iam.Role | None, partition: str
+        self,
+        name: str,
+        args: McpGatewayArgs,
+        physical: str,
+        role: aws.iam.Role | None,
+        partition: str,
+        tags: dict[str, str],
     ) -> tuple[GatewayTargets | None, aws.bedrock.AgentcorePolicyEngine | None, list[pulumi.Resource]]:
-        """The gateway's targets, declared before it so that its role's permissions (to use the
-        targets' credentials and its policy engine) exist when AWS checks them at create; the
-        targets themselves wait for the gateway's id, through forward references."""
+        """The gateway's credentials and policy engine, declared before it so that its role's
+        permissions (to use the credentials and the engine) exist when AWS checks them at create;
+        the targets themselves are attached once the gateway is declared (GatewayTargets.attach).
+        The engine and the credential providers are this stack's even on an adopted gateway, so
+        they carry the stack's tags (CreatePolicyEngine and Create*CredentialProvider take `tags`,
+        service model; the provider updates them in place, terraform-provider-aws
+        bedrockagentcore *_tags_gen_test.go)."""
         if not args.targets:
             return None, None, []
         engine = None
@@ -86,6 +96,7 @@ class McpGateway(pulumi.ComponentResource):
                 f"{name}-policy-engine",
                 name=policy_engine_name(physical),
                 description=f"Tool access for MCP gateway {args.gateway} ({args.stack}), managed by mcpauth",
+                tags=tags,
                 opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
             )
         secrets = args.target_secrets
@@ -108,6 +119,7 @@ class McpGateway(pulumi.ComponentResource):
                 policy_engine_arn=engine.policy_engine_arn if engine else None,
                 api_keys=api_keys,
                 protect=args.protect,
+                tags=tags,
             ),
             pulumi.ResourceOptions(parent=self),
         )
@@ -131,8 +143,6 @@ class McpGateway(pulumi.ComponentResource):
         physical = args.existing_gateway_id or gateway_physical_name(
             args.project, args.stack, args.gateway, args.organization
         )
-        targets, engine, waits = self._targets(name, args, physical, role, partition)
-        scopes, claims = permission_rules(args.required_permissions)
         tags = {
             **args.default_tags,
             TAG_PROJECT: args.project,
@@ -140,6 +150,8 @@ class McpGateway(pulumi.ComponentResource):
             TAG_GATEWAY: args.gateway,
             TAG_QUALIFIED_STACK: qualified_stack(args.organization, args.project, args.stack),
         }
+        targets, engine, waits = self._targets(name, args, physical, role, partition, tags)
+        scopes, claims = permission_rules(args.required_permissions)
         self.resource = AgentCoreGateway(
             f"{name}-gateway",
             {
@@ -177,7 +189,7 @@ class McpGateway(pulumi.ComponentResource):
             ),
         )
         if targets is not None:
-            targets.resolve(self.resource.gatewayId, self.resource.gatewayArn)
+            targets.attach(self.resource.gatewayId, self.resource.gatewayArn)
         self.gateway_id = self.resource.gatewayId
         self.gateway_url = self.resource.gatewayUrl
         # With a custom domain the resource URL is known before the gateway exists, so the Auth0

@@ -91,6 +91,10 @@ def gateway_outbound_policy(
                 "Resource": [policy_engine_arn, f"{base}:gateway/{gateway_name}-*"],
             }
         )
+    if not statements:
+        # IAM refuses a policy without statements (MalformedPolicyDocument;
+        # otterize/intents-operator#481): the caller declares none instead.
+        raise ValueError(f"gateway {gateway_name}: no credential, function or policy engine to grant its role")
     for statement in statements:
         statement["Effect"] = "Allow"
     return json.dumps({"Version": "2012-10-17", "Statement": statements}, sort_keys=True)

@@ -122,10 +122,20 @@ def _secret_if(secret: bool, value: str) -> pulumi.Input[str]:
     return pulumi.Output.secret(value) if secret else value
 
 
-def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[[McpGateway], None]]:
-    """The tenant's roles' ids, and a function to call with the default-audience gateway once it
-    exists. Where this stack owns the tenant, the tenant baseline declares them; otherwise they
-    are the owner's roles, found by name (the preview fails if one is missing).
+def _failing(error: BaseException) -> pulumi.Output[str]:
+    """An Output whose value is `error`: what a resource reading it gets instead of a value."""
+
+    def fail(_: object) -> str:
+        raise error
+
+    return pulumi.Output.from_input("").apply(fail)
+
+
+def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[[pulumi.Output[str]], None]]:
+    """The tenant's roles' ids, and a function to call with the default-audience gateway's
+    resource URL once the gateway is declared. Where this stack owns the tenant, the tenant
+    baseline declares the roles; otherwise they are the owner's roles, found by name (the preview
+    fails if one is missing).
 
     The baseline comes first because every gateway's API grants its roles permissions, while the
     tenant's default audience is one gateway's resource URL: that input is a deferred Output
@@ -156,9 +166,9 @@ def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[
         ),
     )
 
-    def serve_default_audience(gateway: McpGateway) -> None:
+    def serve_default_audience(url: pulumi.Output[str]) -> None:
         if resolve is not None:
-            resolve(gateway.resource_url)
+            resolve(url)
 
     return dict(baseline.role_ids), serve_default_audience
 
@@ -342,9 +352,16 @@ def build(settings: Settings) -> StackOutputs[pulumi.Input[str], pulumi.Input[li
     # A value set with `--secret` stays one in state and outputs: the issuer and what comes from it.
     discovery_url = _secret_if(settings.issuer_is_secret, settings.discovery_url)
     role_ids, serve_default_audience = _tenant(settings)
-    gateways = _gateways(settings, discovery_url, role_ids)
+    try:
+        gateways = _gateways(settings, discovery_url, role_ids)
+    except BaseException as error:
+        # The tenant settings wait for the default-audience gateway's URL. Left waiting, they
+        # would hang the run instead of reporting the error: the SDK awaits every pending
+        # registration first (pulumi/runtime/stack.py, run_pulumi_func awaits wait_for_rpcs).
+        serve_default_audience(_failing(error))
+        raise
     if cfg.tenant.default_audience:
-        serve_default_audience(gateways[cfg.tenant.default_audience])
+        serve_default_audience(gateways[cfg.tenant.default_audience].resource_url)
     _claims_action(settings, gateways, _default_role(settings, role_ids))
     clients = _machine_clients(settings, gateways)
     outputs: StackOutputs[pulumi.Input[str], pulumi.Input[list[str]]] = {

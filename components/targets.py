@@ -137,9 +137,13 @@ def _statement(actions: list[str], permission: str) -> Callable[[str], str]:
 
 
 class GatewayTargets(pulumi.ComponentResource):
-    """Declared before its gateway (whose create needs the role's permissions in place) and
-    given the gateway's id and ARN afterwards with `resolve` (forward references,
-    `pulumi.deferred_output`): the engine orders the targets and policies after the gateway."""
+    """Declared in two steps around its gateway. The constructor declares the credentials and the
+    role policy, which the gateway's create needs in place (AWS checks the role when an engine is
+    attached); `attach` then declares the targets and Cedar policies with the gateway's id and ARN,
+    so the engine orders them after the gateway without a forward reference. A forward reference
+    left unresolved (the program raising in between) would hang the run: the SDK awaits every
+    pending registration before it reports the error (pulumi/runtime/stack.py, run_pulumi_func
+    awaits wait_for_rpcs)."""
 
     target_ids: dict[str, pulumi.Output[str]]
     policy_names: list[str]
@@ -147,18 +151,14 @@ class GatewayTargets(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GatewayTargetsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:GatewayTargets", name, None, opts)
+        self._name, self._args = name, args
         child = pulumi.ResourceOptions(parent=self)
-        gateway_id: pulumi.Output[str]
-        gateway_arn: pulumi.Output[str]
-        self._resolve_id: Callable[[pulumi.Output[str]], None]
-        self._resolve_arn: Callable[[pulumi.Output[str]], None]
-        gateway_id, self._resolve_id = pulumi.deferred_output()
-        gateway_arn, self._resolve_arn = pulumi.deferred_output()
         oauth_arns: list[pulumi.Output[str]] = []
         key_arns: list[pulumi.Output[str]] = []
         secret_arns: list[pulumi.Output[str]] = []
         lambdas = [str(t.lambda_arn) for t in args.targets if t.kind == "lambda"]
-        credentials: dict[str, Any] = {}
+        self._credentials: dict[str, Any] = {}
+        credentials = self._credentials
 
         for target in args.targets:
             tname = f"{name}-{slug(target.name)}"
@@ -181,6 +181,7 @@ class GatewayTargets(pulumi.ComponentResource):
                     f"{tname}-apikey",
                     name=f"{args.physical_name}-{target.name}"[:128],
                     api_key=args.api_keys[str(target.outbound.api_key_secret)],
+                    tags=args.tags or None,
                     opts=child,
                 )
                 key_arns.append(key.credential_provider_arn)
@@ -201,9 +202,13 @@ class GatewayTargets(pulumi.ComponentResource):
                 )
 
         # The role may use exactly these credentials and functions; the targets wait for it, since
-        # AWS lists an MCP server's tools (with the credential) when the target is created.
-        waits: list[pulumi.Resource] = []
-        if args.role_name is not None:
+        # AWS lists an MCP server's tools (with the credential) when the target is created. Only
+        # when there is something to grant: IAM refuses a policy without statements
+        # (MalformedPolicyDocument; otterize/intents-operator#481), as for a gateway whose only
+        # targets are IAM-signed with no tool access.
+        self.role_policies = []
+        grants_something = bool(oauth_arns or key_arns or lambdas or args.policy_engine_arn is not None)
+        if args.role_name is not None and grants_something:
             document = pulumi.Output.all(
                 account=args.account_id,
                 oauth=pulumi.Output.all(*oauth_arns),
@@ -223,8 +228,14 @@ class GatewayTargets(pulumi.ComponentResource):
                     policy_engine_arn=v["engine"] or None,
                 )
             )
-            waits.append(aws.iam.RolePolicy(f"{name}-outbound", role=args.role_name, policy=document, opts=child))
+            self.role_policies.append(
+                aws.iam.RolePolicy(f"{name}-outbound", role=args.role_name, policy=document, opts=child)
+            )
 
+    def attach(self, gateway_id: pulumi.Output[str], gateway_arn: pulumi.Output[str]) -> None:
+        """The targets on the gateway `gateway_id`, then one Cedar policy per grant: AWS validates
+        a policy against the schema it builds from the gateway's registered tools."""
+        name, args = self._name, self._args
         self.target_ids = {}
         targets: list[pulumi.Resource] = []
         for target in args.targets:
@@ -234,8 +245,8 @@ class GatewayTargets(pulumi.ComponentResource):
                 name=target.name,
                 description=target.description,
                 target_configuration=_target_configuration(target),
-                credential_provider_configuration=credentials[target.name],
-                opts=pulumi.ResourceOptions(parent=self, depends_on=waits),
+                credential_provider_configuration=self._credentials[target.name],
+                opts=pulumi.ResourceOptions(parent=self, depends_on=self.role_policies),
             )
             targets.append(resource)
             self.target_ids[target.name] = resource.target_id
@@ -260,13 +271,7 @@ class GatewayTargets(pulumi.ComponentResource):
                     validation_mode="FAIL_ON_ANY_FINDINGS",
                     opts=pulumi.ResourceOptions(parent=self, depends_on=targets),
                 )
-
-        self.role_policies = waits
         self.register_outputs({"targetIds": self.target_ids, "policies": self.policy_names})
-
-    def resolve(self, gateway_id: pulumi.Output[str], gateway_arn: pulumi.Output[str]) -> None:
-        self._resolve_id(gateway_id)
-        self._resolve_arn(gateway_arn)
 
     def _oauth_provider(
         self, name: str, target: TargetConfig, args: GatewayTargetsArgs

@@ -493,6 +493,21 @@ def test_the_default_audience_waits_for_its_gateway(evaluate) -> None:
     assert gateway.urn in settings.depends_on
 
 
+@pytest.mark.timeout(30)
+def test_an_error_after_the_tenant_is_declared_is_reported_not_waited_on(monkeypatch) -> None:
+    """The tenant's default audience waits for a gateway declared after it. If declaring that
+    gateway raises, `pulumi up` must report the error, not wait forever for the URL (the SDK awaits
+    every pending registration before it reports a program's error)."""
+    import components.gateway
+
+    def broken(_permissions: object) -> None:
+        raise ValueError("the gateway's claim rules could not be built")
+
+    monkeypatch.setattr(components.gateway, "permission_rules", broken)
+    with pytest.raises(ValueError, match="claim rules could not be built"):
+        run_program(make_config(tenant={"defaultAudience": "tools"}), "test")
+
+
 def test_each_gateway_owns_its_api_and_existing_stacks_keep_every_urn(evaluate) -> None:
     """One component per gateway holds its Auth0 API (issue 15). The API was a top-level component
     before: every resource under it is aliased to the URN it had then, so a deployed stack's API,

@@ -8,9 +8,11 @@ import json
 from typing import Any
 
 import cedarpy
+import pytest
 
 from offline.engine import Evaluation, run_program
 from rules import toolaccess
+from rules.naming import TAG_GATEWAY, TAG_STACK
 from rules.types import (
     API,
     API_KEY_PROVIDER,
@@ -219,3 +221,48 @@ def test_the_outputs_name_each_target_id_and_the_policy_engine_for_a_resync() ->
     # A gateway without targets keeps its outputs as they were.
     plain = run_program(make_config(), "test").outputs["gateways"]
     assert all("targets" not in g and "policyEngineId" not in g for g in plain.values())
+
+
+SIGNED = {
+    "name": "model",
+    "smithyModel": "s3://models-bucket/weather.json",
+    "tools": ["GetForecast"],
+}
+
+
+def test_iam_signed_targets_without_tool_access_give_the_role_no_policy() -> None:
+    """Nothing to grant (the role signs its own calls, no credential, function or engine): no
+    inline policy, since IAM refuses one without statements (MalformedPolicyDocument)."""
+    ev = evaluate([SIGNED], grants={})
+    assert ev.of_type(IAM_ROLE_POLICY) == []
+    (target,) = ev.of_type(GATEWAY_TARGET)
+    assert target.inputs["credentialProviderConfiguration"] == {"gatewayIamRole": {}}
+    # With tool access, the role needs the engine, and only that.
+    (policy,) = evaluate([SIGNED], {"read:tools": ["model___*"]}).of_type(IAM_ROLE_POLICY)
+    assert [s["Sid"] for s in json.loads(policy.inputs["policy"])["Statement"]] == ["PolicyEngine"]
+
+
+def test_the_credential_providers_and_the_engine_carry_the_stacks_tags() -> None:
+    """What this stack creates on AWS is tagged with the stack, like its gateway, so an account's
+    owner can tell whose a credential provider or policy engine is."""
+    ev = evaluate([SEARCH, OPS, WEATHER])
+    (gateway,) = ev.of_type(GATEWAY)
+    tags = gateway.inputs["tags"]
+    assert tags[TAG_STACK] == "test" and tags[TAG_GATEWAY] == "tools"
+    for typ in (OAUTH2_PROVIDER, API_KEY_PROVIDER, POLICY_ENGINE):
+        (resource,) = ev.of_type(typ)
+        assert resource.inputs["tags"] == tags, typ
+
+
+@pytest.mark.timeout(30)
+def test_an_error_while_declaring_the_gateway_is_reported_not_waited_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The credentials are declared before the gateway and the targets after it. If declaring the
+    gateway raises in between, `pulumi up` must report the error, not wait forever for an id."""
+    import components.gateway
+
+    def broken(_permissions: object) -> None:
+        raise ValueError("the gateway's claim rules could not be built")
+
+    monkeypatch.setattr(components.gateway, "permission_rules", broken)
+    with pytest.raises(ValueError, match="claim rules could not be built"):
+        evaluate([SEARCH], {"read:tools": ["search___*"]})
