@@ -122,33 +122,17 @@ def _secret_if(secret: bool, value: str) -> pulumi.Input[str]:
     return pulumi.Output.secret(value) if secret else value
 
 
-def _failing(error: BaseException) -> pulumi.Output[str]:
-    """An Output whose value is `error`: what a resource reading it gets instead of a value."""
+def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[[dict[str, McpGateway]], None]]:
+    """The tenant's roles' ids, and a function to call with the gateways once they are declared.
+    Where this stack owns the tenant, the tenant baseline declares the roles; otherwise they are
+    the owner's roles, found by name (the preview fails if one is missing).
 
-    def fail(_: object) -> str:
-        raise error
-
-    return pulumi.Output.from_input("").apply(fail)
-
-
-def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[[pulumi.Output[str]], None]]:
-    """The tenant's roles' ids, and a function to call with the default-audience gateway's
-    resource URL once the gateway is declared. Where this stack owns the tenant, the tenant
-    baseline declares the roles; otherwise they are the owner's roles, found by name (the preview
-    fails if one is missing).
-
-    The baseline comes first because every gateway's API grants its roles permissions, while the
-    tenant's default audience is one gateway's resource URL: that input is a deferred Output
-    (`pulumi.deferred_output`, the SDK's forward reference: "an Output[T] whose value can be later
-    resolved from another Output[T]"), resolved from the gateway, and the engine still orders the
-    tenant settings after it."""
+    The baseline's roles come first because every gateway's API grants them permissions, while
+    the tenant's default audience is one gateway's resource URL: the baseline declares its settings
+    when given the gateways (TenantBaseline.attach), and the engine orders them after that gateway."""
     cfg, tenant = settings.project, settings.project.tenant
     if not tenant.manage:
-        return _owner_role_ids(settings), lambda _gateway: None
-    default_audience: pulumi.Output[str] | None = None
-    resolve: Callable[[pulumi.Output[str]], None] | None = None
-    if tenant.default_audience:
-        default_audience, resolve = pulumi.deferred_output()
+        return _owner_role_ids(settings), lambda _gateways: None
     baseline = TenantBaseline(
         "tenant",
         TenantBaselineArgs(
@@ -157,7 +141,6 @@ def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[
             client_id_metadata_documents=tenant.cimd_advertised,
             metadata_document_clients=tenant.cimd_clients,
             resource_parameter_profile=tenant.resource_parameter_profile,
-            default_audience=default_audience,
             connection_name=tenant.connection.name,
             disable_signup=tenant.connection.disable_signup,
             connection_options=dict(tenant.connection.options),
@@ -166,11 +149,11 @@ def _tenant(settings: Settings) -> tuple[dict[str, pulumi.Input[str]], Callable[
         ),
     )
 
-    def serve_default_audience(url: pulumi.Output[str]) -> None:
-        if resolve is not None:
-            resolve(url)
+    def settle(gateways: dict[str, McpGateway]) -> None:
+        audience = gateways[tenant.default_audience].resource_url if tenant.default_audience else None
+        baseline.attach(audience)
 
-    return dict(baseline.role_ids), serve_default_audience
+    return dict(baseline.role_ids), settle
 
 
 def _owner_role_ids(settings: Settings) -> dict[str, pulumi.Input[str]]:
@@ -351,17 +334,9 @@ def build(settings: Settings) -> StackOutputs[pulumi.Input[str], pulumi.Input[li
     cfg = settings.project
     # A value set with `--secret` stays one in state and outputs: the issuer and what comes from it.
     discovery_url = _secret_if(settings.issuer_is_secret, settings.discovery_url)
-    role_ids, serve_default_audience = _tenant(settings)
-    try:
-        gateways = _gateways(settings, discovery_url, role_ids)
-    except BaseException as error:
-        # The tenant settings wait for the default-audience gateway's URL. Left waiting, they
-        # would hang the run instead of reporting the error: the SDK awaits every pending
-        # registration first (pulumi/runtime/stack.py, run_pulumi_func awaits wait_for_rpcs).
-        serve_default_audience(_failing(error))
-        raise
-    if cfg.tenant.default_audience:
-        serve_default_audience(gateways[cfg.tenant.default_audience].resource_url)
+    role_ids, settle_tenant = _tenant(settings)
+    gateways = _gateways(settings, discovery_url, role_ids)
+    settle_tenant(gateways)
     _claims_action(settings, gateways, _default_role(settings, role_ids))
     clients = _machine_clients(settings, gateways)
     outputs: StackOutputs[pulumi.Input[str], pulumi.Input[list[str]]] = {

@@ -4,7 +4,8 @@ Per target: its outbound credential (for an OAuth target, an Auth0 API for the u
 identifier is the upstream's own URL, a machine client granted its scopes, and an AgentCore
 Identity credential provider holding that client; for an API key, a provider holding the key) and
 the AgentCore gateway target. Per gateway: the role policy that lets the gateway use those
-credentials, and one Cedar policy per grant in the gateway's policy engine, after the targets, since
+credentials (when there is any to grant), and one Cedar policy per grant in the gateway's policy
+engine, after the targets, since
 AWS validates a policy against the schema it generates from the gateway's registered tools
 (developer guide, Policy, "Schema constraints").
 
@@ -151,7 +152,8 @@ class GatewayTargets(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: GatewayTargetsArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("mcpauth:index:GatewayTargets", name, None, opts)
-        self._name, self._args = name, args
+        self._base, self._args = name, args
+        self.target_ids, self.policy_names = {}, []
         child = pulumi.ResourceOptions(parent=self)
         oauth_arns: list[pulumi.Output[str]] = []
         key_arns: list[pulumi.Output[str]] = []
@@ -165,7 +167,9 @@ class GatewayTargets(pulumi.ComponentResource):
             if target.credential == "oauth":
                 provider = self._oauth_provider(tname, target, args)
                 oauth_arns.append(provider.credential_provider_arn)
-                secret_arns.append(provider.client_secret_arns.apply(lambda s: s[0].secret_arn if s else ""))
+                # A provider always has its secret: clientSecretArn and apiKeySecretArn are required
+                # in the create and get answers (model).
+                secret_arns.append(provider.client_secret_arns.apply(lambda s: s[0].secret_arn))
                 credentials[target.name] = _BEDROCK.AgentcoreGatewayTargetCredentialProviderConfigurationArgs(
                     oauth=_BEDROCK.AgentcoreGatewayTargetCredentialProviderConfigurationOauthArgs(
                         provider_arn=provider.credential_provider_arn,
@@ -185,7 +189,7 @@ class GatewayTargets(pulumi.ComponentResource):
                     opts=child,
                 )
                 key_arns.append(key.credential_provider_arn)
-                secret_arns.append(key.api_key_secret_arns.apply(lambda s: s[0].secret_arn if s else ""))
+                secret_arns.append(key.api_key_secret_arns.apply(lambda s: s[0].secret_arn))
                 credentials[target.name] = _BEDROCK.AgentcoreGatewayTargetCredentialProviderConfigurationArgs(
                     api_key=_BEDROCK.AgentcoreGatewayTargetCredentialProviderConfigurationApiKeyArgs(
                         provider_arn=key.credential_provider_arn,
@@ -223,7 +227,7 @@ class GatewayTargets(pulumi.ComponentResource):
                     gateway_name=args.physical_name,
                     oauth_providers=list(v["oauth"]),
                     api_key_providers=list(v["keys"]),
-                    secret_arns=[s for s in v["secrets"] if s],
+                    secret_arns=list(v["secrets"]),
                     lambda_arns=lambdas,
                     policy_engine_arn=v["engine"] or None,
                 )
@@ -235,7 +239,7 @@ class GatewayTargets(pulumi.ComponentResource):
     def attach(self, gateway_id: pulumi.Output[str], gateway_arn: pulumi.Output[str]) -> None:
         """The targets on the gateway `gateway_id`, then one Cedar policy per grant: AWS validates
         a policy against the schema it builds from the gateway's registered tools."""
-        name, args = self._name, self._args
+        name, args = self._base, self._args
         self.target_ids = {}
         targets: list[pulumi.Resource] = []
         for target in args.targets:

@@ -494,10 +494,11 @@ def test_the_default_audience_waits_for_its_gateway(evaluate) -> None:
 
 
 @pytest.mark.timeout(30)
-def test_an_error_after_the_tenant_is_declared_is_reported_not_waited_on(monkeypatch) -> None:
+@pytest.mark.parametrize("preview", [False, True], ids=["up", "preview"])
+def test_an_error_after_the_tenant_is_declared_is_reported_not_waited_on(monkeypatch, preview: bool) -> None:
     """The tenant's default audience waits for a gateway declared after it. If declaring that
-    gateway raises, `pulumi up` must report the error, not wait forever for the URL (the SDK awaits
-    every pending registration before it reports a program's error)."""
+    gateway raises, `pulumi up` and `pulumi preview` must report the error, not wait forever for
+    the URL (the SDK awaits every pending registration before it reports a program's error)."""
     import components.gateway
 
     def broken(_permissions: object) -> None:
@@ -505,6 +506,20 @@ def test_an_error_after_the_tenant_is_declared_is_reported_not_waited_on(monkeyp
 
     monkeypatch.setattr(components.gateway, "permission_rules", broken)
     with pytest.raises(ValueError, match="claim rules could not be built"):
+        run_program(make_config(tenant={"defaultAudience": "tools"}), "test", preview=preview)
+
+
+@pytest.mark.timeout(30)
+def test_an_error_while_declaring_the_tenant_is_reported_not_waited_on(monkeypatch) -> None:
+    """Nothing the tenant baseline declares waits on a gateway that is not declared yet: an error
+    half-way through it is the run's error."""
+    import components.tenant
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise ValueError("the connection could not be declared")
+
+    monkeypatch.setattr(components.tenant.auth0, "Connection", broken)
+    with pytest.raises(ValueError, match="connection could not be declared"):
         run_program(make_config(tenant={"defaultAudience": "tools"}), "test")
 
 

@@ -16,6 +16,8 @@ from rules.naming import TAG_GATEWAY, TAG_STACK
 from rules.types import (
     API,
     API_KEY_PROVIDER,
+    API_SCOPES,
+    CLIENT,
     CLIENT_GRANT,
     GATEWAY_TARGET,
     IAM_ROLE_POLICY,
@@ -266,3 +268,119 @@ def test_an_error_while_declaring_the_gateway_is_reported_not_waited_on(monkeypa
     monkeypatch.setattr(components.gateway, "permission_rules", broken)
     with pytest.raises(ValueError, match="claim rules could not be built"):
         evaluate([SEARCH], {"read:tools": ["search___*"]})
+
+
+def test_the_upstream_api_issues_rs256_tokens_with_its_permissions_and_defines_its_scopes() -> None:
+    """The upstream checks the tokens the gateway brings: signed RS256 (verifiable from the
+    tenant's JWKS), RBAC on, permissions in the token, and the scopes the grant names defined on
+    the API before the grant asks for them (Auth0 refuses a grant of an undefined scope)."""
+    ev = evaluate([SEARCH], {"read:tools": ["search___*"]})
+    (api,) = [a for a in ev.of_type(API) if a.inputs["identifier"] == SEARCH["mcpServer"]]
+    assert api.inputs["name"] == "search behind tools (test)"
+    assert api.inputs["signingAlg"] == "RS256"
+    assert api.inputs["enforcePolicies"] is True
+    assert api.inputs["tokenDialect"] == "access_token_authz"
+    # The gateway's own machine client is first-party: no consent screen to stop its token request.
+    assert api.inputs["skipConsentForVerifiableFirstPartyClients"] is True
+    (scopes,) = [s for s in ev.of_type(API_SCOPES) if s.inputs["resourceServerIdentifier"] == SEARCH["mcpServer"]]
+    assert scopes.inputs["scopes"] == [{"name": "search:read", "description": "search:read on search"}]
+    (grant,) = [g for g in ev.of_type(CLIENT_GRANT) if g.inputs["audience"] == SEARCH["mcpServer"]]
+    assert scopes.urn in grant.depends_on
+    (client,) = [c for c in ev.of_type(CLIENT) if c.outputs["clientId"] == grant.inputs["clientId"]]
+    assert client.inputs["name"] == "gateway tools to search (test)"
+
+
+def test_an_upstream_without_scopes_gets_no_scopes_resource() -> None:
+    unscoped = {**SEARCH, "outbound": {}}
+    ev = evaluate([unscoped], {"read:tools": ["search___*"]})
+    assert [s for s in ev.of_type(API_SCOPES) if s.inputs["resourceServerIdentifier"] == SEARCH["mcpServer"]] == []
+
+
+def test_every_piece_of_a_target_lives_under_its_gateways_targets_component() -> None:
+    """The URN carries the parent's type: a piece declared without it would get another URN, and a
+    deployed stack would see it deleted and created again."""
+    ev = evaluate([SEARCH, OPS, WEATHER])
+    pieces = [
+        *ev.of_type(OAUTH2_PROVIDER),
+        *ev.of_type(API_KEY_PROVIDER),
+        *ev.of_type(GATEWAY_TARGET),
+        *ev.of_type(POLICY),
+        *ev.of_type(IAM_ROLE_POLICY),
+        *[a for a in ev.of_type(API) if a.inputs["identifier"] == SEARCH["mcpServer"]],
+        *[s for s in ev.of_type(API_SCOPES) if s.inputs["resourceServerIdentifier"] == SEARCH["mcpServer"]],
+        *[g for g in ev.of_type(CLIENT_GRANT) if g.inputs["audience"] == SEARCH["mcpServer"]],
+    ]
+    assert len(pieces) == 11
+    for piece in pieces:
+        assert "mcpauth:index:McpGateway$mcpauth:index:GatewayTargets$" in piece.urn, piece.urn
+
+
+def test_a_providers_name_is_the_gateways_and_the_targets_within_awss_128_characters() -> None:
+    """CredentialProviderName: 1-128 characters (model); a gateway name (up to 48) and a target
+    name (up to 100) can exceed it together."""
+    long_name = "s" * 100
+    targets = [{**SEARCH, "name": long_name}, {**WEATHER, "name": "w" + long_name[1:]}]
+    grants = {"read:tools": [f"{long_name}___*", f"w{long_name[1:]}___*"]}
+    gateway = "a-gateway-with-a-long-name-" + "g" * 13  # 40, the most config takes
+    gateways = [{"name": gateway, "targets": targets, "toolAccess": {"grants": grants}}]
+    config = make_config(gateways, targetSecrets={"weatherKey": API_KEY})
+    ev = run_program(config, "test", secret_keys=frozenset({"mcpauth:targetSecrets"}))
+    (gateway,) = ev.of_type(GATEWAY)
+    physical = gateway.inputs["name"]
+    assert len(f"{physical}-{long_name}") > 128
+    (provider,) = ev.of_type(OAUTH2_PROVIDER)
+    assert provider.inputs["name"] == f"{physical}-{long_name}"[:128]
+    (key,) = ev.of_type(API_KEY_PROVIDER)
+    assert key.inputs["name"] == f"{physical}-w{long_name[1:]}"[:128]
+
+
+def test_each_kind_of_credential_reaches_its_target_as_configured() -> None:
+    """Where the gateway puts an API key (header or query, name, prefix) and which service an
+    IAM-signed call is for are what the upstream checks: they pass through unchanged."""
+    keyed = {**WEATHER, "outbound": {**WEATHER["outbound"], "location": "QUERY_PARAMETER", "prefix": "Key "}}
+    signed = {
+        "name": "runtime",
+        "mcpServer": "https://runtime.example.com/mcp",
+        "tools": ["echo"],
+        "description": "An MCP server on AgentCore Runtime",
+        "outbound": {"kind": "gatewayIamRole", "service": "bedrock-agentcore"},
+    }
+    ev = evaluate([keyed, signed], {"read:tools": ["weather___*", "runtime___*"]})
+    targets = by_name(ev, GATEWAY_TARGET)
+    assert targets["weather"].inputs["credentialProviderConfiguration"]["apiKey"] == {
+        "providerArn": ev.of_type(API_KEY_PROVIDER)[0].outputs["credentialProviderArn"],
+        "credentialLocation": "QUERY_PARAMETER",
+        "credentialParameterName": "X-Api-Key",
+        "credentialPrefix": "Key ",
+    }
+    assert targets["runtime"].inputs["credentialProviderConfiguration"] == {
+        "gatewayIamRole": {"service": "bedrock-agentcore"}
+    }
+    assert targets["runtime"].inputs["description"] == "An MCP server on AgentCore Runtime"
+
+
+def test_the_role_policy_is_declared_for_each_kind_of_credential_alone_in_this_account() -> None:
+    """One OAuth target, or one API-key target, with no tool access: the role still needs its
+    policy, scoped to this account's workload identities and this provider only."""
+    for target, sid in ((SEARCH, "OAuthToken"), (WEATHER, "ApiKey")):
+        ev = evaluate([target], grants={})
+        (policy,) = ev.of_type(IAM_ROLE_POLICY)
+        statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
+        assert set(statements) == {"WorkloadIdentity", sid, "ProviderSecrets"}
+        directory = "arn:aws:bedrock-agentcore:eu-west-1:111122223333:workload-identity-directory/default"
+        assert directory in statements["WorkloadIdentity"]["Resource"]
+        (target_resource,) = ev.of_type(GATEWAY_TARGET)
+        # AWS lists an MCP server's tools with the credential when the target is created.
+        assert policy.urn in target_resource.depends_on
+
+
+def test_each_grants_policy_says_what_it_allows_within_awss_4096_characters() -> None:
+    ev = evaluate([SEARCH, OPS, WEATHER])
+    policies = by_name(ev, POLICY)
+    admin = policies[toolaccess.policy_name("tools", "admin")]
+    assert admin.inputs["description"] == "admin may call: ops___delete_item"
+    # A target with many tools: the description is cut to the model's 4,096 (Description, CreatePolicy).
+    many = {**SEARCH, "tools": [f"tool_{i:03d}_" + "x" * 52 for i in range(70)]}
+    (policy,) = evaluate([many], {"read:tools": ["search___*"]}).of_type(POLICY)
+    assert len(policy.inputs["description"]) == 4096
+    assert policy.inputs["description"].startswith("read:tools may call: search___tool_000_" + "x" * 52 + ", search___")
