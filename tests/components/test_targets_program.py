@@ -313,6 +313,12 @@ def test_every_piece_of_a_target_lives_under_its_gateways_targets_component() ->
     assert len(pieces) == 11
     for piece in pieces:
         assert "mcpauth:index:McpGateway$mcpauth:index:GatewayTargets$" in piece.urn, piece.urn
+        # Named after the component and the target: one gateway's pieces never meet another's.
+        assert piece.name.startswith("gw-tools-targets-"), piece.name
+    assert {r.name for r in ev.of_type(OAUTH2_PROVIDER) + ev.of_type(API_KEY_PROVIDER)} == {
+        "gw-tools-targets-search-oauth",
+        "gw-tools-targets-weather-apikey",
+    }
 
 
 def test_a_providers_name_is_the_gateways_and_the_targets_within_awss_128_characters() -> None:
@@ -368,7 +374,9 @@ def test_the_role_policy_is_declared_for_each_kind_of_credential_alone_in_this_a
         statements = {s["Sid"]: s for s in json.loads(policy.inputs["policy"])["Statement"]}
         assert set(statements) == {"WorkloadIdentity", sid, "ProviderSecrets"}
         directory = "arn:aws:bedrock-agentcore:eu-west-1:111122223333:workload-identity-directory/default"
-        assert directory in statements["WorkloadIdentity"]["Resource"]
+        (gateway,) = ev.of_type(GATEWAY)
+        identities = f"{directory}/workload-identity/{gateway.inputs['name']}-*"
+        assert statements["WorkloadIdentity"]["Resource"] == [directory, identities]
         (target_resource,) = ev.of_type(GATEWAY_TARGET)
         # AWS lists an MCP server's tools with the credential when the target is created.
         assert policy.urn in target_resource.depends_on
@@ -384,3 +392,12 @@ def test_each_grants_policy_says_what_it_allows_within_awss_4096_characters() ->
     (policy,) = evaluate([many], {"read:tools": ["search___*"]}).of_type(POLICY)
     assert len(policy.inputs["description"]) == 4096
     assert policy.inputs["description"].startswith("read:tools may call: search___tool_000_" + "x" * 52 + ", search___")
+
+
+def test_a_protected_stack_protects_the_upstreams_api() -> None:
+    """Deleting the upstream's API invalidates every token the gateway holds for it."""
+    gateways = [{"name": "tools", "targets": [SEARCH], "toolAccess": {"grants": {"read:tools": ["search___*"]}}}]
+    for protect in (True, False):
+        ev = run_program(make_config(gateways, protect=protect), "test")
+        (api,) = [a for a in ev.of_type(API) if a.inputs["identifier"] == SEARCH["mcpServer"]]
+        assert api.protect is protect
