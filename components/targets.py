@@ -5,9 +5,8 @@ identifier is the upstream's own URL, a machine client granted its scopes, and a
 Identity credential provider holding that client; for an API key, a provider holding the key) and
 the AgentCore gateway target. Per gateway: the role policy that lets the gateway use those
 credentials (when there is any to grant), and one Cedar policy per grant in the gateway's policy
-engine, after the targets, since
-AWS validates a policy against the schema it generates from the gateway's registered tools
-(developer guide, Policy, "Schema constraints").
+engine, after the targets, since AWS validates a policy against the schema it generates from the
+gateway's registered tools (developer guide, Policy, "Schema constraints").
 
 pulumi-aws 7.51's AgentCore target, credential-provider and policy resources carry every field used
 here (customParameters and grantType on the target's OAuth credential, the provider's discovery URL,
@@ -141,10 +140,8 @@ class GatewayTargets(pulumi.ComponentResource):
     """Declared in two steps around its gateway. The constructor declares the credentials and the
     role policy, which the gateway's create needs in place (AWS checks the role when an engine is
     attached); `attach` then declares the targets and Cedar policies with the gateway's id and ARN,
-    so the engine orders them after the gateway without a forward reference. A forward reference
-    left unresolved (the program raising in between) would hang the run: the SDK awaits every
-    pending registration before it reports the error (pulumi/runtime/stack.py, run_pulumi_func
-    awaits wait_for_rpcs)."""
+    so the engine orders them after the gateway without a forward reference, which an error in
+    between would leave hanging (docs/assumptions.md#a-forward-reference-left-unresolved-hangs-the-run)."""
 
     target_ids: dict[str, pulumi.Output[str]]
     policy_names: list[str]
@@ -159,8 +156,7 @@ class GatewayTargets(pulumi.ComponentResource):
         key_arns: list[pulumi.Output[str]] = []
         secret_arns: list[pulumi.Output[str]] = []
         lambdas = [str(t.lambda_arn) for t in args.targets if t.kind == "lambda"]
-        self._credentials: dict[str, Any] = {}
-        credentials = self._credentials
+        credentials: dict[str, Any] = {}
 
         for target in args.targets:
             tname = f"{name}-{slug(target.name)}"
@@ -210,6 +206,7 @@ class GatewayTargets(pulumi.ComponentResource):
         # when there is something to grant: IAM refuses a policy without statements
         # (MalformedPolicyDocument; otterize/intents-operator#481), as for a gateway whose only
         # targets are IAM-signed with no tool access.
+        self._credentials = credentials
         self.role_policies = []
         grants_something = bool(oauth_arns or key_arns or lambdas or args.policy_engine_arn is not None)
         if args.role_name is not None and grants_something:
@@ -240,7 +237,6 @@ class GatewayTargets(pulumi.ComponentResource):
         """The targets on the gateway `gateway_id`, then one Cedar policy per grant: AWS validates
         a policy against the schema it builds from the gateway's registered tools."""
         name, args = self._base, self._args
-        self.target_ids = {}
         targets: list[pulumi.Resource] = []
         for target in args.targets:
             resource = _BEDROCK.AgentcoreGatewayTarget(
@@ -255,7 +251,6 @@ class GatewayTargets(pulumi.ComponentResource):
             targets.append(resource)
             self.target_ids[target.name] = resource.target_id
 
-        self.policy_names = []
         if args.policy_engine_id is not None:
             tools = {t.name: t.tool_names for t in args.targets}
             expanded = toolaccess.expand_grants(args.tool_access.grants, tools)
